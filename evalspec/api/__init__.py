@@ -1,0 +1,45 @@
+"""The Datalab eval API client: the only place evalspec speaks HTTP (and imports httpx).
+
+DatalabClient            client.py     construction, key safety, endpoint groups
+├── runs / collections / files / rubrics   one module per endpoint group
+├── Sender               sender.py     rate limit + retries + counting for every request
+├── RateLimiter          ratelimit.py  token bucket shared by submissions and polls
+├── RetryPolicy          retry.py      backoff, Retry-After, what is safe to retry
+└── failures             failures.py   HTTP failures -> evalspec errors (one line each)
+"""
+
+from __future__ import annotations
+
+from evalspec.api.client import DEFAULT_BASE_URL, DatalabClient
+from evalspec.api.failures import ApiNetworkError, ApiServerError, may_have_acted
+from evalspec.api.models import (
+    BatchRun,
+    Collection,
+    CollectionFile,
+    FileResult,
+    Rubric,
+    RunResults,
+    UploadTicket,
+)
+from evalspec.api.ratelimit import RateLimiter, parse_rate
+from evalspec.api.retry import RetryPolicy
+from evalspec.api.stats import RequestStats
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ApiNetworkError",
+    "ApiServerError",
+    "BatchRun",
+    "Collection",
+    "CollectionFile",
+    "DatalabClient",
+    "FileResult",
+    "RateLimiter",
+    "RequestStats",
+    "RetryPolicy",
+    "Rubric",
+    "RunResults",
+    "UploadTicket",
+    "may_have_acted",
+    "parse_rate",
+]

@@ -1,0 +1,92 @@
+"""The collection endpoints: list, create, update, delete, and the files linked into one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from evalspec.api.models import Collection, CollectionFile
+from evalspec.api.paging import cursor_of, cursor_pages, items_of, offset_pages, total_of
+from evalspec.api.sender import Call, Sender, fetch_json
+
+COLLECTIONS = "/api/v1/collections"
+MAX_PAGE = 200
+# The service links at most 100 files per call.
+LINK_CHUNK = 100
+
+
+class Collections:
+    """`/api/v1/collections`."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+
+    def list(
+        self, *, include_archived: bool = False, page_size: int = MAX_PAGE
+    ) -> AsyncIterator[Collection]:
+        """Every collection, page by page."""
+
+        async def fetch(limit: int, offset: int) -> tuple[list[Collection], int | None]:
+            params = {"limit": limit, "offset": offset, "include_archived": include_archived}
+            call = Call("GET", COLLECTIONS, "collections.list", params=params)
+            body = await fetch_json(self._sender, call)
+            items = [Collection.model_validate(i) for i in items_of(body, "collections")]
+            return items, total_of(body)
+
+        return offset_pages(fetch, limit=page_size)
+
+    async def create(self, name: str, description: str | None = None) -> Collection:
+        """Create a collection. Not idempotent: after a failure, look it up by name first."""
+        body = {"name": name, "description": description}
+        call = Call("POST", COLLECTIONS, "collections.create", json=body)
+        return Collection.model_validate(await fetch_json(self._sender, call))
+
+    async def update(
+        self,
+        collection_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        archived: bool | None = None,
+    ) -> Collection:
+        """Change the given fields of a collection; fields left as None are not sent."""
+        given = {"name": name, "description": description, "archived": archived}
+        body = {key: value for key, value in given.items() if value is not None}
+        call = Call("PUT", f"{COLLECTIONS}/{collection_id}", "collections.update", json=body)
+        return Collection.model_validate(await fetch_json(self._sender, call))
+
+    async def delete(self, collection_id: int) -> None:
+        """Archive a collection (the service's delete is soft)."""
+        call = Call("DELETE", f"{COLLECTIONS}/{collection_id}", "collections.delete")
+        await fetch_json(self._sender, call)
+
+    async def add_files(self, collection_id: int, file_ids: Sequence[int]) -> None:
+        """Link uploaded files into a collection, 100 per request."""
+        url = f"{COLLECTIONS}/{collection_id}/files"
+        for start in range(0, len(file_ids), LINK_CHUNK):
+            chunk = list(file_ids[start : start + LINK_CHUNK])
+            call = Call("POST", url, "collections.add_files", json={"uploaded_file_ids": chunk})
+            await fetch_json(self._sender, call)
+
+    def list_files(
+        self, collection_id: int, *, page_size: int = MAX_PAGE
+    ) -> AsyncIterator[CollectionFile]:
+        """Every file linked into a collection, following the server's cursor."""
+        url = f"{COLLECTIONS}/{collection_id}/files"
+
+        async def fetch(cursor: str | None) -> tuple[list[CollectionFile], str | None]:
+            params: dict[str, Any] = {"limit": page_size}
+            if cursor is not None:
+                params["cursor"] = cursor
+            body = await fetch_json(
+                self._sender, Call("GET", url, "collections.files", params=params)
+            )
+            files = [CollectionFile.model_validate(i) for i in items_of(body, "files")]
+            return files, cursor_of(body)
+
+        return cursor_pages(fetch)
+
+    async def remove_file(self, collection_id: int, file_id: int) -> None:
+        """Unlink one file from a collection (the upload itself stays)."""
+        url = f"{COLLECTIONS}/{collection_id}/files/{file_id}"
+        await fetch_json(self._sender, Call("DELETE", url, "collections.remove_file"))

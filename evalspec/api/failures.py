@@ -1,0 +1,103 @@
+"""Turn failed HTTP exchanges into evalspec's errors, each one clear line.
+
+Every error raised by the client says whether the request may have reached the server and
+acted (`may_have_acted`): the executor needs that to decide between "submit again" and "look
+for the run first". Messages never contain the API key: any text that came from elsewhere is
+scrubbed of it before it goes into a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from evalspec.errors import AuthError, NetworkError, RemoteError, ServerError
+
+_MAX_DETAIL = 300
+
+
+class ApiNetworkError(NetworkError):
+    """The service could not be reached; `may_have_acted` if a request may have got through."""
+
+    def __init__(self, message: str, *, may_have_acted: bool) -> None:
+        super().__init__(message)
+        self.may_have_acted = may_have_acted
+
+
+class ApiServerError(ServerError):
+    """The service answered with an error; `may_have_acted` unless it surely did nothing."""
+
+    def __init__(self, message: str, status_code: int | None, *, may_have_acted: bool) -> None:
+        super().__init__(message, status_code)
+        self.may_have_acted = may_have_acted
+
+
+def may_have_acted(exc: BaseException) -> bool:
+    """Whether a failed request may nonetheless have changed state on the server."""
+    return bool(getattr(exc, "may_have_acted", False))
+
+
+def scrub(text: str, secret: str) -> str:
+    """`text` with every occurrence of `secret` masked."""
+    return text.replace(secret, "***") if secret else text
+
+
+def detail_line(response: httpx.Response) -> str:
+    """The server's `detail` as one line; FastAPI 422 lists become `body.x: msg; ...`."""
+    try:
+        detail: Any = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if detail is None:
+        detail = response.text.strip() or response.reason_phrase or "no detail"
+    text = _flatten(detail) if isinstance(detail, list) else str(detail)
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
+
+
+def _flatten(items: list[Any]) -> str:
+    parts = []
+    for item in items:
+        if isinstance(item, dict):
+            loc = ".".join(str(p) for p in item.get("loc") or ())
+            msg = str(item.get("msg", item))
+            parts.append(f"{loc}: {msg}" if loc else msg)
+        else:
+            parts.append(str(item))
+    return "; ".join(parts)
+
+
+def where(request: httpx.Request) -> str:
+    """`METHOD /path` of a request, without query (a presigned URL's query is a credential)."""
+    return f"{request.method} {request.url.path}"
+
+
+def error_for_response(
+    response: httpx.Response, *, attempts: int, acted: bool, secret: str
+) -> RemoteError:
+    """The error for a final non-success answer."""
+    status = response.status_code
+    detail = scrub(detail_line(response), secret)
+    if status in (401, 403):
+        return AuthError(f"the service refused the API key ({status}): {detail}")
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    message = f"{where(response.request)} failed ({status}){tries}: {detail}"
+    return ApiServerError(message, status, may_have_acted=acted)
+
+
+def error_for_transport(
+    exc: httpx.TransportError,
+    request: httpx.Request,
+    *,
+    attempts: int,
+    acted: bool,
+    secret: str,
+) -> ApiNetworkError:
+    """The error for a final transport failure (refused, reset, timed out...)."""
+    host = urlsplit(str(request.url)).netloc.rpartition("@")[2]
+    reason = scrub(str(exc) or type(exc).__name__, secret)
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    message = f"cannot reach {host} ({where(request)}){tries}: {type(exc).__name__}: {reason}"
+    return ApiNetworkError(message, may_have_acted=acted)

@@ -1,0 +1,70 @@
+"""Walking the API's paged lists: limit/offset pages and cursor pages.
+
+Offset walks stop at the reported total (or, without one, at the first short page) and at an
+empty page; cursor walks stop when no new cursor comes back. Neither loops forever on a server
+that repeats itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+OffsetFetch = Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]]
+CursorFetch = Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]]
+
+
+async def offset_pages(fetch: OffsetFetch[T], *, limit: int) -> AsyncIterator[T]:
+    """Yield every item of a limit/offset list; `fetch(limit, offset)` returns (items, total)."""
+    offset = 0
+    while True:
+        items, total = await fetch(limit, offset)
+        for item in items:
+            yield item
+        offset += len(items)
+        # A known total wins: a server may cap `limit` below what we asked for.
+        done = offset >= total if total is not None else len(items) < limit
+        if done or not items:
+            return
+
+
+async def cursor_pages(fetch: CursorFetch[T]) -> AsyncIterator[T]:
+    """Yield every item of a cursor list; `fetch(cursor)` returns (items, next cursor)."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        items, cursor = await fetch(cursor)
+        for item in items:
+            yield item
+        if not items or not cursor or cursor in seen:
+            return
+        seen.add(cursor)
+
+
+def items_of(body: Any, key: str) -> list[Any]:
+    """The list in a page body: under `key`, under `items`, or the body itself if a list."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        found = body.get(key, body.get("items"))
+        return found if isinstance(found, list) else []
+    return []
+
+
+def total_of(body: Any) -> int | None:
+    """A page's `total`, when it has one."""
+    total = body.get("total") if isinstance(body, dict) else None
+    return total if isinstance(total, int) else None
+
+
+def cursor_of(body: Any) -> str | None:
+    """The next cursor, under whichever name the server used (the docs do not show it)."""
+    if not isinstance(body, dict):
+        return None
+    for key in ("next_cursor", "cursor", "next"):
+        value = body.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None

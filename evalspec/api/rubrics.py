@@ -1,0 +1,74 @@
+"""The eval-rubric endpoints: list, get, update, and create where the backend allows it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from evalspec.api.failures import ApiServerError
+from evalspec.api.models import Rubric
+from evalspec.api.paging import items_of, offset_pages, total_of
+from evalspec.api.sender import Call, Sender, fetch_json
+
+RUBRICS = "/api/v1/eval_rubrics"
+MAX_PAGE = 200
+
+
+class Rubrics:
+    """`/api/v1/eval_rubrics`."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+
+    def list(
+        self, *, include_archived: bool = False, page_size: int = MAX_PAGE
+    ) -> AsyncIterator[Rubric]:
+        """Every rubric, page by page."""
+
+        async def fetch(limit: int, offset: int) -> tuple[list[Rubric], int | None]:
+            params = {"limit": limit, "offset": offset, "include_archived": include_archived}
+            body = await fetch_json(
+                self._sender, Call("GET", RUBRICS, "rubrics.list", params=params)
+            )
+            return [Rubric.model_validate(i) for i in items_of(body, "rubrics")], total_of(body)
+
+        return offset_pages(fetch, limit=page_size)
+
+    async def get(self, rubric_id: int) -> Rubric:
+        """One rubric, with its eval definition."""
+        call = Call("GET", f"{RUBRICS}/{rubric_id}", "rubrics.get")
+        return Rubric.model_validate(await fetch_json(self._sender, call))
+
+    async def update(
+        self,
+        rubric_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        eval_definition: Mapping[str, Any] | None = None,
+    ) -> Rubric:
+        """Change the given fields of a rubric; fields left as None are not sent."""
+        body: dict[str, Any] = {"name": name, "description": description}
+        if eval_definition is not None:
+            body["eval_definition"] = dict(eval_definition)
+        body = {key: value for key, value in body.items() if value is not None}
+        call = Call("PUT", f"{RUBRICS}/{rubric_id}", "rubrics.update", json=body)
+        return Rubric.model_validate(await fetch_json(self._sender, call))
+
+    async def create(
+        self, name: str, description: str | None, eval_definition: Mapping[str, Any]
+    ) -> Rubric:
+        """Create a rubric through the local backend's extension (Datalab has no such call)."""
+        body = {"name": name, "description": description, "eval_definition": dict(eval_definition)}
+        call = Call("POST", RUBRICS, "rubrics.create", json=body)
+        try:
+            return Rubric.model_validate(await fetch_json(self._sender, call))
+        except ApiServerError as exc:
+            if exc.status_code not in (404, 405):
+                raise
+            raise ApiServerError(
+                f"this backend cannot create rubrics: create rubric {name!r} in Datalab first, "
+                "then refer to it by name or id",
+                exc.status_code,
+                may_have_acted=False,
+            ) from exc

@@ -1,0 +1,83 @@
+"""The batch-run endpoints: start, get, list (filtered, paged) and results."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from evalspec.api.models import BatchRun, RunResults
+from evalspec.api.paging import items_of, offset_pages, total_of
+from evalspec.api.sender import Call, Sender, fetch_json
+
+RUNS = "/api/v1/eval_batch_runs"
+MAX_PAGE = 200
+
+
+class BatchRuns:
+    """`/api/v1/eval_batch_runs`."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+
+    async def start(self, body: Mapping[str, Any]) -> BatchRun:
+        """Start one run. Not idempotent: see `retry.py` on what a failure may leave behind."""
+        data = await fetch_json(self._sender, Call("POST", RUNS, "runs.start", json=dict(body)))
+        return BatchRun.model_validate(data)
+
+    async def get(self, run_id: int) -> BatchRun:
+        """One run's status and progress."""
+        data = await fetch_json(self._sender, Call("GET", f"{RUNS}/{run_id}", "runs.get"))
+        return BatchRun.model_validate(data)
+
+    async def list(
+        self,
+        *,
+        collection_id: int | None = None,
+        eval_rubric_id: int | None = None,
+        pipeline_id: str | None = None,
+        limit: int = MAX_PAGE,
+        offset: int = 0,
+    ) -> tuple[list[BatchRun], int | None]:
+        """One page of the team's runs, filtered, and the total the server reports."""
+        params = _filters(collection_id, eval_rubric_id, pipeline_id)
+        params.update(limit=limit, offset=offset)
+        body = await fetch_json(self._sender, Call("GET", RUNS, "runs.list", params=params))
+        runs = [BatchRun.model_validate(item) for item in items_of(body, "batch_runs")]
+        return runs, total_of(body)
+
+    def iter(
+        self,
+        *,
+        collection_id: int | None = None,
+        eval_rubric_id: int | None = None,
+        pipeline_id: str | None = None,
+        page_size: int = MAX_PAGE,
+    ) -> AsyncIterator[BatchRun]:
+        """Every run matching the filters, page by page."""
+
+        async def fetch(limit: int, offset: int) -> tuple[list[BatchRun], int | None]:
+            return await self.list(
+                collection_id=collection_id,
+                eval_rubric_id=eval_rubric_id,
+                pipeline_id=pipeline_id,
+                limit=limit,
+                offset=offset,
+            )
+
+        return offset_pages(fetch, limit=page_size)
+
+    async def results(self, run_id: int) -> RunResults:
+        """A run and its per-file results."""
+        call = Call("GET", f"{RUNS}/{run_id}/results", "runs.results")
+        return RunResults.model_validate(await fetch_json(self._sender, call))
+
+
+def _filters(
+    collection_id: int | None, eval_rubric_id: int | None, pipeline_id: str | None
+) -> dict[str, Any]:
+    given = {
+        "collection_id": collection_id,
+        "eval_rubric_id": eval_rubric_id,
+        "pipeline_id": pipeline_id,
+    }
+    return {key: value for key, value in given.items() if value is not None}
