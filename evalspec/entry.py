@@ -1,0 +1,66 @@
+"""Running the CLI: expected errors become one message and their exit code, never a traceback."""
+
+from __future__ import annotations
+
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+from evalspec.console import err
+from evalspec.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    EvalspecError,
+    SpecError,
+)
+
+
+def run_cli(command: Any) -> int:
+    """Run a click command in standalone-off mode and map every outcome to an exit code."""
+    import click
+
+    try:
+        result = command.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INVALID_INPUT
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        err("Interrupted.")
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except EvalspecError as exc:
+        report_error(exc)
+        return exc.exit_code
+    except Exception:
+        return report_internal_error()
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def report_error(exc: EvalspecError) -> None:
+    """Print an expected error: one line, or one line per diagnostic."""
+    if isinstance(exc, SpecError):
+        for diagnostic in exc.diagnostics:
+            err(f"error: {diagnostic}")
+        count = len(exc.diagnostics)
+        err(f"{count} problem{'s' if count != 1 else ''} found.")
+    elif str(exc):
+        err(f"error: {exc}")
+
+
+def report_internal_error() -> int:
+    """Save the traceback of an unexpected error to a file and say where it is."""
+    text = traceback.format_exc()
+    handle, name = tempfile.mkstemp(prefix="evalspec-crash-", suffix=".txt")
+    with open(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    last = text.strip().splitlines()[-1]
+    err(f"internal error: {last}")
+    err(f"The full traceback is in {Path(name)}; please include it in a bug report.")
+    return EXIT_INTERNAL
+

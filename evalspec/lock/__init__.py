@@ -1,0 +1,1 @@
+"""The lockfile: model, deterministic dump/load, atomic writes, journal and file lock."""

@@ -1,0 +1,94 @@
+"""Deterministic lockfile dump/load and the atomic write every state change goes through."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from evalspec import __version__
+from evalspec.errors import LockfileError, SpecError
+from evalspec.lock.model import LOCK_VERSION, Lockfile
+from evalspec.spec.validation import validate_model
+from evalspec.spec.yamlsource import YamlLoadError, load_yaml_text
+
+HEADER = (
+    f"# Written by evalspec {__version__}. Do not edit by hand: `evalspec apply` regenerates it.\n"
+    "# Review it like code: each cell's run id, status and scores.\n"
+)
+
+
+def dump_lock(lock: Lockfile) -> str:
+    """The lock as YAML text: sorted keys, no write timestamps, so equal locks are equal bytes."""
+    body = yaml.safe_dump(
+        lock.model_dump(mode="json"), sort_keys=True, default_flow_style=False,
+        allow_unicode=True, width=1 << 16,
+    )
+    return HEADER + body
+
+
+def parse_lock(text: str, name: str) -> Lockfile:
+    """Parse lock text; a broken lock is a LockfileError naming the file, line and key."""
+    try:
+        data, marks = load_yaml_text(text, name)
+    except YamlLoadError as exc:
+        raise LockfileError(f"{exc.diagnostic}") from None
+    if isinstance(data, dict) and data.get("version") not in (None, LOCK_VERSION):
+        raise LockfileError(
+            f"{name}: lock version {data.get('version')!r} is not {LOCK_VERSION}; "
+            "it was written by another evalspec version"
+        )
+    lock, problems = validate_model(Lockfile, data, marks)
+    if problems:
+        detail = str(SpecError(problems))
+        raise LockfileError(f"{detail}\n(the lockfile is written by evalspec; restore it from git)")
+    assert isinstance(lock, Lockfile)
+    return lock
+
+
+def read_lock(path: Path) -> Lockfile | None:
+    """The lock at `path`, or None when there is none yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockfileError(f"{path}: cannot read the lockfile: {exc}") from None
+    return parse_lock(text, str(path))
+
+
+def write_lock(path: Path, lock: Lockfile) -> None:
+    """Write the lock atomically and durably."""
+    write_atomic(path, dump_lock(lock))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that readers see the old file or the new one, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is durable only once the directory entry is (POSIX); Windows cannot open dirs.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+

@@ -1,0 +1,170 @@
+"""Loading spec files into one checked `Spec`, reporting every problem at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evalspec.errors import Diagnostic, SpecError
+from evalspec.spec import files as spec_files
+from evalspec.spec.models import Settings, SpecFile
+from evalspec.spec.references import check_references
+from evalspec.spec.spec import (
+    Collection,
+    Located,
+    MatrixDef,
+    PipelineDef,
+    Rubric,
+    SchemaFile,
+    Spec,
+)
+from evalspec.spec.validation import validate_model
+from evalspec.spec.yamlsource import Marks, YamlLoadError, load_yaml
+
+NAMED_SECTIONS = ("collections", "rubrics", "schemas", "pipelines")
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """The spec files named by `paths`: files as given, directories' *.yaml / *.yml (not below)."""
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"}))
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(Diagnostic(str(path), None, None, "", "no such file or directory"))
+    if not problems and not found:
+        problems.append(Diagnostic(", ".join(map(str, paths)), None, None, "", "no spec files"))
+    if problems:
+        raise SpecError(problems)
+    return found
+
+
+def load_spec(paths: Sequence[Path], root: Path | None = None) -> Spec:
+    """Load, merge and check the spec files under `paths`; raise SpecError listing every problem."""
+    loader = _Loader((root or Path.cwd()).resolve())
+    for path in discover(paths):
+        loader.add_file(path)
+    return loader.finish()
+
+
+def display_name(path: Path) -> str:
+    """`path` relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Diagnostic] = []
+        self.files: list[str] = []
+        self.named: dict[str, dict[str, tuple[Any, Located, Path]]] = {s: {} for s in NAMED_SECTIONS}
+        self.matrices: list[MatrixDef] = []
+        self.gates: list[Any] = []
+        self.gate_sites: list[Located] = []
+        self.settings: tuple[Settings, Located] | None = None
+
+    def add_file(self, path: Path) -> None:
+        name = display_name(path)
+        self.files.append(name)
+        try:
+            data, marks = load_yaml(path, display_name=name)
+        except YamlLoadError as exc:
+            self.problems.append(exc.diagnostic)
+            return
+        if not isinstance(data, dict):
+            self.problems.append(marks.diagnostic((), "a spec file must be a mapping"))
+            return
+        spec_file, problems = validate_model(SpecFile, data, marks)
+        self.problems.extend(problems)
+        if spec_file is not None:
+            self._merge(spec_file, marks, path)
+
+    def _merge(self, spec_file: SpecFile, marks: Marks, path: Path) -> None:
+        for section in NAMED_SECTIONS:
+            for name, value in getattr(spec_file, section).items():
+                self._define(section, name, value, Located(marks, (section, name)), path)
+        matrix = spec_file.matrix
+        if isinstance(matrix, tuple):
+            self.matrices += [MatrixDef(m, Located(marks, ("matrix", i))) for i, m in enumerate(matrix)]
+        elif matrix is not None:
+            self.matrices.append(MatrixDef(matrix, Located(marks, ("matrix",))))
+        self.gates.extend(spec_file.gates)
+        self.gate_sites += [Located(marks, ("gates", i)) for i in range(len(spec_file.gates))]
+        if spec_file.settings is not None:
+            where = Located(marks, ("settings",))
+            if self.settings is not None:
+                first = self.settings[1]
+                self.problems.append(where.diagnostic(f"settings defined again (first at {first})"))
+            else:
+                self.settings = (spec_file.settings, where)
+
+    def _define(self, section: str, name: str, value: Any, where: Located, path: Path) -> None:
+        table = self.named[section]
+        if name in table:
+            first = table[name][1]
+            self.problems.append(where.diagnostic(f"{section[:-1]} {name!r} is also defined at {first}"))
+            self.problems.append(first.diagnostic(f"{section[:-1]} {name!r} is defined again at {where}"))
+            return
+        table[name] = (value, where, path)
+
+    def finish(self) -> Spec:
+        spec = Spec(
+            files=tuple(self.files),
+            collections=self._collections(),
+            rubrics=self._rubrics(),
+            schemas=self._schemas(),
+            pipelines={n: PipelineDef(n, v, w) for n, (v, w, _) in self.named["pipelines"].items()},
+            matrices=tuple(self.matrices),
+            gates=tuple(self.gates),
+            settings=self.settings[0] if self.settings else Settings(),
+            gate_sites=tuple(self.gate_sites),
+        )
+        self.problems.extend(check_references(spec))
+        if self.problems:
+            raise SpecError(self.problems)
+        return spec
+
+    def _collections(self) -> dict[str, Collection]:
+        out: dict[str, Collection] = {}
+        for name, (ref, where, path) in self.named["collections"].items():
+            files, files_digest = None, None
+            if ref.files is not None:
+                try:
+                    files, files_digest = spec_files.expand_managed_files(path, ref.files, self.root)
+                except spec_files.FileProblem as exc:
+                    self.problems.append(where.diagnostic(str(exc), "files"))
+            out[name] = Collection(name, ref, files, files_digest, where)
+        return out
+
+    def _rubrics(self) -> dict[str, Rubric]:
+        out: dict[str, Rubric] = {}
+        for name, (ref, where, path) in self.named["rubrics"].items():
+            definition, definition_digest = None, None
+            if ref.definition is not None:
+                try:
+                    target = spec_files.resolve_inside(path, ref.definition, self.root)
+                    definition = spec_files.load_rubric_definition(target, where)
+                    definition_digest = spec_files.canonical_schema(definition)[1]
+                except spec_files.FileProblem as exc:
+                    self.problems.append(where.diagnostic(str(exc), "definition"))
+            out[name] = Rubric(name, ref, definition, definition_digest, where)
+        return out
+
+    def _schemas(self) -> dict[str, SchemaFile]:
+        out: dict[str, SchemaFile] = {}
+        for name, (relative, where, path) in self.named["schemas"].items():
+            try:
+                target = spec_files.resolve_inside(path, relative, self.root)
+                text, schema_digest = spec_files.canonical_schema(spec_files.read_json_file(target))
+            except spec_files.FileProblem as exc:
+                self.problems.append(where.diagnostic(str(exc)))
+                continue
+            out[name] = SchemaFile(name, target, text, schema_digest, where)
+        return out

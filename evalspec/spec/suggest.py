@@ -1,0 +1,21 @@
+"""'Did you mean' hints for misspelt keys and names."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A suffix like ` (did you mean 'invoices'?)`, or '' when nothing is close."""
+    matches = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
+    """The message for a reference to a name that is not defined."""
+    known = sorted(set(known))
+    hint = did_you_mean(name, known)
+    if not hint:
+        hint = f" (defined: {', '.join(known)})" if known else f" (no {kind}s are defined)"
+    return f"unknown {kind} {name!r}{hint}"

@@ -1,0 +1,162 @@
+"""Safe YAML loading that remembers where every value came from.
+
+We compose the document with PyYAML's safe loader and build plain Python values ourselves, so
+that we can (a) keep the line and column of every key and value for error messages, (b) refuse
+duplicate keys, which PyYAML silently lets the last one win, and (c) bound the work done on
+aliases: a "billion laughs" document is small as a node graph but explodes when expanded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evalspec.errors import Diagnostic
+
+MAX_FILE_BYTES = 1 << 20
+MAX_NODES = 100_000
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based position in a file."""
+
+    line: int
+    col: int
+
+
+@dataclass
+class Marks:
+    """Positions of the values (and mapping keys) of one document, by key path."""
+
+    file: str
+    values: dict[KeyPath, Mark] = field(default_factory=dict)
+    keys: dict[KeyPath, Mark] = field(default_factory=dict)
+
+    def locate(self, path: KeyPath, *, prefer_key: bool = False) -> Mark | None:
+        """The mark of `path`, or of its nearest ancestor we know."""
+        while True:
+            table = (self.keys, self.values) if prefer_key else (self.values, self.keys)
+            for marks in table:
+                if path in marks:
+                    return marks[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def diagnostic(self, path: KeyPath, message: str, *, prefer_key: bool = False) -> Diagnostic:
+        """A diagnostic pointing at `path` in this file."""
+        mark = self.locate(path, prefer_key=prefer_key)
+        return Diagnostic(
+            file=self.file,
+            line=mark.line if mark else None,
+            col=mark.col if mark else None,
+            key_path=format_key_path(path),
+            message=message,
+        )
+
+
+def format_key_path(path: KeyPath) -> str:
+    """`('matrix', 'include', 0, 'rubric')` -> `matrix.include[0].rubric`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class YamlLoadError(Exception):
+    """A document that cannot be loaded; carries a located diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+def load_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Marks]:
+    """Load one YAML file into plain values plus the marks of every value."""
+    name = display_name or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _error(name, None, f"file is {size} bytes, above the limit of {MAX_FILE_BYTES}")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _error(name, None, f"cannot read file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _error(name, None, "file is not valid UTF-8") from None
+    return load_yaml_text(text, name)
+
+
+def load_yaml_text(text: str, name: str) -> tuple[Any, Marks]:
+    """Load YAML text (named `name` in messages) into plain values plus marks."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else None
+        raise _error(name, where, f"invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise _error(name, None, f"invalid YAML: {exc}") from None
+    marks = Marks(file=name)
+    if node is None:
+        return None, marks
+    return _Builder(marks).build(node, ()), marks
+
+
+def _error(name: str, where: Mark | None, message: str) -> YamlLoadError:
+    line, col = (where.line, where.col) if where else (None, None)
+    return YamlLoadError(Diagnostic(name, line, col, "", message))
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node graph into plain values, recording marks as it goes."""
+
+    def __init__(self, marks: Marks) -> None:
+        self.marks = marks
+        self.visited = 0
+        # Scalars go through PyYAML's own resolver-aware constructor (ints, bools, nulls...).
+        self.scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise _error(
+                self.marks.file, _mark(node),
+                f"document expands to more than {MAX_NODES} values (alias bomb?)",
+            )
+        self.marks.values.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalars.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
+        self.scalars.flatten_mapping(node)  # resolves `<<` merge keys
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.scalars.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise _error(self.marks.file, _mark(key_node), "mapping keys must be scalars")
+            child = (*path, key if isinstance(key, (str, int)) else str(key))
+            if key in result:
+                first = self.marks.keys[child]
+                raise _error(
+                    self.marks.file, _mark(key_node),
+                    f"duplicate key {key!r} (first defined at line {first.line})",
+                )
+            self.marks.keys[child] = _mark(key_node)
+            result[key] = self.build(value_node, child)
+        return result
