@@ -1,0 +1,73 @@
+"""`LocalService`: the store, the worker pool and the app, with an explicit start and close."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from fastapi import FastAPI
+
+from evalspec.local.app import build_app
+from evalspec.local.store import Store
+from evalspec.local.worker import WorkerPool
+
+
+class LocalService:
+    """Owns the state under `data_dir` and the workers; `.app` serves it.
+
+    In-process use (httpx's ASGITransport runs no lifespan events, so the service is started
+    by hand)::
+
+        with LocalService(data_dir, api_key=None) as service:
+            transport = httpx.ASGITransport(app=service.app)
+            with httpx.Client(transport=transport, base_url="http://local") as client: ...
+    """
+
+    def __init__(self, data_dir: Path, api_key: str | None, *,
+                 rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
+                 workers: int = 4, manage_lifespan: bool = False) -> None:
+        self.data_dir, self.api_key, self.rate_limit = data_dir, api_key, rate_limit
+        self.file_delay, self.workers = file_delay, workers
+        self.store: Store | None = None
+        self._pool: WorkerPool | None = None
+        self._lock = threading.Lock()
+        self.app: FastAPI = build_app(self, manage_lifespan=manage_lifespan)
+
+    def start(self) -> LocalService:
+        """Open the store and start the workers, resuming unfinished runs (idempotent)."""
+        with self._lock:
+            if self.store is None:
+                self.store = Store(self.data_dir)
+                self._pool = WorkerPool(self.store, self.workers, self.file_delay)
+                self._pool.start()
+        return self
+
+    def close(self) -> None:
+        """Stop the workers after their current file and close the database."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.stop()
+            if self.store is not None:
+                self.store.close()
+            self.store, self._pool = None, None
+
+    def submit(self, run_id: int) -> None:
+        if self._pool is not None:
+            self._pool.submit(run_id)
+
+    def __enter__(self) -> LocalService:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def create_app(data_dir: Path, api_key: str | None, *,
+               rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
+               workers: int = 4) -> FastAPI:
+    """An app that starts its service on lifespan startup and closes it on shutdown."""
+    service = LocalService(data_dir, api_key, rate_limit=rate_limit, file_delay=file_delay,
+                           workers=workers, manage_lifespan=True)
+    return service.app
