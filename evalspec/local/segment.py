@@ -2,7 +2,8 @@
 
 A section is found at the first heading (or, failing that, the first short line) whose text,
 without a leading number like `2.` or `3.1`, equals the section's name or description. A section
-runs to the page before the next found section starts (the same page when it starts there).
+runs to the page where the next found section starts, or to the page before it when the next
+heading opens its page.
 """
 
 from __future__ import annotations
@@ -22,24 +23,33 @@ def segment(doc: Document, schema: dict[str, Any]) -> dict[str, Any]:
     for section in schema.get("sections") or []:
         hit = _find(doc, section)
         if hit is not None:
-            starts.append((hit[0], hit[1], section, hit[2]))
+            starts.append((*hit, section))
     starts.sort(key=lambda s: (s[0], s[1]))
-    last_page = len(doc.pages) or 1
     segments = []
-    for i, (page, _, section, heading) in enumerate(starts):
-        end = last_page if i + 1 == len(starts) else max(page, starts[i + 1][0] - 1)
+    for i, (page, _, heading, section) in enumerate(starts):
+        end = _end_page(doc, starts[i + 1][:2] if i + 1 < len(starts) else None)
         segments.append({"name": section.get("name"), "description": section.get("description"),
                          "heading": heading, "page_range": [page, end]})
     return {"segments": segments}
 
 
+def _end_page(doc: Document, next_start: tuple[int, int] | None) -> int:
+    """The last page of a section, given where the next one starts (page, block on page)."""
+    if next_start is None:
+        return len(doc.pages) or 1
+    page, position = next_start
+    return page if position > 0 else max(1, page - 1)
+
+
 def _find(doc: Document, section: dict[str, Any]) -> tuple[int, int, str] | None:
+    """(page, position on the page, heading text) of the section's start, if found."""
     wanted = {norm_label(str(section.get(k) or "")) for k in ("name", "description")} - {""}
-    lines = list(enumerate(doc.lines))
     for headings_only in (True, False):
-        for index, (page, block) in lines:
-            if headings_only and not block.is_heading:
-                continue
-            if len(block.text) <= 80 and norm_label(NUMBERING_RE.sub("", block.text)) in wanted:
-                return page, index, block.text
+        for page in doc.pages:
+            for position, block in enumerate(page.blocks):
+                if headings_only and not block.is_heading:
+                    continue
+                text = NUMBERING_RE.sub("", block.text)
+                if len(block.text) <= 80 and norm_label(text) in wanted:
+                    return page.number, position, block.text
     return None
