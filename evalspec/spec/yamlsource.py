@@ -138,16 +138,33 @@ class _Builder:
             )
         self.marks.values.setdefault(path, _mark(node))
         if isinstance(node, yaml.MappingNode):
+            self._check_tag(node, "tag:yaml.org,2002:map")
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
+            self._check_tag(node, "tag:yaml.org,2002:seq")
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.scalars.construct_object(node, deep=True)
+        return self._scalar(node)
+
+    def _check_tag(self, node: yaml.Node, plain: str) -> None:
+        # We build collections ourselves, so an explicit tag (`!!python/object`, `!!set`, `!x`)
+        # would otherwise be silently dropped; refuse it as the safe loader would.
+        if node.tag != plain:
+            raise _error(self.marks.file, _mark(node), f"invalid YAML: unsupported tag {node.tag!r}")
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:  # an unknown or unsafe tag, a malformed !!int...
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise _error(self.marks.file, _mark(node), f"invalid YAML: {problem}") from None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
         self.scalars.flatten_mapping(node)  # resolves `<<` merge keys
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = self.scalars.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _error(self.marks.file, _mark(key_node), "mapping keys must be scalars")
+            key = self._scalar(key_node)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise _error(self.marks.file, _mark(key_node), "mapping keys must be scalars")
             child = (*path, key if isinstance(key, (str, int)) else str(key))
