@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from local_server import LocalServer, running_server
 
 import evalspec.paths
 
@@ -24,3 +26,18 @@ def _state_dir_tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("DATALAB_API_KEY", raising=False)
     monkeypatch.delenv("DATALAB_BASE_URL", raising=False)
     yield
+
+
+@pytest.fixture(scope="session")
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """One `python -m evalspec.local` subprocess on a free loopback port for the session."""
+    with running_server(tmp_path_factory.mktemp("local-server")) as server:
+        yield server
+
+
+@pytest.fixture
+def local_client(local_server: LocalServer) -> Iterator[httpx.Client]:
+    """An httpx client for `local_server`, with its API key."""
+    with httpx.Client(base_url=local_server.url, headers=local_server.headers,
+                      timeout=30) as client:
+        yield client

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import queue
 import re
@@ -19,6 +20,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
 
 REPO_ROOT = Path(__file__).parent.parent
 READY_RE = re.compile(r"listening on (http://\S+)")
@@ -97,3 +102,56 @@ def running_server(data_dir: Path, **options: object) -> Iterator[LocalServer]:
     finally:
         if server.process.poll() is None:
             server.terminate()
+
+
+# Helpers for driving a server through its API (the tests' own tiny client, on purpose
+# independent of evalspec.api so the server is tested against the documented shapes).
+
+SAMPLES = REPO_ROOT / "specs" / "data"
+RUN_DEADLINE = 30.0
+
+
+def upload(client: httpx.Client, name: str, data: bytes) -> int:
+    """Upload slot, PUT of the bytes (no key), confirm: the new file id."""
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    slot = client.post("/api/v1/files/upload", json={"filename": name,
+                                                      "content_type": content_type})
+    slot.raise_for_status()
+    put = httpx.put(slot.json()["upload_url"], content=data)
+    put.raise_for_status()
+    client.get(f"/api/v1/files/{slot.json()['file_id']}/confirm").raise_for_status()
+    return int(slot.json()["file_id"])
+
+
+def make_collection(client: httpx.Client, name: str, files: dict[str, bytes]) -> int:
+    """A collection holding `files` (name -> bytes)."""
+    created = client.post("/api/v1/collections", json={"name": name})
+    created.raise_for_status()
+    cid = int(created.json()["id"])
+    ids = [upload(client, fname, data) for fname, data in files.items()]
+    client.post(f"/api/v1/collections/{cid}/files",
+                json={"uploaded_file_ids": ids}).raise_for_status()
+    return cid
+
+
+def sample_files(folder: str) -> dict[str, bytes]:
+    """Every file of specs/data/<folder> (documents and truth sidecars) by name."""
+    return {p.name: p.read_bytes() for p in sorted((SAMPLES / folder).iterdir())}
+
+
+def make_rubric(client: httpx.Client, name: str, rubric_file: str) -> int:
+    definition = yaml.safe_load((REPO_ROOT / "specs" / "rubrics" / rubric_file).read_text())
+    made = client.post("/api/v1/eval_rubrics", json={"name": name, "eval_definition": definition})
+    made.raise_for_status()
+    return int(made.json()["id"])
+
+
+def wait_run(client: httpx.Client, run_id: int, deadline: float = RUN_DEADLINE) -> dict[str, Any]:
+    """Poll until the run is completed or failed (or fail the test at the deadline)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        run: dict[str, Any] = client.get(f"/api/v1/eval_batch_runs/{run_id}").json()
+        if run["status"] in ("completed", "failed"):
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"run {run_id} did not finish within {deadline}s")
