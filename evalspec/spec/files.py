@@ -87,7 +87,8 @@ def expand_managed_files(
     """The documents a managed collection lists, sorted by upload name, and their digest."""
     found: dict[str, ManagedFile] = {}
     for pattern in patterns:
-        matches = sorted(glob.glob(str(spec_file.parent / pattern), recursive=True))
+        # Matches relative to the spec file's directory, as resolve_inside expects them.
+        matches = sorted(glob.glob(pattern, root_dir=spec_file.parent, recursive=True))
         if not matches:
             raise FileProblem(f"{pattern}: matches no file")
         for match in matches:
