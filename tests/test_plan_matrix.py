@@ -1,0 +1,146 @@
+"""Matrix expansion: GitHub Actions' documented include/exclude examples, and properties."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalspec.plan.matrix import expand
+
+
+def combos(axes: Mapping[str, Sequence[Hashable]], include: Any = (), exclude: Any = ()) -> list[dict[str, Any]]:
+    return [c.values for c in expand(axes, include, exclude)]
+
+
+def test_docs_product_order() -> None:
+    # "the matrix above will create the jobs in the following order"
+    assert combos({"version": [10, 12, 14], "os": ["ubuntu-latest", "windows-latest"]}) == [
+        {"version": 10, "os": "ubuntu-latest"}, {"version": 10, "os": "windows-latest"},
+        {"version": 12, "os": "ubuntu-latest"}, {"version": 12, "os": "windows-latest"},
+        {"version": 14, "os": "ubuntu-latest"}, {"version": 14, "os": "windows-latest"},
+    ]
+
+
+def test_docs_include_fruit_and_animal() -> None:
+    # "Example: Expanding or adding matrix configurations": the six documented combinations.
+    include = [
+        {"color": "green"},
+        {"color": "pink", "animal": "cat"},
+        {"fruit": "apple", "shape": "circle"},
+        {"fruit": "banana"},
+        {"fruit": "banana", "animal": "cat"},
+    ]
+    assert combos({"fruit": ["apple", "pear"], "animal": ["cat", "dog"]}, include) == [
+        {"fruit": "apple", "animal": "cat", "color": "pink", "shape": "circle"},
+        {"fruit": "apple", "animal": "dog", "color": "green", "shape": "circle"},
+        {"fruit": "pear", "animal": "cat", "color": "pink"},
+        {"fruit": "pear", "animal": "dog", "color": "green"},
+        {"fruit": "banana"},
+        {"fruit": "banana", "animal": "cat"},
+    ]
+
+
+def test_docs_include_expands_one_os_node_combination() -> None:
+    # "Example: Expanding configurations": npm 6 only for windows-latest with node 16.
+    result = combos(
+        {"os": ["windows-latest", "ubuntu-latest"], "node": [14, 16]},
+        [{"os": "windows-latest", "node": 16, "npm": 6}],
+    )
+    assert result == [
+        {"os": "windows-latest", "node": 14},
+        {"os": "windows-latest", "node": 16, "npm": 6},
+        {"os": "ubuntu-latest", "node": 14},
+        {"os": "ubuntu-latest", "node": 16},
+    ]
+
+
+def test_docs_include_adds_a_configuration() -> None:
+    # "Example: Adding configurations": a value outside the axes makes a new combination.
+    result = combos(
+        {"os": ["windows-latest", "ubuntu-latest", "macos-latest"], "version": [10, 12, 14]},
+        [{"os": "windows-latest", "version": 17}],
+    )
+    assert len(result) == 10
+    assert result[-1] == {"os": "windows-latest", "version": 17}
+
+
+def test_docs_exclude_partial_match() -> None:
+    # "Example: Excluding matrix configurations": 12 - 1 - 2 = 9 jobs.
+    result = combos(
+        {"os": ["macos-latest", "windows-latest"], "version": [12, 14, 16],
+         "environment": ["staging", "production"]},
+        exclude=[
+            {"os": "macos-latest", "version": 12, "environment": "production"},
+            {"os": "windows-latest", "version": 16},
+        ],
+    )
+    assert len(result) == 9
+    assert {"os": "macos-latest", "version": 12, "environment": "production"} not in result
+    assert {"os": "macos-latest", "version": 12, "environment": "staging"} in result
+    assert not [c for c in result if c["os"] == "windows-latest" and c["version"] == 16]
+
+
+def test_docs_include_only_matrix() -> None:
+    include = [
+        {"site": "production", "datacenter": "site-a"},
+        {"site": "staging", "datacenter": "site-b"},
+    ]
+    assert combos({}, include) == include
+
+
+def test_include_may_overwrite_values_added_by_earlier_includes_only() -> None:
+    result = combos({"a": [1]}, [{"x": 1}, {"x": 2}, {"a": 2, "x": 3}])
+    assert result == [{"a": 1, "x": 2}, {"a": 2, "x": 3}]
+
+
+def test_include_re_adds_an_excluded_combination() -> None:
+    # Includes come after excludes: an include can bring back what an exclude removed.
+    result = combos({"a": [1, 2]}, include=[{"a": 2}], exclude=[{"a": 2}])
+    assert result == [{"a": 1}, {"a": 2}]
+
+
+def test_sources_record_the_include_that_shaped_a_combination() -> None:
+    result = expand({"a": [1, 2]}, [{"b": 1}, {"a": 1, "c": 1}, {"a": 3}])
+    assert [(r.source, r.merged_from) for r in result] == [(1, [0, 1]), (0, [0]), (2, [])]
+
+
+# --- properties -----------------------------------------------------------------------------
+
+AXIS_NAMES = ("collection", "pipeline", "rubric", "output_format")
+values = st.sampled_from(["a", "b", "c"])
+axes_strategy = st.dictionaries(
+    st.sampled_from(AXIS_NAMES[:3]), st.lists(values, min_size=1, max_size=3, unique=True), max_size=3,
+)
+entries = st.lists(st.dictionaries(st.sampled_from(AXIS_NAMES), values, min_size=1, max_size=3), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(axes_strategy, entries, entries)
+def test_expansion_is_deterministic(axes: dict[str, list[str]], include: Any, exclude: Any) -> None:
+    assert combos(axes, include, exclude) == combos(axes, include, exclude)
+
+
+@settings(max_examples=150, deadline=None)
+@given(axes_strategy, entries, entries)
+def test_exclude_never_removes_an_include(axes: dict[str, list[str]], include: Any, exclude: Any) -> None:
+    # Every include entry is applied whatever the excludes: merged into a combination or added.
+    result = expand(axes, include, exclude)
+    for index in range(len(include)):
+        assert any(index in c.merged_from or c.source == index for c in result)
+    # and a combination an include adds without excludes is still added with them
+    added = [c.values for c in expand(axes, include) if c.source is not None and not c.merged_from]
+    with_excludes = [c.values for c in result]
+    assert all(values in with_excludes for values in added)
+
+
+@settings(max_examples=150, deadline=None)
+@given(axes_strategy, entries)
+def test_exclude_removes_exactly_the_partial_matches_without_includes(
+    axes: dict[str, list[str]], exclude: Any
+) -> None:
+    full = combos(axes)
+    kept = combos(axes, exclude=exclude)
+    assert kept == [c for c in full if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
