@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,23 @@ def test_sample_truth_is_what_the_schema_describes() -> None:
     schema = json.loads((ROOT / "schemas" / "invoice.json").read_text())
     for truth_file in (SAMPLES / "invoices").glob("*.truth.json"):
         assert set(json.loads(truth_file.read_text())) == set(schema["properties"])
+
+
+def test_custom_pipelines_load_from_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import EntryPoint
+
+    from evalspec.local import pipelines
+
+    found = [EntryPoint("cp_ep", "tests_local_plugin:run", pipelines.ENTRY_POINT_GROUP)]
+
+    def fake_entry_points(group: str) -> list[EntryPoint]:
+        return found if group == pipelines.ENTRY_POINT_GROUP else []
+
+    plugin = type(sys)("tests_local_plugin")
+    plugin.run = lambda doc, request: {"markdown": "from a plugin"}  # type: ignore[attr-defined]  # a module built on the fly
+    monkeypatch.setitem(sys.modules, "tests_local_plugin", plugin)
+    monkeypatch.setattr(pipelines, "entry_points", fake_entry_points)
+    doc = parse_document("a.txt", b"text")
+    request = pipelines.PipelineRequest("convert", "cp_ep", None, None, ("markdown",))
+    assert pipelines.run_pipeline(doc, request) == {"markdown": "from a plugin"}
+    assert pipelines.lookup_pipeline("cp_other") is None
