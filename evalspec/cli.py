@@ -33,6 +33,11 @@ select_option = click.option(
 shard_option = click.option(
     "--shard", metavar="I/N", help="Only shard I of N: a stable split of the cells for parallel CI jobs.",
 )
+backend_option = click.option(
+    "--backend", type=click.Choice(["datalab", "local"]), default="datalab", show_default=True,
+    help="datalab: the service at DATALAB_BASE_URL with DATALAB_API_KEY; "
+    "local: the embedded service, state in .evalspec/local/.",
+)
 
 
 def _paths(paths: tuple[Path, ...]) -> list[Path]:
@@ -98,6 +103,94 @@ def schema() -> None:
     from evalspec.commands import schema as command
 
     _finish(command.run())
+
+
+@cli.command()
+@spec_paths
+@lock_option
+@backend_option
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Apply exactly this plan saved by `plan --out` (refused once stale).")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Follow the runs to the end, or submit and exit.")
+@click.option("--retry-failed", is_flag=True, help="Resubmit cells whose runs ended failed.")
+@select_option
+@shard_option
+@click.option("--rate-limit", metavar="N/SECONDS", help="Client-side request budget (default 400/60).")
+@click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
+@click.option("--poll-interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
+              help="First wait between poll rounds; it grows while nothing changes.")
+def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Path | None, wait: bool,
+          retry_failed: bool, selects: tuple[str, ...], shard: str | None, rate_limit: str | None,
+          concurrency: int | None, poll_interval: float) -> None:
+    """Submit the planned runs, follow them to the end and write the lock as it goes.
+
+    Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
+    Exits 3 when runs failed or the service could not be reached, 4 when another evalspec holds
+    the lock.
+    """
+    from evalspec.commands import apply as command
+
+    _finish(command.run(command.ApplyRequest(
+        paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
+        retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,
+        concurrency=concurrency, poll_interval=poll_interval,
+    )))
+
+
+@cli.command()
+@lock_option
+@json_option
+@click.option("--refresh", is_flag=True, help="Ask the server about unfinished runs and update the lock.")
+@backend_option
+def status(lock_path: Path, as_json: bool, refresh: bool, backend: str) -> None:
+    """Show what the lock holds: each cell's run, status, files and score."""
+    from evalspec.commands import status as command
+
+    _finish(command.run(lock_path, as_json=as_json, refresh=refresh, backend=backend))
+
+
+@cli.group()
+def lock() -> None:
+    """Manage lockfiles: create one for shard jobs, merge shard locks."""
+
+
+@lock.command("init")
+@lock_option
+def lock_init(lock_path: Path) -> None:
+    """Create an empty lock with a fresh lineage."""
+    from evalspec.commands import lock as command
+
+    _finish(command.init(lock_path))
+
+
+@lock.command("merge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("evalspec.lock"), show_default=True, help="Where to write the merged lock.")
+def lock_merge(inputs: tuple[Path, ...], output: Path) -> None:
+    """Merge the locks written by `apply --shard I/N` jobs into one."""
+    from evalspec.commands import lock as command
+
+    _finish(command.merge(inputs, output))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0 picks a free one).")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the service keeps its state (default .evalspec/local).")
+@click.option("--api-key", envvar="DATALAB_API_KEY", help="Key clients must send (default: "
+              "DATALAB_API_KEY, else a generated key printed once).")
+@click.option("--rate-limit", metavar="N/SECONDS", help="Simulate Datalab's rate limit (429 + Retry-After).")
+@click.option("--file-delay", type=float, default=0.0, show_default=True,
+              help="Extra processing time per file, in seconds.")
+def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rate_limit: str | None,
+           file_delay: float) -> None:
+    """Serve the local Datalab-compatible eval API over HTTP."""
+    from evalspec.commands import server as command
+
+    _finish(command.run(host, port, data_dir, api_key, rate_limit, file_delay))
 
 
 def main() -> None:

@@ -27,3 +27,8 @@ def local_data_dir(state_dir: Path | None = None) -> Path:
 def results_dir(state_dir: Path | None = None) -> Path:
     """Where finished runs' per-file results are cached, one JSON file per run id."""
     return (state_dir or default_state_dir()) / "results"
+
+
+def state_file(name: str, state_dir: Path | None = None) -> Path:
+    """A file directly in the state directory."""
+    return (state_dir or default_state_dir()) / name

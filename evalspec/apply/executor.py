@@ -1,0 +1,188 @@
+"""The executor: submit what the plan says, follow every run to the end, keep the lock current.
+
+Submissions run with bounded concurrency while one follower polls every run in flight; both
+stop promptly when asked (Ctrl-C), after which the lock is saved and a later apply resumes:
+cells with a run id are followed, cells with only an intent are adopted or resubmitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from evalspec.api import BatchRun
+from evalspec.apply.backend import Backend
+from evalspec.apply.fetch import fetch_results
+from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wait_unless
+from evalspec.apply.ledger import UploadLedger
+from evalspec.apply.progress import Progress
+from evalspec.apply.resolve import ResolvedIds, resolve_ids
+from evalspec.apply.submit import Submitter, run_fields
+from evalspec.errors import AuthError, NetworkError, RemoteError
+from evalspec.lock.store import LockStore
+from evalspec.plan.diff import Change
+from evalspec.plan.plan import Plan
+from evalspec.spec.spec import Spec
+
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """How apply behaves."""
+
+    wait: bool = True
+    concurrency: int = DEFAULT_CONCURRENCY
+    poll_base: float = 1.0
+    poll_ceiling: float = 15.0
+    state_dir: Path | None = None
+
+
+@dataclass
+class ApplyOutcome:
+    """What happened, for the closing message and the exit code."""
+
+    submitted: int = 0
+    adopted: int = 0
+    removed: int = 0
+    failed_runs: list[str] = field(default_factory=list)
+    cell_errors: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    interrupted: bool = False
+    fatal: RemoteError | None = None
+
+
+class Executor:
+    """Runs one plan against one backend, writing through one LockStore."""
+
+    def __init__(self, backend: Backend, spec: Spec, store: LockStore, options: ApplyOptions,
+                 progress: Progress) -> None:
+        self.client = backend.client
+        self.spec = spec
+        self.store = store
+        self.options = options
+        self.progress = progress
+        self.outcome = ApplyOutcome()
+        self.stop = asyncio.Event()
+        self.submissions_done = False
+        self.tracked: dict[int, Tracked] = {}
+        self.keys: dict[int, str] = {}
+        self.submitter = Submitter(self.client, store)
+
+    async def run(self, plan: Plan) -> ApplyOutcome:
+        """Apply the plan; the lock is checkpointed whatever happens."""
+        try:
+            await self._run(plan)
+        finally:
+            self.outcome.in_flight = len(self.tracked)
+            self.store.checkpoint()
+        return self.outcome
+
+    async def _run(self, plan: Plan) -> None:
+        for change in plan.changes:
+            if change.action == "remove":
+                self.store.remove(change.key)
+                self.outcome.removed += 1
+        self.store.set_gates(plan.gates_digest)
+        to_submit = [c for c in plan.changes if _needs_submission(c)]
+        self._track_locked(plan)
+        ledger = UploadLedger(self.client.base_url, self.options.state_dir)
+        ids = await resolve_ids(self.client, self.spec, [c.cell for c in to_submit if c.cell], ledger)
+        follower = asyncio.create_task(self._follow()) if self.options.wait else None
+        try:
+            await self._submit_all(to_submit, ids)
+        finally:
+            self.submissions_done = True
+            if follower is not None:
+                await follower
+
+    def _track_locked(self, plan: Plan) -> None:
+        for change in plan.changes:
+            locked = change.locked
+            if change.action == "poll" and locked is not None and locked.run_id is not None:
+                self._track(change.key, locked.run_id, locked.request.get("collection_id"))
+
+    def _track(self, key: str, run_id: int, collection_id: object, last: BatchRun | None = None) -> None:
+        self.keys[run_id] = key
+        self.tracked[run_id] = Tracked(run_id, collection_id if isinstance(collection_id, int) else -1, last)
+
+    async def _submit_all(self, changes: list[Change], ids: ResolvedIds) -> None:
+        gate = asyncio.Semaphore(self.options.concurrency)
+
+        async def one(change: Change) -> None:
+            async with gate:
+                if not self.stop.is_set():
+                    await self._submit(change, ids)
+
+        await asyncio.gather(*(one(change) for change in changes))
+        if self.outcome.fatal is not None:
+            raise self.outcome.fatal
+
+    async def _submit(self, change: Change, ids: ResolvedIds) -> None:
+        cell = change.cell
+        assert cell is not None  # removals are not submitted
+        cell_ids = ids.for_cell(cell)
+        body = cell.request.resolved(cell_ids)
+        try:
+            run, adopted = await self.submitter.submit(
+                cell.key, cell.request.fingerprint, body, cell.request.lock_form(cell_ids),
+            )
+        except (AuthError, NetworkError) as exc:
+            self.outcome.fatal = self.outcome.fatal or exc
+            self.stop.set()  # the service is unreachable or refuses us: stop everything
+            return
+        except RemoteError as exc:
+            self.outcome.cell_errors.append(f"{cell.key}: {exc}")
+            self.progress.note(f"error     {cell.key}: {exc}")
+            return
+        self.outcome.submitted += 1
+        self.outcome.adopted += adopted
+        self.progress.on_submitted(cell.key, run, adopted)
+        self._track(cell.key, run.id, body["collection_id"], run)
+
+    async def _follow(self) -> None:
+        schedule = PollSchedule(self.options.poll_base, self.options.poll_ceiling)
+        while not self.stop.is_set() and (self.tracked or not self.submissions_done):
+            await wait_unless(self.stop, schedule.current)
+            if self.stop.is_set() or not self.tracked:
+                continue
+            try:
+                any_change = await self._poll_once()
+            except (AuthError, NetworkError) as exc:
+                self.outcome.fatal = self.outcome.fatal or exc
+                self.stop.set()
+                return
+            self.store.checkpoint()
+            schedule.next(any_change)
+
+    async def _poll_once(self) -> bool:
+        any_change = False
+        runs = await poll_round(self.client, dict(self.tracked))
+        for run in runs:
+            key = self.keys[run.id]
+            if changed(self.tracked[run.id].last, run):
+                any_change = True
+                self.store.update_run(key, run_fields(run))
+            if run.is_finished:
+                await self._finish(key, run)
+            else:
+                self.tracked[run.id] = replace(self.tracked[run.id], last=run)
+        self.progress.on_round([t.last for t in self.tracked.values() if t.last is not None])
+        return any_change
+
+    async def _finish(self, key: str, run: BatchRun) -> None:
+        del self.tracked[run.id]
+        if run.is_failed:
+            self.outcome.failed_runs.append(f"{key} (run {run.id}, {run.status})")
+        try:
+            await fetch_results(self.client, self.store.lock.lineage, [run.id], self.options.state_dir)
+        except RemoteError as exc:
+            self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); report retries")
+        self.progress.on_finished(key, run)
+
+
+def _needs_submission(change: Change) -> bool:
+    if change.action in ("create", "replace"):
+        return True
+    return change.action == "poll" and change.locked is not None and change.locked.run_id is None

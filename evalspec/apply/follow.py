@@ -1,0 +1,73 @@
+"""Following runs to the end in as few requests as the API allows.
+
+The rate limit is shared by submissions and polls, so runs are not polled one by one: one list
+request filtered by collection returns up to 200 runs, and only runs missing from that page
+(the list's order is not documented) are fetched one by one. The interval between rounds
+grows while nothing changes and snaps back when something does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from evalspec.api import BatchRun, DatalabClient
+from evalspec.api.runs import MAX_PAGE
+
+
+@dataclass
+class PollSchedule:
+    """The wait before the next poll round: grows by `factor` while nothing changes."""
+
+    base: float = 1.0
+    ceiling: float = 15.0
+    factor: float = 1.5
+    current: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.current = self.base
+
+    def next(self, changed: bool) -> float:
+        """The wait after a round that did (or did not) see a change."""
+        self.current = self.base if changed else min(self.ceiling, self.current * self.factor)
+        return self.current
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A run we follow: its id, its collection (for the shared list poll) and its last state."""
+
+    run_id: int
+    collection_id: int
+    last: BatchRun | None = None
+
+
+async def poll_round(client: DatalabClient, tracked: dict[int, Tracked]) -> list[BatchRun]:
+    """The current state of every tracked run, with one list request per collection."""
+    by_collection: dict[int, list[int]] = {}
+    for item in tracked.values():
+        by_collection.setdefault(item.collection_id, []).append(item.run_id)
+    found: dict[int, BatchRun] = {}
+    for collection_id, run_ids in sorted(by_collection.items()):
+        if len(run_ids) > 1:
+            page, _ = await client.list_batch_runs(collection_id=collection_id, limit=MAX_PAGE)
+            found.update((run.id, run) for run in page if run.id in tracked)
+    for run_id in sorted(set(tracked) - set(found)):
+        found[run_id] = await client.get_batch_run(run_id)
+    return [found[run_id] for run_id in sorted(found)]
+
+
+def changed(before: BatchRun | None, after: BatchRun) -> bool:
+    """Whether a poll told us anything new about a run."""
+    if before is None:
+        return True
+    return (before.status, before.completed_files, before.completed_at) != (
+        after.status, after.completed_files, after.completed_at,
+    )
+
+
+async def wait_unless(event: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds` for the next poll round, or less if `event` (a stop) is set meanwhile."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout=seconds)

@@ -1,0 +1,124 @@
+"""Keeping managed collections and rubrics in sync with the spec.
+
+Creation is not idempotent on the server, so every create is preceded by a lookup by name, and
+a create whose answer was lost (`may_have_acted`) is followed by another lookup before anything
+is tried again: a crash or a dropped response never leaves two collections of one name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from evalspec.api import DatalabClient, may_have_acted
+from evalspec.api import models as api
+from evalspec.apply.ledger import UploadLedger
+from evalspec.canonical import canonical_json, digest
+from evalspec.console import err
+from evalspec.errors import ReferenceLookupError, RemoteError
+from evalspec.spec.files import content_type
+from evalspec.spec.spec import Collection, ManagedFile, Rubric
+
+T = TypeVar("T", api.Collection, api.Rubric)
+
+
+def single_match(kind: str, name: str, found: Sequence[T], where: str) -> T | None:
+    """The one server object named `name`; None when there is none; an error when several."""
+    matches = [item for item in found if item.name == name and not item.archived]
+    if len(matches) > 1:
+        ids = ", ".join(str(m.id) for m in matches)
+        raise ReferenceLookupError(
+            f"{where}: {len(matches)} {kind}s are named {name!r} (ids {ids}); refer to one by `id`"
+        )
+    return matches[0] if matches else None
+
+
+async def create_once(
+    create: Callable[[], Awaitable[T]], find: Callable[[], Awaitable[T | None]]
+) -> T:
+    """Create something, unless a lost answer means it was created anyway: then find it."""
+    try:
+        return await create()
+    except RemoteError as exc:
+        if not may_have_acted(exc):
+            raise
+        found = await find()
+        if found is None:
+            raise
+        return found
+
+
+async def sync_collection(
+    client: DatalabClient, collection: Collection, existing: Sequence[api.Collection],
+    ledger: UploadLedger,
+) -> int:
+    """The managed collection's id, after creating it if missing and syncing its files."""
+    name = collection.ref.name or collection.name
+    found = single_match("collection", name, existing, str(collection.where))
+    if found is None:
+        async def find() -> api.Collection | None:
+            listed = [c async for c in client.collections.list()]
+            return single_match("collection", name, listed, str(collection.where))
+
+        found = await create_once(
+            lambda: client.collections.create(name, collection.ref.description), find,
+        )
+        err(f"Created collection {name!r} (id {found.id}).")
+    await sync_files(client, found.id, collection.files or (), ledger)
+    return found.id
+
+
+async def sync_files(
+    client: DatalabClient, collection_id: int, wanted: Sequence[ManagedFile], ledger: UploadLedger
+) -> None:
+    """Upload what is new or changed, link it, and unlink what the spec no longer lists."""
+    present: dict[str, list[api.CollectionFile]] = {}
+    async for item in client.collections.list_files(collection_id):
+        present.setdefault(item.original_filename, []).append(item)
+    to_link: list[int] = []
+    to_unlink: list[int] = []
+    for managed in wanted:
+        current = present.pop(managed.upload_name, [])
+        if any(_same_content(item, managed, ledger) for item in current):
+            continue
+        data = managed.path.read_bytes()
+        file_id = await client.files.upload(managed.upload_name, content_type(managed.upload_name), data)
+        ledger.record(file_id, managed.sha256)
+        to_link.append(file_id)
+        to_unlink += [item.uploaded_file_id for item in current]
+    to_unlink += [item.uploaded_file_id for items in present.values() for item in items]
+    if to_link:
+        await client.collections.add_files(collection_id, to_link)
+    for file_id in to_unlink:
+        await client.collections.remove_file(collection_id, file_id)
+    if to_link or to_unlink:
+        err(f"Collection {collection_id}: {len(to_link)} file(s) uploaded, {len(to_unlink)} unlinked.")
+
+
+def _same_content(item: api.CollectionFile, managed: ManagedFile, ledger: UploadLedger) -> bool:
+    known = ledger.known(item.uploaded_file_id)
+    if known is not None:
+        return known == managed.sha256
+    return item.file_size == managed.size  # not uploaded from here: trust name and size
+
+
+async def sync_rubric(client: DatalabClient, rubric: Rubric, existing: Sequence[api.Rubric]) -> int:
+    """The managed rubric's id, after creating it if missing or updating a changed definition."""
+    name = rubric.ref.name or rubric.name
+    definition = dict(rubric.definition or {})
+    found = single_match("rubric", name, existing, str(rubric.where))
+    if found is None:
+        async def find() -> api.Rubric | None:
+            listed = [r async for r in client.rubrics.list()]
+            return single_match("rubric", name, listed, str(rubric.where))
+
+        found = await create_once(
+            lambda: client.rubrics.create(name, rubric.ref.description, definition), find,
+        )
+        err(f"Created rubric {name!r} (id {found.id}).")
+        return found.id
+    current = found.eval_definition or (await client.rubrics.get(found.id)).eval_definition
+    if digest(canonical_json(current)) != rubric.definition_digest:
+        await client.rubrics.update(found.id, eval_definition=definition)
+        err(f"Updated the definition of rubric {name!r} (id {found.id}).")
+    return found.id

@@ -1,0 +1,89 @@
+"""Turning the spec's references into server ids: by id, by name (looked up), or managed (synced)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from evalspec.api import DatalabClient
+from evalspec.api import models as api
+from evalspec.apply.ledger import UploadLedger
+from evalspec.apply.managed import single_match, sync_collection, sync_rubric
+from evalspec.errors import ReferenceLookupError
+from evalspec.plan.cells import Cell
+from evalspec.spec.spec import Spec
+
+
+@dataclass
+class ResolvedIds:
+    """Server ids of the spec's collections and rubrics, by spec name."""
+
+    collections: dict[str, int] = field(default_factory=dict)
+    rubrics: dict[str, int] = field(default_factory=dict)
+
+    def for_cell(self, cell: Cell) -> dict[str, int]:
+        """The ids to fill into the cell's request, by request field."""
+        ids = {"collection_id": self.collections[cell.collection]}
+        if cell.rubric is not None:
+            ids["eval_rubric_id"] = self.rubrics[cell.rubric]
+        return ids
+
+
+async def resolve_ids(
+    client: DatalabClient, spec: Spec, cells: Iterable[Cell], ledger: UploadLedger
+) -> ResolvedIds:
+    """Ids for every collection and rubric the cells use; syncs managed ones on the way."""
+    cells = list(cells)
+    ids = ResolvedIds()
+    collections = sorted({cell.collection for cell in cells})
+    rubrics = sorted({cell.rubric for cell in cells if cell.rubric is not None})
+    if any(spec.collections[name].ref.id is None for name in collections):
+        listed = [c async for c in client.collections.list()]
+        for name in collections:
+            ids.collections[name] = await _collection_id(client, spec, name, listed, ledger)
+    else:
+        ids.collections = {name: _known_id(spec.collections[name].ref.id) for name in collections}
+    if any(spec.rubrics[name].ref.id is None for name in rubrics):
+        found = [r async for r in client.rubrics.list()]
+        for name in rubrics:
+            ids.rubrics[name] = await _rubric_id(client, spec, name, found)
+    else:
+        ids.rubrics = {name: _known_id(spec.rubrics[name].ref.id) for name in rubrics}
+    return ids
+
+
+def _known_id(value: int | None) -> int:
+    assert value is not None  # guarded by the caller: references by id
+    return value
+
+
+async def _collection_id(
+    client: DatalabClient, spec: Spec, name: str, listed: list[api.Collection], ledger: UploadLedger
+) -> int:
+    collection = spec.collections[name]
+    if collection.ref.id is not None:
+        return collection.ref.id
+    if collection.files is not None:
+        return await sync_collection(client, collection, listed, ledger)
+    found = single_match("collection", collection.ref.name or name, listed, str(collection.where))
+    if found is None:
+        raise ReferenceLookupError(
+            f"{collection.where}: collections.{name}: no collection named {collection.ref.name!r} "
+            "on the server (give `files` to have evalspec create it, or refer to it by `id`)"
+        )
+    return found.id
+
+
+async def _rubric_id(client: DatalabClient, spec: Spec, name: str, listed: list[api.Rubric]) -> int:
+    rubric = spec.rubrics[name]
+    if rubric.ref.id is not None:
+        return rubric.ref.id
+    if rubric.definition is not None:
+        return await sync_rubric(client, rubric, listed)
+    found = single_match("rubric", rubric.ref.name or name, listed, str(rubric.where))
+    if found is None:
+        raise ReferenceLookupError(
+            f"{rubric.where}: rubrics.{name}: no rubric named {rubric.ref.name!r} on the server "
+            "(give `definition` to have evalspec manage it, or refer to it by `id`)"
+        )
+    return found.id

@@ -1,0 +1,111 @@
+"""Submitting one cell: intent in the journal, POST, run id in the journal; never twice.
+
+The API has no idempotency key, so a submission whose answer was lost, or that a crash cut
+short, is resolved by *adoption*: a run with the same parameters, created after our intent and
+claimed by no other cell, is taken to be ours. A run's answer does not echo the schemas or the
+output format, so two cells that differ only in those would be indistinguishable; submissions
+with the same (collection, rubric, pipeline type, pipeline id) signature are therefore never in
+the intent-to-run-id window at the same time, and at most one intent per signature is open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Mapping
+from datetime import timedelta
+from typing import Any
+
+from evalspec.api import BatchRun, DatalabClient, may_have_acted
+from evalspec.clock import parse_timestamp, utc_now
+from evalspec.errors import RemoteError
+from evalspec.lock.store import LockStore
+
+# Server clocks may run behind ours: a run created this long before our intent still counts.
+# Kept short, because a run of the same signature made just before (the run a replaced cell
+# had) must not be mistaken for ours.
+CLOCK_SKEW = timedelta(seconds=60)
+Signature = tuple[Any, ...]
+
+
+def run_fields(run: BatchRun) -> dict[str, Any]:
+    """The lock fields a run's answer tells us."""
+    return {
+        "run_id": run.id, "status": run.status, "total_files": run.total_files,
+        "completed_files": run.completed_files, "avg_score": run.avg_score,
+        "completed_at": run.completed_at,
+    }
+
+
+def signature(body: Mapping[str, Any]) -> Signature:
+    """What a run's answer lets us match a request by."""
+    return (body["collection_id"], body["eval_rubric_id"], body["pipeline_type"], body["pipeline_id"])
+
+
+class Submitter:
+    """Submits cells one signature at a time, adopting runs that a lost answer hid."""
+
+    def __init__(self, client: DatalabClient, store: LockStore) -> None:
+        self.client = client
+        self.store = store
+        self._locks: dict[Signature, asyncio.Lock] = {}
+
+    def claimed(self) -> set[int]:
+        """Run ids already recorded for some cell."""
+        return {c.run_id for c in self.store.lock.cells.values() if c.run_id is not None}
+
+    async def submit(
+        self, key: str, fingerprint: str, body: Mapping[str, Any], lock_form: dict[str, Any]
+    ) -> tuple[BatchRun, bool]:
+        """Start (or adopt) the run for `key`; returns it and whether it was adopted."""
+        async with self._locks.setdefault(signature(body), asyncio.Lock()):
+            previous = self.store.cell(key)
+            if previous is not None and previous.run_id is None and previous.fingerprint == fingerprint:
+                adopted = await self.find_adoptable(body, previous.submitted_at)
+                if adopted is not None:
+                    self.store.record_run(key, run_fields(adopted))
+                    return adopted, True
+            self.store.record_intent(key, fingerprint, lock_form, utc_now())
+            run, adopted_now = await self._post(body, self.store.cell(key))
+            self.store.record_run(key, run_fields(run))
+            return run, adopted_now
+
+    async def _post(self, body: Mapping[str, Any], intent: Any) -> tuple[BatchRun, bool]:
+        try:
+            return await self.client.start_batch_run(body), False
+        except RemoteError as exc:
+            if not may_have_acted(exc):
+                raise
+            adopted = await self.find_adoptable(body, intent.submitted_at if intent else None)
+            if adopted is None:
+                raise
+            return adopted, True
+
+    async def find_adoptable(self, body: Mapping[str, Any], intent_at: str | None) -> BatchRun | None:
+        """The earliest unclaimed run matching `body`, created after the intent."""
+        since = parse_timestamp(intent_at)
+        claimed = self.claimed()
+        wanted = signature(body)
+        best: BatchRun | None = None
+        async for run in self.client.iter_batch_runs(
+            collection_id=body["collection_id"], eval_rubric_id=body["eval_rubric_id"],
+            pipeline_id=body["pipeline_id"],
+        ):
+            if run.id in claimed or _signature_of(run) != wanted or not _after(run, since):
+                continue
+            if best is None or run.id < best.id:
+                best = run
+        return best
+
+
+def _signature_of(run: BatchRun) -> Signature:
+    return (run.collection_id, run.eval_rubric_id, run.pipeline_type, run.pipeline_id)
+
+
+def _after(run: BatchRun, since: Any) -> bool:
+    created = parse_timestamp(run.created)
+    return since is None or created is None or created >= since - CLOCK_SKEW
+
+
+def unresolved(keys: Collection[str], store: LockStore) -> list[str]:
+    """Keys whose last intent has no run id yet."""
+    return [key for key in keys if (cell := store.cell(key)) is not None and cell.run_id is None]

@@ -1,0 +1,133 @@
+"""`evalspec apply`: plan, then submit and follow under the lock, resumably."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalspec.apply.backend import open_backend
+from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
+from evalspec.apply.progress import Progress
+from evalspec.console import err, out
+from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed
+from evalspec.lock.filelock import LockfileGuard
+from evalspec.lock.store import LockStore
+from evalspec.plan.plan import Plan, make_plan
+from evalspec.plan.render import summary_line
+from evalspec.plan.saved import check_not_stale, read_saved_plan
+from evalspec.plan.select import Selection, parse_selection
+from evalspec.spec.load import load_spec
+from evalspec.spec.spec import Spec
+
+RESUME_HINT = "run `evalspec apply` again to resume: runs already submitted are followed, never resubmitted"
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """The apply command's arguments, unpacked from the CLI."""
+
+    paths: Sequence[Path]
+    lock_path: Path
+    backend: str
+    plan_file: Path | None = None
+    wait: bool = True
+    retry_failed: bool = False
+    selects: Sequence[str] = ()
+    shard: str | None = None
+    rate_limit: str | None = None
+    concurrency: int | None = None
+    poll_interval: float = 1.0
+    state_dir: Path | None = None
+
+
+def run(request: ApplyRequest) -> int:
+    """Apply the specs (or a saved plan); exit 0, or raise the error that says what went wrong."""
+    saved = read_saved_plan(request.plan_file) if request.plan_file else None
+    paths = saved.spec_paths if saved else request.paths
+    selects, shard = (saved.selects, saved.shard) if saved else (request.selects, request.shard)
+    retry_failed = saved.retry_failed if saved else request.retry_failed
+    spec = load_spec(paths)
+    selection = parse_selection(selects, shard)
+    with LockfileGuard(request.lock_path):
+        store = LockStore.open(request.lock_path)
+        try:
+            plan = make_plan(spec, store.lock, selection, retry_failed=retry_failed)
+            if saved is not None and request.plan_file is not None:
+                check_not_stale(saved, plan, request.plan_file)
+            _keep_only_shard(store, selection)
+            err(summary_line(plan))
+            outcome = asyncio.run(_apply(request, spec, plan, store))
+        finally:
+            store.close()
+    return _conclude(outcome, request)
+
+
+def _keep_only_shard(store: LockStore, selection: Selection) -> None:
+    """A shard's lock holds its own cells only, so that shard locks merge without conflicts."""
+    if selection.shard is None:
+        return
+    for key in list(store.lock.cells):
+        if not selection.shard.owns(key):
+            store.remove(key)
+
+
+async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore) -> ApplyOutcome:
+    counts = plan.summary
+    progress = Progress(counts["create"] + counts["replace"], counts["poll"])
+    options = ApplyOptions(
+        wait=request.wait,
+        concurrency=request.concurrency or spec.settings.concurrency or DEFAULT_CONCURRENCY,
+        poll_base=request.poll_interval,
+        state_dir=request.state_dir,
+    )
+    async with open_backend(
+        request.backend, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
+    ) as backend:
+        executor = Executor(backend, spec, store, options, progress)
+        _stop_on_interrupt(executor)
+        try:
+            return await executor.run(plan)
+        finally:
+            progress.close()
+
+
+def _stop_on_interrupt(executor: Executor) -> None:
+    """First Ctrl-C: stop submitting and polling, save the lock. A second one aborts at once."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        err("Stopping: no new submissions; saving the lock (Ctrl-C again to abort now).")
+        executor.outcome.interrupted = True
+        executor.stop.set()
+        loop.remove_signal_handler(signal.SIGINT)
+
+    # No signal handlers off the main thread (or on Windows): Ctrl-C then aborts at once.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, stop)
+
+
+def _conclude(outcome: ApplyOutcome, request: ApplyRequest) -> int:
+    if outcome.fatal is not None:
+        raise RemoteError(f"{outcome.fatal}\nThe lock is saved; {RESUME_HINT}.")
+    if outcome.interrupted:
+        raise Interrupted(
+            f"Interrupted with {outcome.in_flight} run(s) in flight; the lock is saved; {RESUME_HINT}."
+        )
+    problems = outcome.failed_runs + outcome.cell_errors
+    if problems:
+        shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
+        raise RunsFailed(
+            f"{len(problems)} cell(s) failed:\n  {shown}\n"
+            "The lock records them; `evalspec apply --retry-failed` resubmits failed runs."
+        )
+    if not request.wait:
+        out(f"Submitted {outcome.submitted} run(s) without waiting; "
+            "`evalspec apply` or `evalspec status --refresh` follows them up.")
+    else:
+        out(f"Apply complete: {outcome.submitted} submitted ({outcome.adopted} adopted), "
+            f"{outcome.removed} removed from the lock.")
+    return EXIT_OK

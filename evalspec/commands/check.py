@@ -1,0 +1,20 @@
+"""`evalspec check`: evaluate the spec's gates on the lock (and baseline); exit 1 on any failure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from evalspec.console import out
+from evalspec.errors import EXIT_GATES_FAILED, EXIT_OK
+from evalspec.report.assemble import assemble
+from evalspec.report.checktext import check_lines
+
+
+def run(paths: Sequence[Path], lock_path: Path, *, baseline: str | None) -> int:
+    """Print every gate's verdict per cell and a summary; 1 when any gate failed, else 0."""
+    # Gates judge the lock's cell-level numbers only, so no per-file results (and no state dir).
+    report = assemble(paths, lock_path, baseline, state_dir=None, with_files=False)
+    for line in check_lines(report):
+        out(line)
+    return EXIT_GATES_FAILED if report.failed_verdicts else EXIT_OK

@@ -1,0 +1,81 @@
+"""`evalspec status`: what the lock holds, and with --refresh what the server says now."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from evalspec.apply.backend import open_backend
+from evalspec.apply.fetch import fetch_results
+from evalspec.apply.follow import Tracked, poll_round
+from evalspec.apply.submit import run_fields
+from evalspec.console import err, out
+from evalspec.errors import EXIT_OK
+from evalspec.lock.filelock import LockfileGuard
+from evalspec.lock.io import read_lock
+from evalspec.lock.model import Lockfile
+from evalspec.lock.store import LockStore
+
+
+def run(lock_path: Path, *, as_json: bool, refresh: bool, backend: str, state_dir: Path | None = None) -> int:
+    """Show the lock's cells (after refreshing unfinished runs from the server, if asked)."""
+    if refresh:
+        with LockfileGuard(lock_path):
+            store = LockStore.open(lock_path)
+            try:
+                asyncio.run(_refresh(store, backend, state_dir))
+            finally:
+                store.close()
+    lock = read_lock(lock_path)
+    if lock is None:
+        err(f"No lockfile at {lock_path}: nothing applied yet (`evalspec apply` creates it).")
+        return EXIT_OK
+    out(json.dumps(status_json(lock), indent=2, sort_keys=True) if as_json else render_status(lock))
+    return EXIT_OK
+
+
+async def _refresh(store: LockStore, backend: str, state_dir: Path | None) -> None:
+    unfinished = {
+        cell.run_id: key for key, cell in store.lock.cells.items()
+        if cell.run_id is not None and not cell.is_finished
+    }
+    if not unfinished:
+        return
+    tracked = {
+        run_id: Tracked(run_id, _collection_id(store, key)) for run_id, key in unfinished.items()
+    }
+    async with open_backend(backend, state_dir=state_dir) as opened:
+        for run in await poll_round(opened.client, tracked):
+            store.update_run(unfinished[run.id], run_fields(run))
+            if run.is_finished:
+                await fetch_results(opened.client, store.lock.lineage, [run.id], state_dir)
+    store.checkpoint()
+
+
+def _collection_id(store: LockStore, key: str) -> int:
+    cell = store.cell(key)
+    value = cell.request.get("collection_id") if cell else None
+    return value if isinstance(value, int) else -1
+
+
+def status_json(lock: Lockfile) -> dict[str, object]:
+    """The lock as status --json shows it."""
+    return {
+        "format_version": 1, "lineage": lock.lineage, "serial": lock.serial,
+        "cells": {key: cell.model_dump(mode="json", exclude={"request"}) for key, cell in lock.cells.items()},
+    }
+
+
+def render_status(lock: Lockfile) -> str:
+    """One line per cell: key, status, run, files and score."""
+    width = max((len(key) for key in lock.cells), default=4)
+    lines = [f"{'cell':<{width}}  {'status':<10} {'run':>7} {'files':>9}  score"]
+    for key, cell in lock.cells.items():
+        files = f"{cell.completed_files or 0}/{cell.total_files or 0}"
+        score = f"{cell.avg_score:.3f}" if cell.avg_score is not None else "-"
+        status = cell.status or ("submitting" if cell.run_id is None else "?")
+        lines.append(f"{key:<{width}}  {status:<10} {cell.run_id or '-':>7} {files:>9}  {score}")
+    finished = sum(cell.is_finished for cell in lock.cells.values())
+    lines.append(f"{len(lock.cells)} cell(s), {finished} finished (lock serial {lock.serial}).")
+    return "\n".join(lines)

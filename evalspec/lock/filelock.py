@@ -1,0 +1,89 @@
+"""One writer per lockfile: an advisory lock (flock) on a file beside it.
+
+The kernel drops a flock when its process dies, even by kill -9, so a crashed apply never
+leaves the lock held; the holder's pid and start time are written into the file so that a
+second evalspec can say who holds it, and so that taking over after a crash is reported.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from evalspec.console import err
+from evalspec.errors import LockHeld
+
+
+def holder_path(lock_path: Path) -> Path:
+    """The file whose flock guards `lock_path`."""
+    return lock_path.with_name(lock_path.name + ".pid")
+
+
+class LockfileGuard:
+    """`with LockfileGuard(path):` holds the lockfile or raises LockHeld (exit 4)."""
+
+    def __init__(self, lock_path: Path) -> None:
+        self.path = holder_path(lock_path)
+        self._fd: int | None = None
+
+    def __enter__(self) -> LockfileGuard:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise LockHeld(_held_message(self.path)) from None
+        previous = _read_holder(fd)
+        if previous.get("pid") and previous.get("pid") != os.getpid():
+            err(f"warning: taking over the lock left by pid {previous['pid']} "
+                f"(started {previous.get('started_at', '?')}), which is no longer running")
+        _write_holder(fd)
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)  # a clean exit leaves no holder to report
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+
+def _held_message(path: Path) -> str:
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        holder = {}
+    who = f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}"
+    return (f"the lockfile is held by another evalspec ({who}, started {holder.get('started_at', '?')}); "
+            "wait for it to finish")
+
+
+def _read_holder(fd: int) -> dict[str, Any]:
+    os.lseek(fd, 0, os.SEEK_SET)
+    raw = os.read(fd, 4096)
+    try:
+        value = json.loads(raw.decode("utf-8") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _write_holder(fd: int) -> None:
+    info = {
+        "pid": os.getpid(), "host": socket.gethostname(),
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+    os.fsync(fd)

@@ -1,0 +1,93 @@
+"""The lock as apply holds it: in memory, journalled, checkpointed to disk.
+
+`LockStore` is the only writer of a lockfile. Changes that must survive a crash before the
+next request (`record_intent`, `record_run`) go to the journal first; progress that the server
+can tell us again (`update_run`) stays in memory until the next `checkpoint`, which rewrites
+the lock atomically and then empties the journal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evalspec.lock import journal
+from evalspec.lock.io import read_lock, write_lock
+from evalspec.lock.model import LockCell, Lockfile
+
+
+class LockStore:
+    """The in-memory lock plus its journal. Use `LockStore.open(path)` and `close()`."""
+
+    def __init__(self, path: Path, lock: Lockfile) -> None:
+        self.path = path
+        self._cells = dict(lock.cells)
+        self._base = lock
+        self._dirty = False
+        self._journal = journal.Journal(journal.journal_path(path))
+
+    @classmethod
+    def open(cls, path: Path) -> LockStore:
+        """Read the lock, replay any journal left by a crash onto it, and checkpoint."""
+        lock = read_lock(path) or Lockfile.new()
+        lock, replayed = journal.replay(lock, journal.journal_path(path))
+        store = cls(path, lock)
+        store._dirty = replayed > 0 or not path.exists()
+        store.checkpoint()
+        return store
+
+    @property
+    def lock(self) -> Lockfile:
+        """The current state, as the next checkpoint would write it."""
+        return self._base.model_copy(update={"cells": {k: self._cells[k] for k in sorted(self._cells)}})
+
+    def cell(self, key: str) -> LockCell | None:
+        """The current state of one cell."""
+        return self._cells.get(key)
+
+    def record_intent(self, key: str, fingerprint: str, request: dict[str, Any], at: str) -> None:
+        """Durably note that `key` is about to be submitted (before the POST)."""
+        self._log({"op": "intent", "key": key, "fingerprint": fingerprint, "request": request, "at": at})
+
+    def record_run(self, key: str, fields: dict[str, Any]) -> None:
+        """Durably note the run a submission created or adopted (right after the POST)."""
+        self._log({"op": "run", "key": key, "fields": fields})
+
+    def update_run(self, key: str, fields: dict[str, Any]) -> None:
+        """Note progress the server can tell us again: written at the next checkpoint."""
+        if key in self._cells:
+            updated = self._cells[key].model_copy(update=fields)
+            if updated != self._cells[key]:
+                self._cells[key] = updated
+                self._dirty = True
+
+    def remove(self, key: str) -> None:
+        """Drop a cell that is no longer in the specs."""
+        if key in self._cells:
+            self._log({"op": "remove", "key": key})
+
+    def set_gates(self, digest: str) -> None:
+        """Record the digest of the gates this lock was applied with."""
+        if self._base.gates != digest:
+            self._base = self._base.model_copy(update={"gates": digest})
+            self._dirty = True
+
+    def checkpoint(self) -> None:
+        """Write the lock (atomically) if it changed, then empty the journal."""
+        if not self._dirty:
+            return
+        self._base = self._base.with_cells(self._cells)
+        write_lock(self.path, self._base)
+        self._journal.reset()
+        self._dirty = False
+
+    def close(self) -> None:
+        """Checkpoint and close the journal."""
+        self.checkpoint()
+        self._journal.close()
+        journal.journal_path(self.path).unlink(missing_ok=True)
+
+    def _log(self, entry: dict[str, Any]) -> None:
+        self._journal.append(entry)
+        journal.apply_entry(self._cells, entry)
+        self._dirty = True
