@@ -39,6 +39,12 @@ backend_option = click.option(
     "local: the embedded service, state in .evalspec/local/.",
 )
 
+baseline_option = click.option(
+    "--baseline", metavar="FILE|git:REF",
+    help="Compare with this lockfile, or with the lock as committed at a git ref (git:HEAD~1, "
+    "git:origin/main); no lock at that ref means every cell is new.",
+)
+
 
 def _paths(paths: tuple[Path, ...]) -> list[Path]:
     return list(paths) or [Path("specs")]
@@ -95,6 +101,39 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
         detailed_exitcode=detailed_exitcode, selects=selects, shard=shard,
         show_unchanged=show_unchanged, retry_failed=retry_failed,
     ))
+
+
+@cli.command()
+@spec_paths
+@lock_option
+@baseline_option
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "junit", "json"]),
+              default="markdown", show_default=True, help="Output format.")
+@click.option("-o", "--output", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to FILE instead of stdout.")
+@click.option("--template", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Render your own jinja2 template (sandboxed; `report` holds the json format's data).")
+def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: str,
+           out_file: Path | None, template: Path | None) -> None:
+    """Render the results: scores, per-cell and per-file deltas against a baseline, gate verdicts.
+
+    With GITHUB_STEP_SUMMARY set, the markdown report is also appended to the job summary.
+    """
+    from evalspec.commands import report as command
+
+    _finish(command.run(_paths(paths), lock_path, baseline=baseline, fmt=fmt, out_file=out_file,
+                        template=template))
+
+
+@cli.command()
+@spec_paths
+@lock_option
+@baseline_option
+def check(paths: tuple[Path, ...], lock_path: Path, baseline: str | None) -> None:
+    """Evaluate the spec's gates on the lock (and baseline): exit 1 when any fails, 0 otherwise."""
+    from evalspec.commands import check as command
+
+    _finish(command.run(_paths(paths), lock_path, baseline=baseline))
 
 
 @cli.command()

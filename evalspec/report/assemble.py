@@ -1,0 +1,44 @@
+"""From the user's files to a report with gate verdicts: what `report` and `check` share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from evalspec.errors import InputError
+from evalspec.lock.io import read_lock
+from evalspec.plan.cells import expand_spec
+from evalspec.report.baseline import load_baseline
+from evalspec.report.build import Side, build_report
+from evalspec.report.gates import with_gates
+from evalspec.report.model import Report
+from evalspec.report.results import FetchMissing, finished_runs, load_results, read_cached
+from evalspec.spec.load import load_spec
+
+
+def assemble(
+    paths: Sequence[Path], lock_path: Path, baseline: str | None, *, state_dir: Path | None,
+    with_files: bool = True, fetch_missing: FetchMissing | None = None,
+) -> Report:
+    """Load spec, lock and baseline; build the report (per-file only if `with_files`); judge the gates."""
+    spec = load_spec(paths)
+    lock = read_lock(lock_path)
+    if lock is None:
+        raise InputError(f"no lockfile at {lock_path}: run `evalspec apply` first (or pass --lock)")
+    results = load_results(lock, state_dir, fetch_missing) if with_files else {}
+    base = baseline_side(baseline, lock_path, state_dir, with_files)
+    spec_keys = [cell.key for cell in expand_spec(spec)]
+    report = build_report(Side(str(lock_path), lock, results), base, extra_keys=spec_keys)
+    return with_gates(report, spec.gates, lock.gates)
+
+
+def baseline_side(text: str | None, lock_path: Path, state_dir: Path | None, with_files: bool) -> Side | None:
+    """The baseline lock and whatever per-file results of its runs are cached (never fetched)."""
+    if text is None:
+        return None
+    lock = load_baseline(text, lock_path)
+    if lock is None or not with_files:
+        return Side(text, lock, {})
+    # A baseline may come from another backend or machine: its results are used when cached,
+    # and otherwise the report shows cell-level deltas only.
+    return Side(text, lock, read_cached(lock.lineage, finished_runs(lock), state_dir))

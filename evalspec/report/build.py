@@ -1,0 +1,104 @@
+"""Building the report model from a lock, its cached results and an optional baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from evalspec import runstatus
+from evalspec.api.models import FileResult, RunResults
+from evalspec.lock.model import LockCell, Lockfile
+from evalspec.plan.select import key_parts
+from evalspec.report.model import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, Report
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: a named lock and the per-file results found for its cells."""
+
+    name: str  # the lock's path, or the baseline as the user wrote it (`git:HEAD~1`)
+    lock: Lockfile | None  # None only for an empty baseline (no lock at that git ref)
+    results: Mapping[str, RunResults]
+
+
+def build_report(current: Side, baseline: Side | None = None, extra_keys: Iterable[str] = ()) -> Report:
+    """The report of `current` against `baseline`; `extra_keys` are spec cells not in the lock yet."""
+    lock = current.lock
+    if lock is None:
+        raise ValueError("the current side of a report needs a lock")
+    base_cells = baseline.lock.cells if baseline is not None and baseline.lock is not None else {}
+    keys = sorted(set(lock.cells) | set(extra_keys) | set(base_cells))
+    return Report(
+        lock_name=current.name, lineage=lock.lineage, serial=lock.serial,
+        baseline_name=baseline.name if baseline is not None else None,
+        baseline_empty=baseline is not None and baseline.lock is None,
+        cells=tuple(_cell(key, lock, current.results, baseline) for key in keys),
+    )
+
+
+def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunResults], base: Side | None) -> CellRow:
+    now = lock.cells.get(key)
+    then = base.lock.cells.get(key) if base is not None and base.lock is not None else None
+    results = results_by_key.get(key)
+    base_results = base.results.get(key) if base is not None and then is not None else None
+    parts = key_parts(key)
+    return CellRow(
+        key=key, collection=parts["collection"], pipeline=parts["pipeline"], rubric=parts["rubric"],
+        overrides=key[len(key.split("[", 1)[0]):], change=_change(now, then, base is not None),
+        status=now.status if now else None, run_id=now.run_id if now else None,
+        score=now.avg_score if now else None, baseline_score=then.avg_score if then else None,
+        total_files=now.total_files if now else None, completed_files=now.completed_files if now else None,
+        failed_files=_failed_count(results), files=file_rows(results, base_results),
+        submitted_at=now.submitted_at if now else None, completed_at=now.completed_at if now else None,
+    )
+
+
+def _change(now: LockCell | None, then: LockCell | None, compared: bool) -> str | None:
+    if not compared:
+        return None
+    if then is None:
+        return NEW
+    if now is None:
+        return REMOVED
+    return UNCHANGED if now.fingerprint == then.fingerprint else CHANGED
+
+
+def is_failed_file(result: FileResult) -> bool:
+    """A file whose status is not one of the success words (Datalab publishes no status list)."""
+    return result.status.lower() not in runstatus.SUCCESS_STATUSES
+
+
+def _failed_count(results: RunResults | None) -> int | None:
+    if results is None:
+        return None
+    return sum(1 for result in results.file_results if is_failed_file(result))
+
+
+def file_rows(results: RunResults | None, base: RunResults | None) -> tuple[FileRow, ...]:
+    """The files of a cell's run matched by filename with the baseline run's (baseline-only files too)."""
+    now = _by_name(results)
+    then = _by_name(base)
+    rows = [_file_row(name, now.get(name), then.get(name)) for name in now]
+    if now:  # without the current run's files, "only in the baseline" would be a false claim
+        rows += [_file_row(name, None, then[name]) for name in then if name not in now]
+    return tuple(sorted(rows, key=lambda row: row.filename))
+
+
+def _by_name(results: RunResults | None) -> dict[str, FileResult]:
+    # A collection may hold two files of one name; the nth of each run pair up, so suffix repeats.
+    named: dict[str, FileResult] = {}
+    for result in results.file_results if results is not None else ():
+        name, n = result.filename, 1
+        while name in named:
+            n += 1
+            name = f"{result.filename} ({n})"
+        named[name] = result
+    return named
+
+
+def _file_row(name: str, now: FileResult | None, then: FileResult | None) -> FileRow:
+    return FileRow(
+        filename=name, status=now.status if now else None,
+        score=now.eval_score if now else None, baseline_score=then.eval_score if then else None,
+        failed=now is not None and is_failed_file(now),
+    )

@@ -1,0 +1,44 @@
+"""The text `evalspec check` prints: each gate, each cell it applies to with PASS/FAIL, a summary."""
+
+from __future__ import annotations
+
+from evalspec.report.model import Report
+
+
+def check_lines(report: Report) -> list[str]:
+    """Gate by gate, then the summary line; notes first when the bar moved or there is no baseline."""
+    lines = _notes(report)
+    for gate in report.gates:
+        lines.append(f"gate {gate.name} ({gate.where}): {', '.join(gate.rules)}")
+        if not gate.verdicts:
+            lines.append("  warning: applies to no cell (check its `where`)")
+        lines += [
+            f"  {'PASS' if v.passed else 'FAIL'} {v.key}: {v.rule}: {v.reason}" for v in gate.verdicts
+        ]
+    lines.append(summary_line(report))
+    return lines
+
+
+def _notes(report: Report) -> list[str]:
+    notes = []
+    if report.gates_changed:
+        notes.append("note: the gates differ from the ones the lock was applied with (a bar was moved)")
+    drops = any(rule.startswith("max_drop") for gate in report.gates for rule in gate.rules)
+    if report.baseline_name is None and drops:
+        notes.append("note: no --baseline given: max_drop gates pass without comparing")
+    elif report.baseline_empty and drops:
+        notes.append(f"note: baseline {report.baseline_name} holds no lock: max_drop gates pass")
+    return notes
+
+
+def summary_line(report: Report) -> str:
+    """`2 of 4 gates failed (3 of 12 checks)` or `All 4 gates passed (12 checks)`."""
+    if not report.gates:
+        return "No gates in the spec: nothing to check."
+    checks = [v for gate in report.gates for v in gate.verdicts]
+    failed_gates = sum(1 for gate in report.gates if not gate.passed)
+    if failed_gates:
+        failed_checks = sum(1 for v in checks if not v.passed)
+        counts = f"{failed_checks} of {len(checks)} checks"
+        return f"FAILED: {failed_gates} of {len(report.gates)} gates failed ({counts})."
+    return f"OK: all {len(report.gates)} gates passed ({len(checks)} checks)."

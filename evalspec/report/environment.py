@@ -1,0 +1,82 @@
+"""The one jinja2 environment factory, and the filters every template (built-in or the user's) gets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+ESCAPED_SUFFIXES = (".html", ".htm", ".xml", ".svg")
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+# Characters XML 1.0 cannot carry at all, even escaped; a file name could hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters that would start markdown or HTML syntax inside a table cell or a line of text.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def autoescape_for(name: str | None) -> bool:
+    """HTML and XML templates escape every value; `x.html.j2` counts as HTML too."""
+    if name is None:
+        return False
+    lowered = name.lower()
+    for suffix in TEMPLATE_SUFFIXES:
+        lowered = lowered.removesuffix(suffix)
+    return lowered.endswith(ESCAPED_SUFFIXES)
+
+
+def make_environment(loader: BaseLoader | None = None, *, sandboxed: bool = False) -> Environment:
+    """StrictUndefined (a typo in a template is an error, not a blank); autoescape by file type."""
+    cls = SandboxedEnvironment if sandboxed else Environment
+    env = cls(
+        loader=loader or PackageLoader("evalspec.report", "templates"),
+        undefined=StrictUndefined, autoescape=autoescape_for, finalize=_finalize,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters.update(score=score, delta=delta, md=md, heat=heat, seconds=seconds)
+    return env
+
+
+def user_template_environment(path: Path) -> Environment:
+    """A sandboxed environment for a user's template: it may read the report, not the machine."""
+    from jinja2 import FileSystemLoader
+
+    return make_environment(FileSystemLoader(str(path.parent)), sandboxed=True)
+
+
+def _finalize(value: Any) -> Any:
+    return _NOT_XML.sub("", value) if isinstance(value, str) else value
+
+
+def score(value: float | None) -> str:
+    """0.912 -> `0.912`; no score -> an en dash."""
+    return "–" if value is None else f"{value:.3f}"
+
+
+def delta(value: float | None) -> str:
+    """+0.020 / -0.015 / ±0.000; nothing without a baseline value."""
+    if value is None:
+        return ""
+    return "±0.000" if value == 0 else f"{value:+.3f}"
+
+
+def md(value: Any) -> str:
+    """Text safe inside markdown (a PR comment): HTML and markdown syntax escaped, one line."""
+    # `<` could open an HTML tag and `&` an entity; a `>` inside a line is plain text to markdown.
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;")
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+def heat(value: float | None) -> str:
+    """A fill colour from red (0) through yellow to green (1); grey for no score."""
+    if value is None:
+        return "#e5e7eb"
+    hue = round(max(0.0, min(1.0, value)) * 120)
+    return f"hsl({hue}, 70%, 78%)"
+
+
+def seconds(value: float | None) -> str:
+    """JUnit `time`: seconds with millisecond precision, 0 when unknown."""
+    return f"{value or 0.0:.3f}"

@@ -1,0 +1,117 @@
+"""Gates: the spec's rules on each cell's score, its drop against the baseline, and its file counts."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from evalspec.plan.plan import gates_digest
+from evalspec.report.model import NEW, CellRow, GateResult, Report, Verdict
+from evalspec.spec.models import Gate, GateWhere
+
+# Scores arrive as JSON floats: a score written 0.8 must pass `min_score: 0.8`, and a drop of
+# 0.9 - 0.88 (0.020000000000000018) must pass `max_drop: 0.02`.
+EPSILON = 1e-9
+
+Rule = Callable[[CellRow], tuple[bool, str]]
+
+
+def with_gates(report: Report, gates: Sequence[Gate], lock_gates_digest: str | None = None) -> Report:
+    """The report with each gate's verdicts; notes when the gates moved since the lock was applied."""
+    changed = lock_gates_digest is not None and lock_gates_digest != gates_digest(gates)
+    results = evaluate_gates(gates, report.current_cells, report.has_baseline)
+    return dataclasses.replace(report, gates=results, gates_changed=changed)
+
+
+def evaluate_gates(
+    gates: Sequence[Gate], cells: Sequence[CellRow], has_baseline: bool,
+) -> tuple[GateResult, ...]:
+    """Each gate's verdicts: every rule of the gate on every cell its `where` selects."""
+    return tuple(_evaluate(gate, cells, has_baseline) for gate in gates)
+
+
+def _evaluate(gate: Gate, cells: Sequence[CellRow], has_baseline: bool) -> GateResult:
+    rules = gate_rules(gate, has_baseline)
+    verdicts = [
+        Verdict(gate=gate.name, rule=label, key=cell.key, passed=passed, reason=reason)
+        for cell in cells if applies(gate.where, cell)
+        for label, rule in rules
+        for passed, reason in [rule(cell)]
+    ]
+    labels = tuple(label for label, _ in rules)
+    return GateResult(gate.name, describe_where(gate.where), labels, tuple(verdicts))
+
+
+def applies(where: GateWhere, cell: CellRow) -> bool:
+    """Whether the gate's `where` (equality on collection, pipeline, rubric) selects the cell."""
+    wanted = {"collection": where.collection, "pipeline": where.pipeline, "rubric": where.rubric}
+    actual = {"collection": cell.collection, "pipeline": cell.pipeline, "rubric": cell.rubric}
+    return all(value is None or actual[axis] == value for axis, value in wanted.items())
+
+
+def describe_where(where: GateWhere) -> str:
+    """`pipeline=invoice rubric=fields`, or `all cells`."""
+    parts = [f"{axis}={value}" for axis, value in where.model_dump().items() if value is not None]
+    return " ".join(parts) or "all cells"
+
+
+def gate_rules(gate: Gate, has_baseline: bool) -> list[tuple[str, Rule]]:
+    """The gate's rules as (label, check) pairs, in a fixed order."""
+    rules: list[tuple[str, Rule]] = []
+    if gate.min_score is not None:
+        rules.append((f"min_score >= {gate.min_score:g}", _min_score(gate.min_score)))
+    if gate.max_drop is not None:
+        rules.append((f"max_drop <= {gate.max_drop:g}", _max_drop(gate.max_drop, has_baseline)))
+    if gate.min_completed_ratio is not None:
+        ratio = gate.min_completed_ratio
+        rules.append((f"min_completed_ratio >= {ratio:g}", _min_completed_ratio(ratio)))
+    return rules
+
+
+def _no_score(cell: CellRow) -> str:
+    if cell.run_id is None:
+        return "no score (not applied)"
+    return f"no score (run {cell.run_id} is {cell.status or 'pending'})"
+
+
+def _min_score(bar: float) -> Rule:
+    def rule(cell: CellRow) -> tuple[bool, str]:
+        if cell.score is None:
+            return False, _no_score(cell)
+        passed = cell.score >= bar - EPSILON
+        return passed, f"score {cell.score:.3f} {'>=' if passed else '<'} {bar:g}"
+    return rule
+
+
+def _max_drop(bar: float, has_baseline: bool) -> Rule:
+    def rule(cell: CellRow) -> tuple[bool, str]:
+        if not has_baseline:
+            return True, "no baseline given: passes"
+        if cell.change == NEW:
+            return True, "new cell (not in the baseline): passes"
+        if cell.baseline_score is None:
+            return True, "the baseline has no score for this cell: passes"
+        if cell.score is None:
+            return False, _no_score(cell)
+        drop = cell.baseline_score - cell.score
+        passed = drop <= bar + EPSILON
+        moved = f"{cell.baseline_score:.3f} -> {cell.score:.3f}"
+        note = "; inputs changed" if cell.inputs_changed else ""
+        if drop <= EPSILON:
+            return True, f"no drop ({moved}){note}"
+        return passed, f"dropped {drop:.3f} ({moved}) {'<=' if passed else '>'} {bar:g}{note}"
+    return rule
+
+
+def _min_completed_ratio(bar: float) -> Rule:
+    def rule(cell: CellRow) -> tuple[bool, str]:
+        total, completed = cell.total_files, cell.completed_files
+        if total is None or completed is None:
+            return False, "no file counts (" + ("run not finished)" if cell.run_id else "not applied)")
+        if total == 0:
+            return False, "the run had no files"
+        ratio = completed / total
+        passed = ratio >= bar - EPSILON
+        relation = ">=" if passed else "<"
+        return passed, f"{completed}/{total} files completed ({ratio:.0%}) {relation} {bar:.0%}"
+    return rule

@@ -1,0 +1,124 @@
+"""The report model: per cell and per file, what the lock's runs scored and how that moved.
+
+Values only; building them is `build.py`, judging them is `gates.py`, drawing them `render.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
+NEW = "new"  # not in the baseline
+REMOVED = "removed"  # in the baseline, gone from the lock (and spec)
+CHANGED = "changed"  # in both, but the request's fingerprint differs: the inputs moved
+UNCHANGED = "unchanged"  # in both with the same fingerprint
+
+
+def difference(score: float | None, baseline: float | None) -> float | None:
+    """score - baseline when both exist; rounded so 0.91 - 0.89 reads 0.02, not 0.020000000000000018."""
+    if score is None or baseline is None:
+        return None
+    return round(score - baseline, 9)
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One file of a cell's run, matched by filename to the same file of the baseline run."""
+
+    filename: str
+    status: str | None  # None: the file is only in the baseline run
+    score: float | None
+    baseline_score: float | None
+    failed: bool
+
+    @property
+    def delta(self) -> float | None:
+        """Score minus baseline score, when both runs scored the file."""
+        return difference(self.score, self.baseline_score)
+
+
+@dataclass(frozen=True)
+class CellRow:
+    """One cell: its run as the lock records it, its baseline, and its files when cached."""
+
+    key: str
+    collection: str
+    pipeline: str
+    rubric: str  # "-" for none, as in the key
+    overrides: str  # the key's "[k=v,...]" suffix, or ""
+    change: str | None
+    status: str | None
+    run_id: int | None
+    score: float | None
+    baseline_score: float | None
+    total_files: int | None
+    completed_files: int | None
+    failed_files: int | None  # None when the per-file results are not cached
+    files: tuple[FileRow, ...]
+    submitted_at: str | None = None
+    completed_at: str | None = None
+
+    @property
+    def delta(self) -> float | None:
+        """Score minus baseline score, when both exist."""
+        return difference(self.score, self.baseline_score)
+
+    @property
+    def inputs_changed(self) -> bool:
+        """The baseline ran this cell with a different request (a reason for its delta)."""
+        return self.change == CHANGED
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One rule of one gate on one cell."""
+
+    gate: str
+    rule: str  # e.g. "min_score >= 0.8"
+    key: str
+    passed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A gate of the spec and its verdicts on the cells it applies to."""
+
+    name: str
+    where: str  # "pipeline=invoice", or "all cells"
+    rules: tuple[str, ...]
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def passed(self) -> bool:
+        """No verdict failed (a gate that applies to no cell passes; check warns about it)."""
+        return all(verdict.passed for verdict in self.verdicts)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything every output format shows."""
+
+    lock_name: str
+    lineage: str
+    serial: int
+    baseline_name: str | None  # None: no baseline asked for
+    baseline_empty: bool  # a baseline was asked for but holds no lock (e.g. none at that git ref)
+    cells: tuple[CellRow, ...]
+    gates: tuple[GateResult, ...] = ()
+    gates_changed: bool = False  # the spec's gates differ from the digest the lock was applied with
+
+    @property
+    def has_baseline(self) -> bool:
+        """A baseline was given (possibly empty)."""
+        return self.baseline_name is not None
+
+    @property
+    def current_cells(self) -> tuple[CellRow, ...]:
+        """Cells of the lock (and spec): every cell but the removed ones."""
+        return tuple(cell for cell in self.cells if cell.change != REMOVED)
+
+    @property
+    def failed_verdicts(self) -> tuple[Verdict, ...]:
+        """Every failed verdict, gate by gate."""
+        return tuple(v for gate in self.gates for v in gate.verdicts if not v.passed)
