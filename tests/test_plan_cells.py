@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from evalspec.errors import SpecError
 from evalspec.plan.cells import cell_key, expand_spec
 from evalspec.spec.load import load_spec
-from tests.conftest import FIXTURES
+from conftest import FIXTURES
 
 
 def test_cell_key_forms() -> None:

@@ -9,7 +9,7 @@ import pytest
 from evalspec.errors import SpecError
 from evalspec.plan.cells import expand_spec
 from evalspec.spec.load import discover, load_spec
-from tests.conftest import FIXTURES
+from conftest import FIXTURES
 
 
 @pytest.fixture(autouse=True)
