@@ -8,7 +8,8 @@ from pathlib import Path
 
 from evalspec.console import out
 from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
-from evalspec.lock.io import read_lock, write_atomic
+from evalspec.lock.io import write_atomic
+from evalspec.lock.journal import read_current_lock
 from evalspec.plan.plan import make_plan
 from evalspec.plan.render import render_plan
 from evalspec.plan.saved import saved_plan_json
@@ -24,7 +25,7 @@ def run(
     """Print the plan (table or JSON), optionally save it; exit 5 on pending work if asked."""
     selection = parse_selection(selects, shard)
     spec = load_spec(paths)
-    plan = make_plan(spec, read_lock(lock_path), selection, retry_failed=retry_failed)
+    plan = make_plan(spec, read_current_lock(lock_path), selection, retry_failed=retry_failed)
     if as_json:
         out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     else:

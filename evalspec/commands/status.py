@@ -13,7 +13,7 @@ from evalspec.apply.submit import run_fields
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK
 from evalspec.lock.filelock import LockfileGuard
-from evalspec.lock.io import read_lock
+from evalspec.lock.journal import read_current_lock
 from evalspec.lock.model import Lockfile
 from evalspec.lock.store import LockStore
 
@@ -27,7 +27,7 @@ def run(lock_path: Path, *, as_json: bool, refresh: bool, backend: str, state_di
                 asyncio.run(_refresh(store, backend, state_dir))
             finally:
                 store.close()
-    lock = read_lock(lock_path)
+    lock = read_current_lock(lock_path)
     if lock is None:
         err(f"No lockfile at {lock_path}: nothing applied yet (`evalspec apply` creates it).")
         return EXIT_OK

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from evalspec.lock.io import read_lock
 from evalspec.lock.model import LockCell, Lockfile
 
 
@@ -87,3 +88,13 @@ def replay(lock: Lockfile, path: Path) -> tuple[Lockfile, int]:
         apply_entry(cells, entry)
         count += 1
     return (lock.with_cells(cells) if count else lock), count
+
+
+def read_current_lock(lock_path: Path) -> Lockfile | None:
+    """The lock as it stands, journal included: what a crashed apply left is not hidden."""
+    lock = read_lock(lock_path)
+    path = journal_path(lock_path)
+    if not path.exists():
+        return lock
+    replayed, count = replay(lock or Lockfile.new(), path)
+    return replayed if count or lock is not None else None
