@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -41,3 +42,20 @@ def local_client(local_server: LocalServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=local_server.url, headers=local_server.headers,
                       timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def run_evalspec(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """Run `evalspec ARGS...` in-process as the console script does: (exit code, stdout, stderr)."""
+    from evalspec.cli import cli
+    from evalspec.entry import run_cli
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["evalspec", *args])
+        code = run_cli(cli)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from evalspec.errors import LockfileError
 from evalspec.lock.io import HEADER, dump_lock, parse_lock, read_lock, write_atomic, write_lock
 from evalspec.lock.model import LockCell, Lockfile
-from conftest import FIXTURES
 
 GOLDEN = FIXTURES / "golden" / "lock-dump.lock"
 

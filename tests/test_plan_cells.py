@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalspec.errors import SpecError
 from evalspec.plan.cells import cell_key, expand_spec
 from evalspec.spec.load import load_spec
-from conftest import FIXTURES
 
 
 def test_cell_key_forms() -> None:
@@ -85,7 +85,9 @@ matrix:
     assert [c.key for c in cells] == ["c/md/q", "c/md/r"]
 
 
-def test_every_bad_combination_is_reported_at_its_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_bad_combination_is_reported_at_its_matrix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write_spec(tmp_path, """version: 1
 collections: {c: {id: 1}, d: {id: 2}}

@@ -18,7 +18,8 @@ SPEC = """version: 1
 collections: {c: {id: 1}, d: {name: dee}}
 rubrics: {r: {id: 2}}
 pipelines: {a: {}, b: {output_format: json}, p: {}, q: {}}
-matrix: {collection: [c], pipeline: [a, b, p, q], rubric: [r], include: [{collection: d, pipeline: a, rubric: r}]}
+matrix:
+  {collection: [c], pipeline: [a, b, p, q], rubric: [r], include: [{collection: d, pipeline: a, rubric: r}]}
 gates: [{name: floor, min_score: 0.5}]
 """
 
@@ -38,8 +39,10 @@ def lock_for(spec: Spec) -> Lockfile:
     cells = {c.key: c for c in expand_spec(spec)}
     entries = {
         # c/a/r: not in the lock -> create
-        "c/b/r": locked(cells["c/b/r"], fingerprint="sha256:old", request={**cells["c/b/r"].request.lock_form(),
-                        "output_format": "markdown"}, run_id=1, status="completed"),
+        "c/b/r": locked(
+            cells["c/b/r"], fingerprint="sha256:old", run_id=1, status="completed",
+            request={**cells["c/b/r"].request.lock_form(), "output_format": "markdown"},
+        ),
         "c/p/r": locked(cells["c/p/r"], run_id=2, status="completed", avg_score=0.91234),
         "c/q/r": locked(cells["c/q/r"], run_id=3, status="running"),
         "d/a/r": locked(cells["d/a/r"]),  # submitted, id not recorded yet
@@ -84,7 +87,8 @@ def test_failed_runs_are_kept_unless_retried(spec: Spec) -> None:
 
 def test_replace_with_no_visible_field_change(spec: Spec) -> None:
     cell = expand_spec(spec)[0]
-    [change] = diff_cells([cell], {cell.key: locked(cell, fingerprint="sha256:x", run_id=1, status="completed")})
+    previous = locked(cell, fingerprint="sha256:x", run_id=1, status="completed")
+    [change] = diff_cells([cell], {cell.key: previous})
     assert change.reason == "inputs changed (collection files, rubric definition or a reference)"
 
 

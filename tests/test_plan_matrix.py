@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from evalspec.plan.matrix import expand
 
 
-def combos(axes: Mapping[str, Sequence[Hashable]], include: Any = (), exclude: Any = ()) -> list[dict[str, Any]]:
+def combos(
+    axes: Mapping[str, Sequence[Hashable]], include: Any = (), exclude: Any = ()
+) -> list[dict[str, Any]]:
     return [c.values for c in expand(axes, include, exclude)]
 
 

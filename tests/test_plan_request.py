@@ -40,7 +40,9 @@ settings: {max_cells: 100}
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
     (tmp_path / "spec.yaml").write_text(SPEC)
-    (tmp_path / "inv.json").write_text('{\n  "type": "object",\n  "properties": {"total": {"type": "number"}}\n}\n')
+    (tmp_path / "inv.json").write_text(
+        '{\n  "type": "object",\n  "properties": {"total": {"type": "number"}}\n}\n'
+    )
     (tmp_path / "other.json").write_text('{"properties": {"n": {"type": "string"}}}')
     (tmp_path / "sec.json").write_text('{"sections": [{"name": "Übersicht"}]}')
     (tmp_path / "rubric.yaml").write_text("evaluations: [{kind: text_contains, text: Total}]\n")
@@ -71,7 +73,8 @@ def test_schema_sent_as_compact_canonical_json(work: Path) -> None:
     request = cells(work)["ids/e1/r"].request
     assert request.body["page_schema"] == '{"properties":{"total":{"type":"number"}},"type":"object"}'
     assert request.body["output_format"] is None
-    assert cells(work)["ids/sg/r"].request.body["segmentation_schema"] == '{"sections":[{"name":"Übersicht"}]}'
+    segmentation = cells(work)["ids/sg/r"].request.body["segmentation_schema"]
+    assert segmentation == '{"sections":[{"name":"Übersicht"}]}'
     assert request.schema_digests == {
         "page_schema": digest('{"properties":{"total":{"type":"number"}},"type":"object"}')
     }
@@ -110,7 +113,8 @@ def test_schema_content_edit_changes_exactly_its_cells(work: Path) -> None:
     (work / "inv.json").write_text('{"type": "object", "properties": {"total": {"type": "integer"}}}')
     after = fingerprints(work)
     changed = sorted(k for k in before if before[k] != after[k])
-    assert changed == sorted(f"{c}/e1/{r}" for c in ("ids", "named", "managed") for r in ("r", "byname", "defined"))
+    collections, rubrics = ("ids", "named", "managed"), ("r", "byname", "defined")
+    assert changed == sorted(f"{c}/e1/{r}" for c in collections for r in rubrics)
 
 
 def test_managed_collection_file_edit_changes_exactly_its_cells(work: Path) -> None:

@@ -66,7 +66,9 @@ def test_schema_paths_are_relative_to_the_spec_file(work: Path) -> None:
 
 def test_missing_schema_file(work: Path) -> None:
     (work / "spec.yaml").write_text("version: 1\nschemas:\n  x: nope.json\n")
-    assert errors("spec.yaml", root=work) == [f"spec.yaml:3:6: schemas.x: {work / 'nope.json'}: file not found"]
+    assert errors("spec.yaml", root=work) == [
+        f"spec.yaml:3:6: schemas.x: {work / 'nope.json'}: file not found"
+    ]
 
 
 def test_managed_collection_files_with_a_relative_spec_path(work: Path) -> None:

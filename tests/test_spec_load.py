@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from evalspec.errors import SpecError
 from evalspec.plan.cells import expand_spec
 from evalspec.spec.load import discover, load_spec
-from conftest import FIXTURES
 
 
 @pytest.fixture(autouse=True)

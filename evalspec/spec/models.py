@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 OUTPUT_FORMATS = ("markdown", "json", "html", "chunks")
 OutputFormat = Literal["markdown", "json", "html", "chunks"]
+_FORMAT = "(markdown|json|html|chunks)"
+# The validators accept a list or a comma string; say so in the JSON Schema, or editors would
+# flag `output_format: "markdown, json"` that evalspec itself accepts.
+OutputFormats = Annotated[
+    tuple[OutputFormat, ...],
+    WithJsonSchema({"anyOf": [
+        {"type": "array", "items": {"enum": list(OUTPUT_FORMATS)}},
+        {"type": "string", "pattern": rf"^\s*{_FORMAT}(\s*,\s*{_FORMAT})*\s*$"},
+    ]}),
+]
 PipelineType = Literal["convert", "extract", "segment"]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
@@ -86,7 +96,7 @@ class Pipeline(Model):
     """A document pipeline: what the batch run does to each file before it is scored."""
 
     type: PipelineType = Field("convert", description="convert, extract or segment.")
-    output_format: tuple[OutputFormat, ...] | None = Field(
+    output_format: OutputFormats | None = Field(
         None, description="Outputs to render: a list or comma string of markdown, json, html, chunks.",
     )
     page_schema: str | None = Field(
@@ -111,7 +121,7 @@ class MatrixEntry(Model):
     collection: str | None = Field(None, description="A collection name.")
     pipeline: str | None = Field(None, description="A pipeline name.")
     rubric: str | None = Field(None, description="A rubric name; null for no rubric.")
-    output_format: tuple[OutputFormat, ...] | None = Field(
+    output_format: OutputFormats | None = Field(
         None, description="Overrides the pipeline's output_format.",
     )
     page_schema: str | None = Field(None, description="Overrides the pipeline's page_schema.")
@@ -130,7 +140,7 @@ class Matrix(Model):
     rubric: tuple[str | None, ...] | None = Field(
         None, description="Rubric names; a null entry means no rubric.", min_length=1,
     )
-    output_format: tuple[tuple[OutputFormat, ...], ...] | None = Field(
+    output_format: tuple[OutputFormats, ...] | None = Field(
         None, description="Override axis: output_format values (each a list or comma string).",
         min_length=1,
     )

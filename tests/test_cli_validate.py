@@ -1,0 +1,87 @@
+"""`evalspec validate`: exit codes and messages, in-process and as a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+from conftest import FIXTURES, REPO_ROOT
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def test_example_specs_validate(run_evalspec: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    code, out, err = run_evalspec("validate")  # PATH defaults to specs/
+    assert (code, err) == (0, "")
+    assert out == (
+        "OK: 3 spec file(s), 5 cell(s), 2 collection(s), 3 rubric(s), 4 pipeline(s), 4 gate(s)\n"
+    )
+
+
+def test_valid_fixture(run_evalspec: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code, out, _ = run_evalspec("validate", "plan-basic.yaml")
+    assert code == 0
+    assert out.startswith("OK: 1 spec file(s), 8 cell(s),")
+
+
+def test_every_problem_then_a_count(run_evalspec: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code, out, err = run_evalspec("validate", "unknown-names.yaml", "duplicate-key.yaml")
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0] == "error: duplicate-key.yaml:4:3: duplicate key 'invoices' (first defined at line 3)"
+    assert len(lines) == 6
+    assert all(line.startswith("error: unknown-names.yaml:") for line in lines[1:5])
+    assert lines[-1] == "5 problems found."
+
+
+def test_expansion_problem_exit_2(run_evalspec: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code, _, err = run_evalspec("validate", "max-cells-exceeded.yaml")
+    assert code == 2
+    assert "the matrix expands to 12 cells, above the ceiling of 10" in err
+    assert err.endswith("1 problem found.\n")
+
+
+def test_missing_path(run_evalspec: Run, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    assert run_evalspec("validate", "no-such.yaml") == (
+        2, "", "error: no-such.yaml: no such file or directory\n1 problem found.\n",
+    )
+
+
+def test_unknown_option_is_usage_error(run_evalspec: Run) -> None:
+    code, _, err = run_evalspec("validate", "--frobnicate")
+    assert code == 2
+    assert "Error: No such option '--frobnicate'." in err
+
+
+@pytest.mark.parametrize(
+    ("fixture", "first_line"),
+    [
+        ("unknown-key-typo.yaml", "error: unknown-key-typo.yaml:5:23: pipelines.md.output_formt: "
+                                  "unknown key 'output_formt' (did you mean 'output_format'?)"),
+        ("alias-bomb.yaml", "error: alias-bomb.yaml:"),
+    ],
+)
+def test_real_process_exit_2_without_traceback(fixture: str, first_line: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "evalspec", "validate", fixture],
+        cwd=FIXTURES, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(first_line)
+    assert "Traceback" not in result.stderr
+
+
+def test_real_process_version_and_success() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "evalspec", "--version"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, "evalspec, version 0.1.0\n")
