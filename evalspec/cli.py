@@ -113,16 +113,19 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
               help="Write the report to FILE instead of stdout.")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Render your own jinja2 template (sandboxed; `report` holds the json format's data).")
+@backend_option
+@click.option("--no-fetch", is_flag=True, help="Use cached per-file results only; never ask the backend.")
 def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: str,
-           out_file: Path | None, template: Path | None) -> None:
+           out_file: Path | None, template: Path | None, backend: str, no_fetch: bool) -> None:
     """Render the results: scores, per-cell and per-file deltas against a baseline, gate verdicts.
 
-    With GITHUB_STEP_SUMMARY set, the markdown report is also appended to the job summary.
+    Per-file results come from the cache that apply fills; missing ones are fetched from the
+    backend. With GITHUB_STEP_SUMMARY set, the markdown report is also appended to the job summary.
     """
     from evalspec.commands import report as command
 
     _finish(command.run(_paths(paths), lock_path, baseline=baseline, fmt=fmt, out_file=out_file,
-                        template=template))
+                        template=template, backend=None if no_fetch else backend))
 
 
 @cli.command()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from evalspec.console import err
-from evalspec.errors import EXIT_OK
+from evalspec.errors import EXIT_OK, RemoteError
 from evalspec.lock.io import write_atomic
 from evalspec.report.assemble import assemble
 from evalspec.report.render import render, render_template
@@ -18,11 +19,16 @@ from evalspec.report.summary import append_step_summary
 
 def run(
     paths: Sequence[Path], lock_path: Path, *, baseline: str | None, fmt: str, out_file: Path | None,
-    template: Path | None = None, state_dir: Path | None = None, fetch_missing: FetchMissing | None = None,
+    template: Path | None = None, backend: str | None = None, state_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:
-    """Write the report to `out_file` or stdout; append markdown to GitHub's job summary when set."""
-    report = assemble(paths, lock_path, baseline, state_dir=state_dir, fetch_missing=fetch_missing)
+    """Write the report to `out_file` or stdout; append markdown to GitHub's job summary when set.
+
+    Finished runs whose per-file results are not cached are fetched through `backend` (none: the
+    report shows what is cached).
+    """
+    fetch = backend_fetcher(backend, state_dir) if backend else None
+    report = assemble(paths, lock_path, baseline, state_dir=state_dir, fetch_missing=fetch)
     text = render_template(report, template) if template is not None else render(report, fmt)
     if out_file is not None:
         write_atomic(out_file, text)
@@ -33,3 +39,25 @@ def run(
     if summary is not None:
         err(f"Appended the markdown report to the job summary ({summary}).")
     return EXIT_OK
+
+
+def backend_fetcher(backend: str, state_dir: Path | None) -> FetchMissing:
+    """Fetch missing results through the backend. A report is still worth having without them, so
+    a remote failure is a warning and those cells show cell-level numbers only."""
+
+    def fetch(lineage: str, run_ids: list[int]) -> None:
+        try:
+            asyncio.run(_fetch(backend, lineage, run_ids, state_dir))
+        except RemoteError as exc:
+            err(f"warning: could not fetch the per-file results of {len(run_ids)} run(s): {exc}")
+            err("warning: those cells show cell-level numbers only")
+
+    return fetch
+
+
+async def _fetch(backend: str, lineage: str, run_ids: list[int], state_dir: Path | None) -> None:
+    from evalspec.apply.backend import open_backend
+    from evalspec.apply.fetch import fetch_results
+
+    async with open_backend(backend, state_dir=state_dir) as opened:
+        await fetch_results(opened.client, lineage, run_ids, state_dir)

@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 ESCAPED_SUFFIXES = (".html", ".htm", ".xml", ".svg")
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
@@ -47,6 +48,8 @@ def user_template_environment(path: Path) -> Environment:
 
 
 def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):  # already-safe output (a macro's): re-wrapping keeps it unescaped
+        return Markup(_NOT_XML.sub("", value))
     return _NOT_XML.sub("", value) if isinstance(value, str) else value
 
 

@@ -65,6 +65,16 @@ def render_template(report: Report, path: Path) -> str:
     except OSError as exc:
         raise InputError(f"--template {path}: cannot read it: {exc}") from None
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
+        line = getattr(exc, "lineno", None) or _template_line(exc, path)
         where = f"{path}:{line}" if line else str(path)
         raise InputError(f"--template {where}: {type(exc).__name__}: {exc}") from None
+
+
+def _template_line(exc: BaseException, path: Path) -> int | None:
+    # Runtime errors carry no lineno, but jinja2 rewrites the traceback to point into the template.
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

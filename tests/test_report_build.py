@@ -1,0 +1,100 @@
+"""The report model: cells new / removed / changed / unchanged, deltas, files matched by name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from report_fixtures import STATE_DIR, fixture_lock, fixture_report
+
+from evalspec.report.build import Side, build_report
+from evalspec.report.model import CHANGED, NEW, REMOVED, UNCHANGED
+from evalspec.report.results import load_results
+from evalspec.results_cache import read_results, write_results
+
+CURRENT_LINEAGE = "11111111-1111-4111-8111-111111111111"
+
+
+def test_changes_against_the_baseline() -> None:
+    changes = {cell.key: cell.change for cell in fixture_report().cells}
+    assert changes == {
+        "invoices/invoice/invoice-fields": UNCHANGED,
+        "invoices/markdown/report-quality": NEW,
+        "receipts/md/report-quality": REMOVED,
+        "reports/markdown/report-quality": CHANGED,
+        "reports/rich/report-quality[output_format=markdown+html]": NEW,
+        "reports/sections/report-sections": UNCHANGED,
+    }
+
+
+def test_without_a_baseline_nothing_is_compared() -> None:
+    report = fixture_report(baseline=False)
+    assert {cell.change for cell in report.cells} == {None}
+    assert all(cell.delta is None and cell.baseline_score is None for cell in report.cells)
+    assert "receipts/md/report-quality" not in {cell.key for cell in report.cells}
+
+
+def test_cell_scores_deltas_and_key_parts() -> None:
+    cells = {cell.key: cell for cell in fixture_report().cells}
+    invoice = cells["invoices/invoice/invoice-fields"]
+    assert (invoice.score, invoice.baseline_score, invoice.delta) == (0.85, 0.9, -0.05)
+    rich = cells["reports/rich/report-quality[output_format=markdown+html]"]
+    assert (rich.collection, rich.pipeline, rich.rubric) == ("reports", "rich", "report-quality")
+    assert rich.overrides == "[output_format=markdown+html]"
+    assert cells["reports/markdown/report-quality"].inputs_changed
+    assert cells["reports/sections/report-sections"].delta == -0.02  # not -0.019999999999999907
+
+
+def test_failed_files_counted_from_cached_results_only() -> None:
+    cells = {cell.key: cell for cell in fixture_report().cells}
+    assert cells["reports/sections/report-sections"].failed_files == 1
+    assert cells["invoices/invoice/invoice-fields"].failed_files == 0
+    # run 14 finished but its results are not cached; run 15 has not finished
+    assert cells["reports/rich/report-quality[output_format=markdown+html]"].failed_files is None
+    assert cells["invoices/markdown/report-quality"].failed_files is None
+
+
+def test_files_matched_by_name_with_the_baseline_run() -> None:
+    cells = {cell.key: cell for cell in fixture_report().cells}
+    rows = {row.filename: row for row in cells["invoices/invoice/invoice-fields"].files}
+    assert rows["inv-001.pdf"].delta == 0
+    assert rows["inv-002.pdf"].delta == -0.1
+    assert rows["inv-003.pdf"].baseline_score is None and rows["inv-003.pdf"].delta is None
+    assert rows["inv-004.pdf"].status is None and rows["inv-004.pdf"].baseline_score == 0.9
+    # baseline results not cached for this cell: cell-level delta only, no per-file deltas
+    sections = cells["reports/sections/report-sections"]
+    assert sections.delta is not None and all(row.delta is None for row in sections.files)
+
+
+def test_spec_cells_not_in_the_lock_are_listed_unapplied() -> None:
+    current = fixture_lock("current")
+    report = build_report(Side("evalspec.lock", current, {}), extra_keys=["new/cell/-"])
+    cell = {c.key: c for c in report.cells}["new/cell/-"]
+    assert (cell.run_id, cell.score, cell.status, cell.rubric) == (None, None, None, "-")
+
+
+def test_fetch_seam_is_asked_for_missing_finished_runs_only(tmp_path: Path) -> None:
+    shutil.copytree(STATE_DIR, tmp_path / "state")
+    state = tmp_path / "state"
+    calls: list[tuple[str, list[int]]] = []
+    document = read_results(CURRENT_LINEAGE, 12, state)
+    assert document is not None
+
+    def fetch(lineage: str, run_ids: list[int]) -> None:
+        calls.append((lineage, run_ids))
+        write_results(lineage, 14, {**document, "file_results": []}, state)
+
+    results = load_results(fixture_lock("current"), state, fetch)
+    assert calls == [(CURRENT_LINEAGE, [14])]  # 15 is still running, 11-13 are cached
+    assert "reports/rich/report-quality[output_format=markdown+html]" in results
+
+
+def test_a_corrupt_cache_file_counts_as_missing(tmp_path: Path) -> None:
+    write_results(CURRENT_LINEAGE, 11, {"batch_run": "not a run"}, tmp_path)
+    assert load_results(fixture_lock("current"), tmp_path) == {}
+
+
+def test_the_current_side_needs_a_lock() -> None:
+    with pytest.raises(ValueError):
+        build_report(Side("x", None, {}))

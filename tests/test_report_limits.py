@@ -1,0 +1,85 @@
+"""Size limits: a PR comment under 60 KB (per-file part cut first, with a note); job summary under 1 MiB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from report_fixtures import fixture_report
+
+from evalspec.report.model import UNCHANGED, CellRow, FileRow, Report
+from evalspec.report.render import PR_COMMENT_LIMIT, render
+from evalspec.report.summary import STEP_SUMMARY_LIMIT, append_step_summary
+
+MIB = 1 << 20
+FILES_NOTE = "Per-file results were left out to keep this report under 60 KB"
+
+
+def big_report(cells: int, files: int) -> Report:
+    """A synthetic report: `cells` cells of `files` files each, with long file names."""
+    rows = tuple(
+        FileRow(f"{'long-directory-name/' * 4}document-{n:05d}.pdf", "completed", 0.5, 0.6, False)
+        for n in range(files)
+    )
+    return Report(
+        lock_name="evalspec.lock", lineage="l", serial=1, baseline_name="git:HEAD~1", baseline_empty=False,
+        cells=tuple(
+            CellRow(
+                key=f"collection-{i % 16:02d}/pipeline-{i // 16:02d}/rubric",
+                collection=f"collection-{i % 16:02d}", pipeline=f"pipeline-{i // 16:02d}",
+                rubric="rubric", overrides="", change=UNCHANGED,
+                status="completed", run_id=i, score=0.5, baseline_score=0.6, total_files=files,
+                completed_files=files, failed_files=0, files=rows,
+            )
+            for i in range(cells)
+        ),
+    )
+
+
+def test_a_small_report_keeps_its_files() -> None:
+    text = render(fixture_report(), "markdown")
+    assert "### Files" in text and FILES_NOTE not in text
+
+
+def test_markdown_drops_the_per_file_part_first() -> None:
+    text = render(big_report(64, 100), "markdown")
+    assert len(text.encode("utf-8")) <= PR_COMMENT_LIMIT
+    assert "### Files" not in text and FILES_NOTE in text
+    assert text.count("| collection-") >= 64  # every cell row (and the grid) is still there
+
+
+def test_markdown_then_cuts_cell_rows_with_a_note() -> None:
+    # 256 cells: about 29 KB without files, 15 KB with 100 cell rows, 6 KB without the cell table
+    text = render(big_report(256, 1), "markdown", limit=20_000)
+    assert len(text.encode("utf-8")) <= 20_000
+    assert "> 156 more cells left out to fit the size limit" in text
+    text = render(big_report(256, 1), "markdown", limit=10_000)
+    assert "### Cells" not in text and "The cell table was left out to fit the size limit" in text
+    assert "### Scores: rubric rubric" in text  # the grid stays
+
+
+def test_markdown_truncates_as_a_last_resort() -> None:
+    text = render(big_report(256, 1), "markdown", limit=2_000)
+    assert len(text.encode("utf-8")) <= 2_000
+    assert text.endswith("see the full report in the CI artifacts.\n")
+
+
+def test_step_summary_is_appended_and_stays_under_a_mebibyte(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    report = big_report(256, 400)  # tens of MB with every file
+    assert append_step_summary(report, {"GITHUB_STEP_SUMMARY": str(summary)}) == summary
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n## evalspec report")
+    appended = len(text.encode("utf-8")) - len("earlier step\n")
+    assert appended <= STEP_SUMMARY_LIMIT < MIB
+    assert "Per-file results were left out to keep this report under 1000 KB" in text
+
+
+def test_step_summary_keeps_files_that_fit_in_it_but_not_in_a_comment(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    append_step_summary(big_report(64, 100), {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert "### Files" in summary.read_text(encoding="utf-8")
+
+
+def test_no_step_summary_without_the_variable() -> None:
+    assert append_step_summary(fixture_report(), {}) is None
