@@ -36,7 +36,7 @@ def test_action_never_pastes_expressions_into_scripts() -> None:
 def test_action_uses_only_real_options() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     for step in action["runs"]["steps"]:
-        for command, flags in re.findall(r"evalspec (\w+)((?:[^\n]|\\\n)*)", step.get("run", "")):
+        for command, flags in re.findall(r"evalspec (\w+)((?:\\\n|[^\n])*)", step.get("run", "")):
             known = {opt for param in cli.commands[command].params for opt in param.opts}
             assert set(re.findall(r"(?<![\w-])--?[a-z][\w-]*", flags)) <= known, command
 
