@@ -75,7 +75,9 @@ def evalspec_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "evalspec", *args]
 
 
-def run_cli(cwd: Path, env: Mapping[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    cwd: Path, env: Mapping[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run `evalspec ARGS...` to the end in a subprocess."""
     return subprocess.run(evalspec_cmd(*args), cwd=cwd, env=dict(env), capture_output=True,
                           text=True, timeout=timeout, check=False)
@@ -141,7 +143,9 @@ def assert_one_collection_per_name(client: httpx.Client) -> None:
     assert names and max(names.values()) == 1, names
 
 
-def assert_one_run_per_cell(lock: Lockfile, runs: list[dict[str, Any]], collections: set[int] | None = None) -> None:
+def assert_one_run_per_cell(
+    lock: Lockfile, runs: list[dict[str, Any]], collections: set[int] | None = None
+) -> None:
     """The server's runs (in `collections`, if given) are exactly the lock's, one per cell, all completed."""
     mine = [r for r in runs if collections is None or r["collection_id"] in collections]
     run_ids = sorted(r["id"] for r in mine)

@@ -8,6 +8,7 @@ is tried again: a crash or a dropped response never leaves two collections of on
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 from evalspec.api import DatalabClient, may_have_acted
@@ -20,6 +21,7 @@ from evalspec.spec.files import content_type
 from evalspec.spec.spec import Collection, ManagedFile, Rubric
 
 T = TypeVar("T", api.Collection, api.Rubric)
+R = TypeVar("R")
 
 
 def single_match(kind: str, name: str, found: Sequence[T], where: str) -> T | None:
@@ -46,6 +48,21 @@ async def create_once(
         if found is None:
             raise
         return found
+
+
+async def repeat_if_lost(action: Callable[[], Awaitable[R]], attempts: int = 3) -> R:
+    """Run an action that is harmless to repeat (an upload, a link) again when its answer was lost.
+
+    The client retries only requests the server surely did not act on; a new upload slot or a
+    second link of the same files does no harm, so these are worth another try.
+    """
+    for _ in range(attempts - 1):
+        try:
+            return await action()
+        except RemoteError as exc:
+            if not may_have_acted(exc):
+                raise
+    return await action()
 
 
 async def sync_collection(
@@ -82,13 +99,15 @@ async def sync_files(
         if any(_same_content(item, managed, ledger) for item in current):
             continue
         data = managed.path.read_bytes()
-        file_id = await client.files.upload(managed.upload_name, content_type(managed.upload_name), data)
+        file_id = await repeat_if_lost(
+            partial(client.files.upload, managed.upload_name, content_type(managed.upload_name), data)
+        )
         ledger.record(file_id, managed.sha256)
         to_link.append(file_id)
         to_unlink += [item.uploaded_file_id for item in current]
     to_unlink += [item.uploaded_file_id for items in present.values() for item in items]
     if to_link:
-        await client.collections.add_files(collection_id, to_link)
+        await repeat_if_lost(lambda: client.collections.add_files(collection_id, to_link))
     for file_id in to_unlink:
         await client.collections.remove_file(collection_id, file_id)
     if to_link or to_unlink:

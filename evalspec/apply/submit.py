@@ -48,10 +48,13 @@ class Submitter:
         self.client = client
         self.store = store
         self._locks: dict[Signature, asyncio.Lock] = {}
+        # Runs of replaced cells: no longer in the lock, but never ours to adopt.
+        self._superseded: set[int] = set()
 
     def claimed(self) -> set[int]:
-        """Run ids already recorded for some cell."""
-        return {c.run_id for c in self.store.lock.cells.values() if c.run_id is not None}
+        """Run ids already recorded for some cell, or replaced by a newer submission."""
+        recorded = {c.run_id for c in self.store.lock.cells.values() if c.run_id is not None}
+        return recorded | self._superseded
 
     async def submit(
         self, key: str, fingerprint: str, body: Mapping[str, Any], lock_form: dict[str, Any]
@@ -64,6 +67,8 @@ class Submitter:
                 if adopted is not None:
                     self.store.record_run(key, run_fields(adopted))
                     return adopted, True
+            if previous is not None and previous.run_id is not None:
+                self._superseded.add(previous.run_id)
             self.store.record_intent(key, fingerprint, lock_form, utc_now())
             run, adopted_now = await self._post(body, self.store.cell(key))
             self.store.record_run(key, run_fields(run))
