@@ -1,13 +1,19 @@
-"""A client-side token bucket, so that submissions and polls together stay under the budget.
+"""A client-side rate limiter, so that submissions and polls together stay under the budget.
 
 Datalab counts every request against one budget (400 per 60 s in its newer docs). Sending at
-the budget's pace is cheaper than being told off with 429s, so every request the client makes
-first takes a token here. Time is a seam: tests pass a fake clock and sleep and never wait.
+the budget's pace is cheaper than being told off with 429s, so every API request first takes a
+slot here. The limiter keeps the send times of the last N requests (a sliding log) and lets a
+request go only when fewer than N went in the past W seconds. That is a token bucket of
+capacity N refilled one slot W seconds after each use; unlike the textbook bucket refilled at
+N/W per second, it never lets more than N through in any window, which a server counting per
+window (fixed or sliding) would answer with 429s. Time is a seam: tests pass a fake clock and
+sleep and never wait.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -27,13 +33,13 @@ def parse_rate(text: str) -> tuple[int, float]:
         result = (int(count), float(window))
     except ValueError:
         raise ValueError(f"rate limit {text!r} is not of the form N/SECONDS, e.g. 400/60") from None
-    if result[0] < 1 or result[1] <= 0:
-        raise ValueError(f"rate limit {text!r} needs N >= 1 and SECONDS > 0")
+    if result[0] < 1 or not result[1] > 0:
+        raise ValueError(f"rate limit {text!r}: N/SECONDS needs N >= 1 and SECONDS > 0")
     return result
 
 
 class RateLimiter:
-    """Allow at most `capacity` requests per `window` seconds, with bursts up to `capacity`."""
+    """Allow at most `capacity` requests in any `window` seconds; bursts up to `capacity`."""
 
     def __init__(
         self,
@@ -43,17 +49,15 @@ class RateLimiter:
         clock: Clock = time.monotonic,
         sleep: Sleep = anyio.sleep,
     ) -> None:
-        if capacity < 1 or window <= 0:
+        if capacity < 1 or not window > 0:
             raise ValueError("capacity must be >= 1 and window > 0")
         self.capacity = capacity
         self.window = window
-        self._rate = capacity / window
         self._clock = clock
         self._sleep = sleep
-        self._tokens = float(capacity)
-        self._stamp = clock()
-        self._paused_until = self._stamp
-        # One waiter at a time: the lock queues callers fairly, so nobody starves.
+        self._sent: deque[float] = deque(maxlen=capacity)
+        self._paused_until = float("-inf")
+        # Waiters queue on the lock in arrival order, so nobody starves.
         self._lock = anyio.Lock()
 
     @classmethod
@@ -65,31 +69,17 @@ class RateLimiter:
         return cls(capacity, window, clock=clock, sleep=sleep)
 
     async def acquire(self) -> None:
-        """Wait until a request may be sent, and take its token."""
+        """Wait until a request may be sent, and take its slot."""
         async with self._lock:
-            while (wait := self._wait_time()) > 0:
-                await self._sleep(wait)
-            self._tokens -= 1.0
+            now = self._clock()
+            start = max(now, self._paused_until)
+            if len(self._sent) == self.capacity:
+                # The oldest of the last N sends leaves the window at oldest + W.
+                start = max(start, self._sent[0] + self.window)
+            self._sent.append(start)
+            if start > now:
+                await self._sleep(start - now)
 
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds`: the server said 429 with a Retry-After for everyone."""
-        now = self._clock()
-        self._paused_until = max(self._paused_until, now + seconds)
-        # The server's budget is spent: no tokens accrue during the pause, so no burst after it.
-        self._refill(now)
-        self._tokens = min(self._tokens, 0.0)
-        self._stamp = self._paused_until
-
-    def _wait_time(self) -> float:
-        now = self._clock()
-        if now < self._paused_until:
-            return self._paused_until - now
-        self._refill(now)
-        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self._rate
-
-    def _refill(self, now: float) -> None:
-        if now > self._stamp:
-            self._tokens = min(
-                float(self.capacity), self._tokens + (now - self._stamp) * self._rate
-            )
-            self._stamp = now
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
