@@ -223,3 +223,17 @@ def test_the_key_is_in_no_repr() -> None:
     client = DatalabClient(KEY, "https://www.datalab.to")
     shown = repr(client) + repr(vars(client)) + repr(vars(client.sender))
     assert KEY not in shown and "www.datalab.to" in repr(client)
+
+
+async def test_a_refused_presigned_put_does_not_blame_the_key() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            return httpx.Response(403, text="<Error>Request has expired</Error>")
+        return httpx.Response(200, json={"file_id": 3, "upload_url": "https://s3.test/b?sig=x"})
+
+    client = DatalabClient(KEY, "https://api.example.test", transport=httpx.MockTransport(handler))
+    async with client:
+        with pytest.raises(ApiServerError) as info:
+            await client.files.upload("a.pdf", "application/pdf", b"x")
+    assert not isinstance(info.value, AuthError) and info.value.status_code == 403
+    assert str(info.value) == "PUT /b failed (403): <Error>Request has expired</Error>"

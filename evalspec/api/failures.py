@@ -80,7 +80,9 @@ def error_for_response(
     """The error for a final non-success answer."""
     status = response.status_code
     detail = scrub(detail_line(response), secret)
-    if status in (401, 403):
+    # A 403 from presigned storage means an expired URL, not a bad key: only blame the key
+    # when the request carried it.
+    if status in (401, 403) and "x-api-key" in response.request.headers:
         return AuthError(f"the service refused the API key ({status}): {detail}")
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     message = f"{where(response.request)} failed ({status}){tries}: {detail}"
