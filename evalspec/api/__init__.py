@@ -5,7 +5,9 @@ DatalabClient            client.py     construction, key safety, endpoint groups
 ├── Sender               sender.py     rate limit + retries + counting for every request
 ├── RateLimiter          ratelimit.py  token bucket shared by submissions and polls
 ├── RetryPolicy          retry.py      backoff, Retry-After, what is safe to retry
-└── failures             failures.py   HTTP failures -> evalspec errors (one line each)
+├── failures             failures.py   HTTP failures -> evalspec errors (one line each)
+├── paging / stats       paging.py, stats.py   page walkers; requests counted per kind
+└── in_process_client    inprocess.py  the same client over httpx.ASGITransport
 """
 
 from __future__ import annotations
