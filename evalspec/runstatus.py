@@ -7,8 +7,10 @@ any other status (including ones we have never seen) is kept as it is and means 
 from __future__ import annotations
 
 SUCCESS_STATUSES = frozenset({"completed", "complete", "succeeded", "success"})
-FAILURE_STATUSES = frozenset({"failed", "error", "cancelled", "canceled", "completed_with_errors"})
-TERMINAL_STATUSES = SUCCESS_STATUSES | FAILURE_STATUSES
+# A run that completed with some files in error is finished, not failed: the report shows which.
+PARTIAL_STATUSES = frozenset({"completed_with_errors"})
+FAILURE_STATUSES = frozenset({"failed", "error", "cancelled", "canceled"})
+TERMINAL_STATUSES = SUCCESS_STATUSES | PARTIAL_STATUSES | FAILURE_STATUSES
 
 
 def is_finished(status: str | None, completed_at: str | None = None) -> bool:

@@ -11,11 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-# The docs publish no status enum; these words cover Datalab's examples and common spellings.
-TERMINAL_STATUSES = frozenset(
-    {"completed", "complete", "failed", "error", "cancelled", "canceled", "completed_with_errors"}
-)
-FAILED_STATUSES = frozenset({"failed", "error", "cancelled", "canceled"})
+from evalspec import runstatus
 
 
 class ApiModel(BaseModel):
@@ -48,12 +44,12 @@ class BatchRun(ApiModel):
     @property
     def is_finished(self) -> bool:
         """True once the run will not change: completed_at set or a terminal status word."""
-        return self.completed_at is not None or self.status.lower() in TERMINAL_STATUSES
+        return runstatus.is_finished(self.status, self.completed_at)
 
     @property
     def is_failed(self) -> bool:
         """True when the run ended in a failure status."""
-        return self.status.lower() in FAILED_STATUSES
+        return runstatus.is_failed(self.status)
 
 
 class FileResult(ApiModel):
