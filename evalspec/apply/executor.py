@@ -69,6 +69,9 @@ class Executor:
         self.tracked: dict[int, Tracked] = {}
         self.keys: dict[int, str] = {}
         self.submitter = Submitter(self.client, store)
+        # Results are fetched beside the polling, not in its way: one round may finish 200 runs.
+        self._fetches: set[asyncio.Task[None]] = set()
+        self._fetch_gate = asyncio.Semaphore(options.concurrency)
 
     async def run(self, plan: Plan) -> ApplyOutcome:
         """Apply the plan; the lock is checkpointed whatever happens."""
@@ -96,6 +99,7 @@ class Executor:
             self.submissions_done = True
             if follower is not None:
                 await follower
+            await asyncio.gather(*self._fetches)
 
     def _track_locked(self, plan: Plan) -> None:
         for change in plan.changes:
@@ -165,20 +169,26 @@ class Executor:
                 any_change = True
                 self.store.update_run(key, run_fields(run))
             if run.is_finished:
-                await self._finish(key, run)
+                self._finish(key, run)
             else:
                 self.tracked[run.id] = replace(self.tracked[run.id], last=run)
         self.progress.on_round([t.last for t in self.tracked.values() if t.last is not None])
         return any_change
 
-    async def _finish(self, key: str, run: BatchRun) -> None:
+    def _finish(self, key: str, run: BatchRun) -> None:
         del self.tracked[run.id]
         if run.is_failed:
             self.outcome.failed_runs.append(f"{key} (run {run.id}, {run.status})")
-        try:
-            await fetch_results(self.client, self.store.lock.lineage, [run.id], self.options.state_dir)
-        except RemoteError as exc:
-            self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); report retries")
+        task = asyncio.create_task(self._fetch(key, run))
+        self._fetches.add(task)
+        task.add_done_callback(self._fetches.discard)
+
+    async def _fetch(self, key: str, run: BatchRun) -> None:
+        async with self._fetch_gate:
+            try:
+                await fetch_results(self.client, self.store.lock.lineage, [run.id], self.options.state_dir)
+            except RemoteError as exc:
+                self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); report retries")
         self.progress.on_finished(key, run)
 
 

@@ -65,22 +65,37 @@ async def repeat_if_lost(action: Callable[[], Awaitable[R]], attempts: int = 3) 
     return await action()
 
 
+async def find_or_create(
+    kind: str, name: str, where: str, existing: Sequence[T],
+    list_all: Callable[[], Awaitable[list[T]]], create: Callable[[], Awaitable[T]],
+) -> tuple[T, bool]:
+    """The one `kind` named `name`, created when there is none; and whether it was created."""
+    found = single_match(kind, name, existing, where)
+    if found is not None:
+        return found, False
+
+    async def find() -> T | None:
+        return single_match(kind, name, await list_all(), where)
+
+    created = await create_once(create, find)
+    err(f"Created {kind} {name!r} (id {created.id}).")
+    return created, True
+
+
 async def sync_collection(
     client: DatalabClient, collection: Collection, existing: Sequence[api.Collection],
     ledger: UploadLedger,
 ) -> int:
     """The managed collection's id, after creating it if missing and syncing its files."""
     name = collection.ref.name or collection.name
-    found = single_match("collection", name, existing, str(collection.where))
-    if found is None:
-        async def find() -> api.Collection | None:
-            listed = [c async for c in client.collections.list()]
-            return single_match("collection", name, listed, str(collection.where))
 
-        found = await create_once(
-            lambda: client.collections.create(name, collection.ref.description), find,
-        )
-        err(f"Created collection {name!r} (id {found.id}).")
+    async def list_all() -> list[api.Collection]:
+        return [c async for c in client.collections.list()]
+
+    found, _ = await find_or_create(
+        "collection", name, str(collection.where), existing, list_all,
+        lambda: client.collections.create(name, collection.ref.description),
+    )
     await sync_files(client, found.id, collection.files or (), ledger)
     return found.id
 
@@ -125,16 +140,15 @@ async def sync_rubric(client: DatalabClient, rubric: Rubric, existing: Sequence[
     """The managed rubric's id, after creating it if missing or updating a changed definition."""
     name = rubric.ref.name or rubric.name
     definition = dict(rubric.definition or {})
-    found = single_match("rubric", name, existing, str(rubric.where))
-    if found is None:
-        async def find() -> api.Rubric | None:
-            listed = [r async for r in client.rubrics.list()]
-            return single_match("rubric", name, listed, str(rubric.where))
 
-        found = await create_once(
-            lambda: client.rubrics.create(name, rubric.ref.description, definition), find,
-        )
-        err(f"Created rubric {name!r} (id {found.id}).")
+    async def list_all() -> list[api.Rubric]:
+        return [r async for r in client.rubrics.list()]
+
+    found, created = await find_or_create(
+        "rubric", name, str(rubric.where), existing, list_all,
+        lambda: client.rubrics.create(name, rubric.ref.description, definition),
+    )
+    if created:
         return found.id
     current = found.eval_definition or (await client.rubrics.get(found.id)).eval_definition
     if digest(canonical_json(current)) != rubric.definition_digest:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from evalspec.api import DatalabClient
 from evalspec.api import models as api
 from evalspec.apply.ledger import UploadLedger
-from evalspec.apply.managed import single_match, sync_collection, sync_rubric
+from evalspec.apply.managed import T, single_match, sync_collection, sync_rubric
 from evalspec.errors import ReferenceLookupError
 from evalspec.plan.cells import Cell
 from evalspec.spec.spec import Spec
@@ -65,13 +65,7 @@ async def _collection_id(
         return collection.ref.id
     if collection.files is not None:
         return await sync_collection(client, collection, listed, ledger)
-    found = single_match("collection", collection.ref.name or name, listed, str(collection.where))
-    if found is None:
-        raise ReferenceLookupError(
-            f"{collection.where}: collections.{name}: no collection named {collection.ref.name!r} "
-            "on the server (give `files` to have evalspec create it, or refer to it by `id`)"
-        )
-    return found.id
+    return _by_name("collection", name, collection.ref.name, listed, str(collection.where), "files")
 
 
 async def _rubric_id(client: DatalabClient, spec: Spec, name: str, listed: list[api.Rubric]) -> int:
@@ -80,10 +74,17 @@ async def _rubric_id(client: DatalabClient, spec: Spec, name: str, listed: list[
         return rubric.ref.id
     if rubric.definition is not None:
         return await sync_rubric(client, rubric, listed)
-    found = single_match("rubric", rubric.ref.name or name, listed, str(rubric.where))
+    return _by_name("rubric", name, rubric.ref.name, listed, str(rubric.where), "definition")
+
+
+def _by_name(
+    kind: str, name: str, server_name: str | None, listed: Sequence[T], where: str, managed_key: str
+) -> int:
+    """The id of the one server object called `server_name`; exit 2 naming the spec line if none."""
+    found = single_match(kind, server_name or name, listed, where)
     if found is None:
         raise ReferenceLookupError(
-            f"{rubric.where}: rubrics.{name}: no rubric named {rubric.ref.name!r} on the server "
-            "(give `definition` to have evalspec manage it, or refer to it by `id`)"
+            f"{where}: {kind}s.{name}: no {kind} named {server_name!r} on the server "
+            f"(give `{managed_key}` to have evalspec manage it, or refer to it by `id`)"
         )
     return found.id
