@@ -119,3 +119,19 @@ def test_invalid_yaml_is_located() -> None:
     diagnostic = info.value.diagnostic
     assert diagnostic.message.startswith("invalid YAML: ")
     assert diagnostic.line == 2
+
+
+def test_many_distinct_values_are_not_an_alias_bomb() -> None:
+    # Regression: every value counted towards MAX_NODES, so a lock of ~4,500 cells was refused.
+    count = yamlsource.MAX_NODES + 10_000
+    data, _ = load_yaml_text("[" + "1, " * count + "]", "big.lock", fast=True)
+    assert len(data) == count
+
+
+def test_fast_parser_keeps_the_checks() -> None:
+    with pytest.raises(YamlLoadError) as info:
+        load_yaml_text("a: 1\na: 2\n", "x.lock", fast=True)
+    assert str(info.value.diagnostic) == "x.lock:2:1: duplicate key 'a' (first defined at line 1)"
+    data, marks = load_yaml_text("a: {b: null, c: '1', d: 2.5, e: ~}\n", "x.lock", fast=True)
+    assert data == {"a": {"b": None, "c": "1", "d": 2.5, "e": None}}
+    assert marks.values[("a", "d")] == Mark(1, 25)

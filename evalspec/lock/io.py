@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -31,8 +34,27 @@ def dump_lock(lock: Lockfile) -> str:
 
 def parse_lock(text: str, name: str) -> Lockfile:
     """Parse lock text; a broken lock is a LockfileError naming the file, line and key."""
+    with _gc_paused():
+        return _parse_lock(text, name)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Parsing a large lock allocates hundreds of thousands of objects that all stay alive, so
+    # the cyclic collector rescans them again and again: with it running, a 10,000-cell lock
+    # took 9 s to read instead of 2. Nothing built here is cyclic garbage.
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        data, marks = load_yaml_text(text, name)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_lock(text: str, name: str) -> Lockfile:
+    try:
+        data, marks = load_yaml_text(text, name, fast=True)
     except YamlLoadError as exc:
         raise LockfileError(f"{exc.diagnostic}") from None
     if isinstance(data, dict) and data.get("version") not in (None, LOCK_VERSION):
