@@ -68,7 +68,7 @@ class Executor:
         self.submissions_done = False
         self.tracked: dict[int, Tracked] = {}
         self.keys: dict[int, str] = {}
-        self.submitter = Submitter(self.client, store)
+        self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop)
         # Results are fetched beside the polling, not in its way: one round may finish 200 runs.
         self._fetches: set[asyncio.Task[None]] = set()
         self._fetch_gate = asyncio.Semaphore(options.concurrency)
@@ -112,13 +112,11 @@ class Executor:
         self.tracked[run_id] = Tracked(run_id, collection_id if isinstance(collection_id, int) else -1, last)
 
     async def _submit_all(self, changes: list[Change], ids: ResolvedIds) -> None:
-        gate = asyncio.Semaphore(self.options.concurrency)
-
         async def one(change: Change) -> None:
-            async with gate:
-                if not self.stop.is_set():
-                    await self._submit(change, ids)
+            if not self.stop.is_set():
+                await self._submit(change, ids)
 
+        # The submitter bounds concurrency itself, once a cell's signature is its turn.
         await asyncio.gather(*(one(change) for change in changes))
         if self.outcome.fatal is not None:
             raise self.outcome.fatal
@@ -129,7 +127,7 @@ class Executor:
         cell_ids = ids.for_cell(cell)
         body = cell.request.resolved(cell_ids)
         try:
-            run, adopted = await self.submitter.submit(
+            submitted = await self.submitter.submit(
                 cell.key, cell.request.fingerprint, body, cell.request.lock_form(cell_ids),
             )
         except (AuthError, NetworkError) as exc:
@@ -140,6 +138,9 @@ class Executor:
             self.outcome.cell_errors.append(f"{cell.key}: {exc}")
             self.progress.note(f"error     {cell.key}: {exc}")
             return
+        if submitted is None:
+            return
+        run, adopted = submitted
         self.outcome.submitted += 1
         self.outcome.adopted += adopted
         self.progress.on_submitted(cell.key, run, adopted)

@@ -44,9 +44,14 @@ def signature(body: Mapping[str, Any]) -> Signature:
 class Submitter:
     """Submits cells one signature at a time, adopting runs that a lost answer hid."""
 
-    def __init__(self, client: DatalabClient, store: LockStore) -> None:
+    def __init__(self, client: DatalabClient, store: LockStore, gate: asyncio.Semaphore | None = None,
+                 stop: asyncio.Event | None = None) -> None:
         self.client = client
         self.store = store
+        self._stop = stop or asyncio.Event()
+        # Taken inside the signature lock: a cell waiting for its signature's turn must not
+        # hold a slot that a cell of another signature could use.
+        self._gate = gate or asyncio.Semaphore(1)
         self._locks: dict[Signature, asyncio.Lock] = {}
         # Runs of replaced cells: no longer in the lock, but never ours to adopt.
         self._superseded: set[int] = set()
@@ -58,9 +63,11 @@ class Submitter:
 
     async def submit(
         self, key: str, fingerprint: str, body: Mapping[str, Any], lock_form: dict[str, Any]
-    ) -> tuple[BatchRun, bool]:
-        """Start (or adopt) the run for `key`; returns it and whether it was adopted."""
-        async with self._locks.setdefault(signature(body), asyncio.Lock()):
+    ) -> tuple[BatchRun, bool] | None:
+        """Start (or adopt) the run for `key`: it and whether it was adopted; None once stopped."""
+        async with self._locks.setdefault(signature(body), asyncio.Lock()), self._gate:
+            if self._stop.is_set():
+                return None  # a stop (Ctrl-C, a fatal error) came while this cell waited its turn
             previous = self.store.cell(key)
             if previous is not None and previous.run_id is None and previous.fingerprint == fingerprint:
                 adopted = await self.find_adoptable(body, previous.submitted_at)
