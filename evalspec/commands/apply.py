@@ -15,6 +15,7 @@ from evalspec.apply.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed
 from evalspec.lock.filelock import LockfileGuard
+from evalspec.lock.io import read_lock
 from evalspec.lock.store import LockStore
 from evalspec.plan.plan import Plan, make_plan
 from evalspec.plan.render import summary_line
@@ -53,11 +54,13 @@ def run(request: ApplyRequest) -> int:
     spec = load_spec(paths)
     selection = parse_selection(selects, shard)
     with LockfileGuard(request.lock_path):
+        if saved is not None and request.plan_file is not None:
+            # Against the lock as `plan --out` saw it: opening the store creates a missing lock.
+            on_disk = make_plan(spec, read_lock(request.lock_path), selection, retry_failed=retry_failed)
+            check_not_stale(saved, on_disk, request.plan_file)
         store = LockStore.open(request.lock_path)
         try:
             plan = make_plan(spec, store.lock, selection, retry_failed=retry_failed)
-            if saved is not None and request.plan_file is not None:
-                check_not_stale(saved, plan, request.plan_file)
             _keep_only_shard(store, selection)
             err(summary_line(plan))
             outcome = asyncio.run(_apply(request, spec, plan, store))
