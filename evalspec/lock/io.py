@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import yaml
+from pydantic import ValidationError
 
 from evalspec import __version__
 from evalspec.errors import LockfileError, SpecError
+from evalspec.lock import codec
 from evalspec.lock.model import LOCK_VERSION, Lockfile
 from evalspec.spec.validation import validate_model
 from evalspec.spec.yamlsource import YamlLoadError, load_yaml_text
@@ -25,17 +26,25 @@ HEADER = (
 
 def dump_lock(lock: Lockfile) -> str:
     """The lock as YAML text: sorted keys, no write timestamps, so equal locks are equal bytes."""
-    body = yaml.safe_dump(
-        lock.model_dump(mode="json"), sort_keys=True, default_flow_style=False,
-        allow_unicode=True, width=1 << 16,
-    )
-    return HEADER + body
+    return HEADER + codec.emit(lock.model_dump(mode="json"))
 
 
 def parse_lock(text: str, name: str) -> Lockfile:
     """Parse lock text; a broken lock is a LockfileError naming the file, line and key."""
     with _gc_paused():
-        return _parse_lock(text, name)
+        fast = _parse_written(text)
+        return fast if fast is not None else _parse_lock(text, name)
+
+
+def _parse_written(text: str) -> Lockfile | None:
+    """The lock, if `text` is exactly as evalspec writes it and valid; None means "look closer"."""
+    data = codec.parse_emitted(text)
+    if data is None or data.get("version") != LOCK_VERSION:
+        return None
+    try:
+        return Lockfile.model_validate(data)
+    except ValidationError:
+        return None  # the full loader reports where
 
 
 @contextmanager
