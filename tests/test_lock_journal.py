@@ -24,13 +24,13 @@ def test_replay_applies_intent_run_and_remove_and_skips_a_torn_line(tmp_path: Pa
     assert lock.cells["a"].run_id == 7 and lock.cells["a"].fingerprint == "sha256:1"
 
 
-def test_reset_empties_and_no_journal_replays_nothing(tmp_path: Path) -> None:
+def test_rewrite_keeps_only_the_given_entries_and_no_journal_replays_nothing(tmp_path: Path) -> None:
     path = tmp_path / "x.lock.journal"
     base = Lockfile.new()
     assert replay(base, path) == (base, 0)
     journal = Journal(path)
     journal.append({"op": "remove", "key": "z"})
-    journal.reset()
+    journal.rewrite([{"op": "remove", "key": "y"}])
     journal.append({"op": "intent", "key": "c", "fingerprint": "f", "request": {}, "at": "t"})
     journal.close()
-    assert [e["key"] for e in read_entries(path)] == ["c"]
+    assert [e["key"] for e in read_entries(path)] == ["y", "c"]

@@ -59,7 +59,7 @@ class Submitter:
     def claimed(self) -> set[int]:
         """Run ids already recorded for some cell, or replaced by a newer submission."""
         recorded = {c.run_id for c in self.store.lock.cells.values() if c.run_id is not None}
-        return recorded | self._superseded
+        return recorded | self._superseded | self.store.superseded()
 
     async def submit(
         self, key: str, fingerprint: str, body: Mapping[str, Any], lock_form: dict[str, Any]

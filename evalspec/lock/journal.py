@@ -3,9 +3,10 @@
 Rewriting the whole lock for every submission would cost O(cells) per write; instead each
 state change that must survive a crash (an intent before a POST, the run id right after it) is
 one JSON line appended and fsynced here. The lock is rewritten at checkpoints, after which the
-journal is emptied. On start the journal is replayed onto the lock, so kill -9 at any instant
-loses nothing: a torn last line (the crash hit mid-append) is ignored, since the POST it
-announced cannot have been sent yet.
+journal keeps only the intents still waiting for their run id (the lock file keeps such a cell
+as it was before the intent, so the run it replaces stays on record). On start the journal is
+replayed onto the lock, so kill -9 at any instant loses nothing: a torn last line (the crash hit
+mid-append) is ignored, since the POST it announced cannot have been sent yet.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalspec.lock.io import read_lock
+from evalspec.lock.io import read_lock, write_atomic
 from evalspec.lock.model import LockCell, Lockfile
 
 
@@ -38,15 +40,27 @@ class Journal:
 
     def append(self, entry: dict[str, Any]) -> None:
         """Write one entry and make it durable before returning."""
-        self._handle.write(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
+        self._handle.write(_line(entry))
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
-    def reset(self) -> None:
-        """Empty the journal: call only once the lock holds every entry."""
-        self._handle.truncate(0)
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+    def rewrite(self, entries: list[dict[str, Any]]) -> None:
+        """Replace the journal by `entries` (those the lock does not hold), atomically."""
+        self._handle.close()
+        write_atomic(self.path, "".join(_line(entry) for entry in entries))
+        self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+
+
+def _line(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An intent without its run id yet, and the cell as it was before the intent."""
+
+    entry: dict[str, Any]
+    previous: LockCell | None
 
 
 def read_entries(path: Path) -> Iterator[dict[str, Any]]:
@@ -78,6 +92,24 @@ def apply_entry(cells: dict[str, LockCell], entry: dict[str, Any]) -> None:
         cells[key] = cells[key].model_copy(update=entry["fields"])
     elif op == "remove":
         cells.pop(key, None)
+
+
+def replay_pending(
+    cells: dict[str, LockCell], entries: Iterator[dict[str, Any]]
+) -> tuple[dict[str, Pending], int]:
+    """Apply `entries` to `cells`; the intents still waiting for a run id, and the entry count."""
+    pending: dict[str, Pending] = {}
+    count = 0
+    for entry in entries:
+        key = entry.get("key")
+        if entry.get("op") == "intent" and isinstance(key, str):
+            before = pending[key].previous if key in pending else cells.get(key)
+            pending[key] = Pending(entry, before)
+        elif isinstance(key, str):
+            pending.pop(key, None)
+        apply_entry(cells, entry)
+        count += 1
+    return pending, count
 
 
 def replay(lock: Lockfile, path: Path) -> tuple[Lockfile, int]:

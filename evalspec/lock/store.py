@@ -3,7 +3,11 @@
 `LockStore` is the only writer of a lockfile. Changes that must survive a crash before the
 next request (`record_intent`, `record_run`) go to the journal first; progress that the server
 can tell us again (`update_run`) stays in memory until the next `checkpoint`, which rewrites
-the lock atomically and then empties the journal.
+the lock atomically and then empties the journal of all but the open intents.
+
+A cell with an open intent (submitted, run id unknown) is written to the lock file as it was
+before the intent: the file never holds a half-made cell, and the run the intent replaces
+stays claimed (`superseded`), so that adoption after a crash cannot mistake it for the new one.
 """
 
 from __future__ import annotations
@@ -23,22 +27,27 @@ class LockStore:
         self.path = path
         self._cells = dict(lock.cells)
         self._base = lock
+        self._pending: dict[str, journal.Pending] = {}
         self._dirty = False
         self._journal = journal.Journal(journal.journal_path(path))
 
     @classmethod
     def open(cls, path: Path) -> LockStore:
         """Read the lock, replay any journal left by a crash onto it, and checkpoint."""
-        lock = read_lock(path) or Lockfile.new()
-        lock, replayed = journal.replay(lock, journal.journal_path(path))
-        store = cls(path, lock)
+        store = cls(path, read_lock(path) or Lockfile.new())
+        entries = journal.read_entries(journal.journal_path(path))
+        store._pending, replayed = journal.replay_pending(store._cells, entries)
         store._dirty = replayed > 0 or not path.exists()
         store.checkpoint()
         return store
 
+    def superseded(self) -> set[int]:
+        """Run ids that open intents replace: never to be adopted as the new run."""
+        return {p.previous.run_id for p in self._pending.values() if p.previous and p.previous.run_id}
+
     @property
     def lock(self) -> Lockfile:
-        """The current state, as the next checkpoint would write it."""
+        """The current state, open intents included."""
         return self._base.model_copy(update={"cells": {k: self._cells[k] for k in sorted(self._cells)}})
 
     def cell(self, key: str) -> LockCell | None:
@@ -47,11 +56,15 @@ class LockStore:
 
     def record_intent(self, key: str, fingerprint: str, request: dict[str, Any], at: str) -> None:
         """Durably note that `key` is about to be submitted (before the POST)."""
-        self._log({"op": "intent", "key": key, "fingerprint": fingerprint, "request": request, "at": at})
+        previous = self._pending[key].previous if key in self._pending else self._cells.get(key)
+        entry = {"op": "intent", "key": key, "fingerprint": fingerprint, "request": request, "at": at}
+        self._pending[key] = journal.Pending(entry, previous)
+        self._log(entry)
 
     def record_run(self, key: str, fields: dict[str, Any]) -> None:
         """Durably note the run a submission created or adopted (right after the POST)."""
         self._log({"op": "run", "key": key, "fields": fields})
+        self._pending.pop(key, None)
 
     def update_run(self, key: str, fields: dict[str, Any]) -> None:
         """Note progress the server can tell us again: written at the next checkpoint."""
@@ -65,6 +78,7 @@ class LockStore:
         """Drop a cell that is no longer in the specs."""
         if key in self._cells:
             self._log({"op": "remove", "key": key})
+            self._pending.pop(key, None)
 
     def set_gates(self, digest: str) -> None:
         """Record the digest of the gates this lock was applied with."""
@@ -73,19 +87,26 @@ class LockStore:
             self._dirty = True
 
     def checkpoint(self) -> None:
-        """Write the lock (atomically) if it changed, then empty the journal."""
+        """Write the lock (atomically) if it changed, then keep only open intents in the journal."""
         if not self._dirty:
             return
-        self._base = self._base.with_cells(self._cells)
+        on_disk = dict(self._cells)
+        for key, pending in self._pending.items():
+            if pending.previous is None:
+                on_disk.pop(key, None)
+            else:
+                on_disk[key] = pending.previous
+        self._base = self._base.with_cells(on_disk)
         write_lock(self.path, self._base)
-        self._journal.reset()
+        self._journal.rewrite([pending.entry for pending in self._pending.values()])
         self._dirty = False
 
     def close(self) -> None:
-        """Checkpoint and close the journal."""
+        """Checkpoint and close the journal (removed when no intent is open)."""
         self.checkpoint()
         self._journal.close()
-        journal.journal_path(self.path).unlink(missing_ok=True)
+        if not self._pending:
+            journal.journal_path(self.path).unlink(missing_ok=True)
 
     def _log(self, entry: dict[str, Any]) -> None:
         self._journal.append(entry)
