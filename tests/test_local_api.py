@@ -7,44 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
-from local_server import REPO_ROOT, LocalServer, make_collection, make_rubric, upload, wait_run
-
-# The shapes reconstructed from Datalab's reference, beside the checkout (../shared); shape
-# assertions are skipped where that file is not present.
-COMPONENTS_FILE = REPO_ROOT.parent / "shared" / "datalab-eval-api.components.yaml"
-COMPONENTS = yaml.safe_load(COMPONENTS_FILE.read_text()) if COMPONENTS_FILE.exists() else {}
-SCHEMAS: dict[str, Any] = (COMPONENTS.get("components") or {}).get("schemas") or {}
-JSON_TYPES: dict[str, Any] = {"object": dict, "array": list, "string": str, "boolean": bool,
-                              "integer": int, "number": (int, float), "null": type(None)}
-
-
-def conforms(value: Any, schema: dict[str, Any]) -> bool:
-    """The subset of JSON Schema the components file uses: type, required, properties, anyOf,
-    items, $ref."""
-    if "$ref" in schema:
-        return conforms(value, SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]])
-    if value is None and schema.get("x-seen-only-in-example"):
-        return True  # read off an example: nullability unknown, so null is tolerated
-    if "anyOf" in schema:
-        return any(conforms(value, s) for s in schema["anyOf"])
-    kind = schema.get("type")
-    if kind and (not isinstance(value, JSON_TYPES[kind])
-                 or (kind in ("integer", "number") and isinstance(value, bool))):
-        return False
-    if isinstance(value, dict):
-        if any(k not in value for k in schema.get("required", [])):
-            return False
-        props = schema.get("properties", {})
-        return all(conforms(value[k], s) for k, s in props.items() if k in value)
-    if isinstance(value, list) and "items" in schema:
-        return all(conforms(v, schema["items"]) for v in value)
-    return True
-
-
-def assert_shape(value: Any, name: str) -> None:
-    if SCHEMAS:
-        assert conforms(value, SCHEMAS[name]), f"not a {name}: {value}"
+from api_shapes import assert_shape
+from local_server import LocalServer, make_collection, make_rubric, upload, wait_run
 
 
 def test_requests_without_or_with_a_wrong_key_get_401(local_server: LocalServer) -> None:
