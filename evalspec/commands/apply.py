@@ -115,7 +115,7 @@ def _stop_on_interrupt(executor: Executor) -> None:
 
 def _conclude(outcome: ApplyOutcome, request: ApplyRequest) -> int:
     if outcome.fatal is not None:
-        raise RemoteError(f"{outcome.fatal}\nThe lock is saved; {RESUME_HINT}.")
+        raise RemoteError(f"{outcome.fatal}; the lock is saved: {RESUME_HINT}")
     if outcome.interrupted:
         raise Interrupted(
             f"Interrupted with {outcome.in_flight} run(s) in flight; the lock is saved; {RESUME_HINT}."
