@@ -136,3 +136,11 @@ def test_plan_json_form(spec: Spec) -> None:
     assert by_key["d/a/r"]["request"]["collection_id"] is None
     assert by_key["d/a/r"]["lookups"] == {"collection_id": "dee"}
     assert "lookups" not in by_key["c/a/r"]
+
+
+def test_a_moved_gate_shows_in_the_plan(spec: Spec) -> None:
+    lock = lock_for(spec).model_copy(update={"gates": gates_digest(())})
+    plan = make_plan(spec, lock)
+    assert plan.gates_changed
+    assert "Note: the spec's gates changed since the lock was last written." in render_plan(plan)
+    assert "gates changed" not in render_plan(make_plan(spec, lock_for(spec)))
