@@ -18,12 +18,12 @@ from evalspec.errors import (
 )
 
 
-def run_cli(command: Any) -> int:
-    """Run a click command in standalone-off mode and map every outcome to an exit code."""
+def run_cli(command: Any, args: list[str] | None = None) -> int:
+    """Run a click command (on `args`, default sys.argv) and map every outcome to an exit code."""
     import click
 
     try:
-        result = command.main(standalone_mode=False)
+        result = command.main(args=args, standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
