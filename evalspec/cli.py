@@ -38,6 +38,10 @@ backend_option = click.option(
     help="datalab: the service at DATALAB_BASE_URL with DATALAB_API_KEY; "
     "local: the embedded service, state in .evalspec/local/.",
 )
+lock_backend_option = click.option(
+    "--backend", type=click.Choice(["datalab", "local"]),
+    help="Where to ask about the lock's runs (default: the backend the lock was applied with).",
+)
 
 baseline_option = click.option(
     "--baseline", metavar="FILE|git:REF",
@@ -113,10 +117,10 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
               help="Write the report to FILE instead of stdout.")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Render your own jinja2 template (sandboxed; `report` holds the json format's data).")
-@backend_option
+@lock_backend_option
 @click.option("--no-fetch", is_flag=True, help="Use cached per-file results only; never ask the backend.")
 def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: str,
-           out_file: Path | None, template: Path | None, backend: str, no_fetch: bool) -> None:
+           out_file: Path | None, template: Path | None, backend: str | None, no_fetch: bool) -> None:
     """Render the results: scores, per-cell and per-file deltas against a baseline, gate verdicts.
 
     Per-file results come from the cache that apply fills; missing ones are fetched from the
@@ -125,7 +129,7 @@ def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: 
     from evalspec.commands import report as command
 
     _finish(command.run(_paths(paths), lock_path, baseline=baseline, fmt=fmt, out_file=out_file,
-                        template=template, backend=None if no_fetch else backend))
+                        template=template, backend=backend, fetch=not no_fetch))
 
 
 @cli.command()
@@ -184,8 +188,8 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Pat
 @lock_option
 @json_option
 @click.option("--refresh", is_flag=True, help="Ask the server about unfinished runs and update the lock.")
-@backend_option
-def status(lock_path: Path, as_json: bool, refresh: bool, backend: str) -> None:
+@lock_backend_option
+def status(lock_path: Path, as_json: bool, refresh: bool, backend: str | None) -> None:
     """Show what the lock holds: each cell's run, status, files and score."""
     from evalspec.commands import status as command
 

@@ -85,3 +85,19 @@ def test_a_failed_run_exits_3_and_retry_failed_resubmits_it(
     assert retried.cells["c0/p1/checks"].status == "completed"
     assert retried.cells["c0/p1/checks"].run_id != lock.cells["c0/p1/checks"].run_id
     assert retried.cells["c0/p0/checks"].run_id == lock.cells["c0/p0/checks"].run_id
+
+
+def test_a_lock_of_one_backend_is_refused_on_another(tmp_path: Path) -> None:
+    """Run ids of the local backend mean other runs (or none) on Datalab: exit 2, never a poll."""
+    write_spec(tmp_path, pipelines=1, prefix="backend-switch")
+    env = evalspec_env(tmp_path / "state", "http://127.0.0.1:9", "sk-some-key")
+    first = run_cli(tmp_path, env, "apply", "--backend", "local", "--poll-interval", "0.05")
+    assert first.returncode == 0, first.stderr
+    before = (tmp_path / "evalspec.lock").read_text()
+    assert "backend: local" in before
+    switched = run_cli(tmp_path, env, "apply", "--backend", "datalab")
+    assert switched.returncode == 2, switched.stderr
+    assert "holds runs of backend 'local'" in switched.stderr and "--backend local" in switched.stderr
+    assert (tmp_path / "evalspec.lock").read_text() == before
+    status = run_cli(tmp_path, env, "status", "--refresh")  # follows the lock's own backend
+    assert status.returncode == 0, status.stderr

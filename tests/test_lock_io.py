@@ -64,7 +64,7 @@ def test_dump_is_sorted_and_starts_with_the_header() -> None:
     assert text.startswith(HEADER)
     assert text.index("invoices/md/fields:") < text.index("invoices/md/layout") < text.index("receipts/")
     top = [line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()]
-    assert top == ["cells", "gates", "lineage", "serial", "version"]
+    assert top == ["backend", "cells", "gates", "lineage", "serial", "version"]
 
 
 def test_with_cells_bumps_the_serial_and_sorts() -> None:

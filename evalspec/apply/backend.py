@@ -10,7 +10,8 @@ from pathlib import Path
 from evalspec import paths
 from evalspec.api.client import DatalabClient
 from evalspec.api.ratelimit import RateLimiter, parse_rate
-from evalspec.errors import UsageError
+from evalspec.errors import InputError, UsageError
+from evalspec.lock.model import Lockfile
 
 BACKENDS = ("datalab", "local")
 DEFAULT_RATE = "400/60"
@@ -22,6 +23,28 @@ class Backend:
 
     name: str
     client: DatalabClient
+
+    @property
+    def identity(self) -> str:
+        """What a lock records as its backend: `local`, or the service's base URL."""
+        return "local" if self.name == "local" else self.client.base_url
+
+
+def backend_for_lock(recorded: str | None) -> str:
+    """The backend to ask about a lock's runs when none is named: the one that made them."""
+    return "local" if recorded == "local" else "datalab"
+
+
+def check_same_backend(lock: Lockfile | None, backend: Backend, lock_path: Path) -> None:
+    """Refuse to follow a lock's run ids on another service, where they name other runs."""
+    recorded = lock.backend if lock is not None else None
+    has_runs = lock is not None and any(cell.run_id is not None for cell in lock.cells.values())
+    if has_runs and recorded is not None and recorded != backend.identity:
+        hint = "--backend local" if recorded == "local" else f"DATALAB_BASE_URL={recorded}"
+        raise InputError(
+            f"{lock_path} holds runs of backend {recorded!r}, not {backend.identity!r}; "
+            f"use {hint}, or another --lock for this backend"
+        )
 
 
 def rate_limiter(rate: str | None) -> RateLimiter:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.apply.backend import open_backend
+from evalspec.apply.backend import check_same_backend, open_backend
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
 from evalspec.apply.progress import Progress
 from evalspec.console import err, out
@@ -90,6 +90,8 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
     async with open_backend(
         request.backend, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
     ) as backend:
+        check_same_backend(store.lock, backend, request.lock_path)
+        store.set_backend(backend.identity)
         executor = Executor(backend, spec, store, options, progress)
         _stop_on_interrupt(executor)
         try:

@@ -19,16 +19,17 @@ from evalspec.report.summary import append_step_summary
 
 def run(
     paths: Sequence[Path], lock_path: Path, *, baseline: str | None, fmt: str, out_file: Path | None,
-    template: Path | None = None, backend: str | None = None, state_dir: Path | None = None,
-    environ: Mapping[str, str] | None = None,
+    template: Path | None = None, backend: str | None = None, fetch: bool = False,
+    state_dir: Path | None = None, environ: Mapping[str, str] | None = None,
 ) -> int:
     """Write the report to `out_file` or stdout; append markdown to GitHub's job summary when set.
 
-    Finished runs whose per-file results are not cached are fetched through `backend` (none: the
-    report shows what is cached).
+    With `fetch` (or a `backend` named), finished runs whose per-file results are not cached are
+    fetched through `backend`, by default the one the lock was applied with; otherwise the report
+    shows what is cached.
     """
-    fetch = backend_fetcher(backend, state_dir) if backend else None
-    report = assemble(paths, lock_path, baseline, state_dir=state_dir, fetch_missing=fetch)
+    fetcher = backend_fetcher(backend, lock_path, state_dir) if fetch or backend else None
+    report = assemble(paths, lock_path, baseline, state_dir=state_dir, fetch_missing=fetcher)
     text = render_template(report, template) if template is not None else render(report, fmt)
     if out_file is not None:
         write_atomic(out_file, text)
@@ -41,13 +42,13 @@ def run(
     return EXIT_OK
 
 
-def backend_fetcher(backend: str, state_dir: Path | None) -> FetchMissing:
+def backend_fetcher(backend: str | None, lock_path: Path, state_dir: Path | None) -> FetchMissing:
     """Fetch missing results through the backend. A report is still worth having without them, so
     a remote failure is a warning and those cells show cell-level numbers only."""
 
     def fetch(lineage: str, run_ids: list[int]) -> None:
         try:
-            asyncio.run(_fetch(backend, lineage, run_ids, state_dir))
+            asyncio.run(_fetch(backend, lock_path, lineage, run_ids, state_dir))
         except RemoteError as exc:
             err(f"warning: could not fetch the per-file results of {len(run_ids)} run(s): {exc}")
             err("warning: those cells show cell-level numbers only")
@@ -55,9 +56,15 @@ def backend_fetcher(backend: str, state_dir: Path | None) -> FetchMissing:
     return fetch
 
 
-async def _fetch(backend: str, lineage: str, run_ids: list[int], state_dir: Path | None) -> None:
-    from evalspec.apply.backend import open_backend
+async def _fetch(
+    backend: str | None, lock_path: Path, lineage: str, run_ids: list[int], state_dir: Path | None
+) -> None:
+    from evalspec.apply.backend import backend_for_lock, check_same_backend, open_backend
     from evalspec.apply.fetch import fetch_results
+    from evalspec.lock.journal import read_current_lock
 
-    async with open_backend(backend, state_dir=state_dir) as opened:
+    lock = read_current_lock(lock_path)
+    recorded = lock.backend if lock else None
+    async with open_backend(backend or backend_for_lock(recorded), state_dir=state_dir) as opened:
+        check_same_backend(lock, opened, lock_path)
         await fetch_results(opened.client, lineage, run_ids, state_dir)

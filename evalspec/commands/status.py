@@ -6,7 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from evalspec.apply.backend import open_backend
+from evalspec.apply.backend import backend_for_lock, check_same_backend, open_backend
 from evalspec.apply.fetch import fetch_results
 from evalspec.apply.follow import Tracked, poll_round
 from evalspec.apply.submit import run_fields
@@ -18,7 +18,9 @@ from evalspec.lock.model import Lockfile
 from evalspec.lock.store import LockStore
 
 
-def run(lock_path: Path, *, as_json: bool, refresh: bool, backend: str, state_dir: Path | None = None) -> int:
+def run(
+    lock_path: Path, *, as_json: bool, refresh: bool, backend: str | None, state_dir: Path | None = None
+) -> int:
     """Show the lock's cells (after refreshing unfinished runs from the server, if asked)."""
     if refresh:
         with LockfileGuard(lock_path):
@@ -35,7 +37,7 @@ def run(lock_path: Path, *, as_json: bool, refresh: bool, backend: str, state_di
     return EXIT_OK
 
 
-async def _refresh(store: LockStore, backend: str, state_dir: Path | None) -> None:
+async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None) -> None:
     unfinished = {
         cell.run_id: key for key, cell in store.lock.cells.items()
         if cell.run_id is not None and not cell.is_finished
@@ -45,7 +47,9 @@ async def _refresh(store: LockStore, backend: str, state_dir: Path | None) -> No
     tracked = {
         run_id: Tracked(run_id, _collection_id(store, key)) for run_id, key in unfinished.items()
     }
-    async with open_backend(backend, state_dir=state_dir) as opened:
+    name = backend or backend_for_lock(store.lock.backend)
+    async with open_backend(name, state_dir=state_dir) as opened:
+        check_same_backend(store.lock, opened, store.path)
         for run in await poll_round(opened.client, tracked):
             store.update_run(unfinished[run.id], run_fields(run))
             if run.is_finished:

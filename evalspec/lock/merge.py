@@ -19,6 +19,9 @@ def merge_locks(named: Sequence[tuple[str, Lockfile]]) -> Lockfile:
             f"the locks belong to different lineages: {listing}; shard jobs must start from "
             "the same committed lock (create one with `evalspec lock init`)"
         )
+    backends = {lock.backend for _, lock in named if lock.backend is not None}
+    if len(backends) > 1:
+        raise LockfileError(f"the locks hold runs of different backends: {', '.join(sorted(backends))}")
     cells: dict[str, tuple[str, LockCell]] = {}
     for name, lock in named:
         for key, cell in lock.cells.items():
@@ -30,4 +33,5 @@ def merge_locks(named: Sequence[tuple[str, Lockfile]]) -> Lockfile:
     return first.model_copy(update={
         "serial": max(lock.serial for _, lock in named),
         "gates": gates.pop() if len(gates) == 1 else first.gates,
+        "backend": backends.pop() if backends else None,
     }).with_cells({key: cell for key, (_, cell) in cells.items()})

@@ -47,6 +47,9 @@ class Lockfile(BaseModel):
     lineage: str
     serial: int = Field(ge=0)
     gates: str | None = Field(None, description="Digest of the spec's gates when last applied.")
+    backend: str | None = Field(
+        None, description="Where the run ids live: `local`, or the service's base URL.",
+    )
     cells: dict[str, LockCell] = Field(default_factory=dict)
 
     @classmethod

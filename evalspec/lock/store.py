@@ -80,6 +80,12 @@ class LockStore:
             self._log({"op": "remove", "key": key})
             self._pending.pop(key, None)
 
+    def set_backend(self, identity: str) -> None:
+        """Record which service the lock's run ids belong to."""
+        if self._base.backend != identity:
+            self._base = self._base.model_copy(update={"backend": identity})
+            self._dirty = True
+
     def set_gates(self, digest: str) -> None:
         """Record the digest of the gates this lock was applied with."""
         if self._base.gates != digest:
