@@ -66,3 +66,37 @@ def test_a_bad_rate_limit_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--rate-limit" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_one_data_directory_serves_one_evalspec_at_a_time(tmp_path: Path) -> None:
+    """A second service on the same data would resume (and so run twice) the same runs."""
+    data = tmp_path / ".evalspec" / "local"
+    env = {**_env(), "DATALAB_API_KEY": "k-1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evalspec", "server", "--port", "0", "--data-dir", str(data)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )
+    try:
+        _read_until_ready(proc)
+        second = subprocess.run(
+            [sys.executable, "-m", "evalspec", "server", "--port", "0", "--data-dir", str(data)],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+        )
+        assert second.returncode == 4, second.stderr
+        assert f"pid {proc.pid}" in second.stderr and "Traceback" not in second.stderr
+        (tmp_path / "specs").mkdir()
+        (tmp_path / "specs" / "s.yaml").write_text(
+            "version: 1\ncollections: {c: {id: 1}}\nrubrics: {r: {id: 1}}\npipelines: {p: {}}\n"
+            "matrix: {collection: [c], pipeline: [p], rubric: [r]}\n"
+        )
+        applied = subprocess.run(  # the in-process backend uses the same data directory
+            [sys.executable, "-m", "evalspec", "apply", "--backend", "local"],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+        )
+        assert applied.returncode == 4, applied.stderr
+        assert "DATALAB_BASE_URL" in applied.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        if proc.stdout is not None:
+            proc.stdout.close()

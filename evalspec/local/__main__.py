@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from evalspec.errors import EvalspecError
 from evalspec.local.ratelimit import parse_rate_limit
 from evalspec.local.server import serve
 
@@ -30,7 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file-delay", type=float, default=0.0, metavar="SECONDS")
     args = parser.parse_args(argv)
     api_key = args.api_key or os.environ.get("DATALAB_API_KEY") or None
-    return serve(args.host, args.port, args.data_dir, api_key, args.rate_limit, args.file_delay)
+    try:
+        return serve(args.host, args.port, args.data_dir, api_key, args.rate_limit, args.file_delay)
+    except EvalspecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

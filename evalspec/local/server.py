@@ -10,7 +10,7 @@ from types import FrameType
 import uvicorn
 
 from evalspec.local.ratelimit import parse_rate_limit
-from evalspec.local.service import create_app
+from evalspec.local.service import LocalService
 
 
 def serve(host: str, port: int, data_dir: Path, api_key: str | None, rate_limit: str | None,
@@ -24,16 +24,20 @@ def serve(host: str, port: int, data_dir: Path, api_key: str | None, rate_limit:
     if api_key is None:
         api_key = secrets.token_urlsafe(24)
         print(f"api key: {api_key}", flush=True)
-    app = create_app(data_dir, api_key, rate_limit=limit, file_delay=file_delay)
-    sock = _listen(host, port)
-    shown_host = f"[{host}]" if ":" in host else host
-    print(f"listening on http://{shown_host}:{sock.getsockname()[1]}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-    server = _QuietServer(config)
+    # Started here rather than in the ASGI lifespan, so that a data directory held by another
+    # evalspec is refused (LockHeld) before anything listens.
+    service = LocalService(data_dir, api_key, rate_limit=limit, file_delay=file_delay).start()
     try:
-        server.run(sockets=[sock])  # uvicorn turns SIGTERM/SIGINT into a graceful shutdown
+        sock = _listen(host, port)
+        shown_host = f"[{host}]" if ":" in host else host
+        print(f"listening on http://{shown_host}:{sock.getsockname()[1]}", flush=True)
+        server = _QuietServer(uvicorn.Config(service.app, log_level="warning", access_log=False))
+        try:
+            server.run(sockets=[sock])  # uvicorn turns SIGTERM/SIGINT into a graceful shutdown
+        finally:
+            sock.close()
     finally:
-        sock.close()
+        service.close()
     return 0 if server.started else 3
 
 

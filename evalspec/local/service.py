@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from evalspec.local.app import build_app
 from evalspec.local.store import Store
 from evalspec.local.worker import WorkerPool
+from evalspec.lock.filelock import LockfileGuard
 
 
 class LocalService:
@@ -31,6 +32,7 @@ class LocalService:
         self.file_delay, self.workers = file_delay, workers
         self.store: Store | None = None
         self._pool: WorkerPool | None = None
+        self._guard: LockfileGuard | None = None
         self._lock = threading.Lock()
         self.app: FastAPI = build_app(self, manage_lifespan=manage_lifespan)
 
@@ -38,7 +40,12 @@ class LocalService:
         """Open the store and start the workers, resuming unfinished runs (idempotent)."""
         with self._lock:
             if self.store is None:
-                self.store = Store(self.data_dir)
+                self._guard = _data_dir_guard(self.data_dir).acquire()
+                try:
+                    self.store = Store(self.data_dir)
+                except BaseException:
+                    self._guard.release()
+                    raise
                 self._pool = WorkerPool(self.store, self.workers, self.file_delay)
                 self._pool.start()
         return self
@@ -50,7 +57,9 @@ class LocalService:
                 self._pool.stop()
             if self.store is not None:
                 self.store.close()
-            self.store, self._pool = None, None
+            if self._guard is not None:
+                self._guard.release()
+            self.store, self._pool, self._guard = None, None, None
 
     def submit(self, run_id: int) -> None:
         if self._pool is not None:
@@ -62,6 +71,16 @@ class LocalService:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _data_dir_guard(data_dir: Path) -> LockfileGuard:
+    # Two services on one data directory would both resume (and so run twice) the same runs.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return LockfileGuard(
+        data_dir / "service", what=f"the local backend's data in {data_dir}",
+        advice="stop that evalspec first, or reach its server over HTTP "
+        "(--backend datalab with DATALAB_BASE_URL=http://127.0.0.1:PORT)",
+    )
 
 
 def create_app(data_dir: Path, api_key: str | None, *,

@@ -26,20 +26,35 @@ def holder_path(lock_path: Path) -> Path:
 
 
 class LockfileGuard:
-    """`with LockfileGuard(path):` holds the lockfile or raises LockHeld (exit 4)."""
+    """`with LockfileGuard(path):` holds the lockfile or raises LockHeld (exit 4).
 
-    def __init__(self, lock_path: Path) -> None:
+    `what` and `advice` word the refusal for other things guarded the same way (the local
+    backend's data directory).
+    """
+
+    def __init__(self, lock_path: Path, what: str = "the lockfile",
+                 advice: str = "wait for it to finish") -> None:
         self.path = holder_path(lock_path)
+        self.what, self.advice = what, advice
         self._fd: int | None = None
 
     def __enter__(self) -> LockfileGuard:
+        return self.acquire()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+    def acquire(self) -> LockfileGuard:
+        """Take the lock, or raise LockHeld naming the holder."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise LockHeld(_held_message(self.path)) from None
+            raise LockHeld(_held_message(self.path, self.what, self.advice)) from None
         previous = _read_holder(fd)
         if previous.get("pid") and previous.get("pid") != os.getpid():
             err(f"warning: taking over the lock left by pid {previous['pid']} "
@@ -48,9 +63,8 @@ class LockfileGuard:
         self._fd = fd
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def release(self) -> None:
+        """Let go of the lock (a no-op when not held)."""
         if self._fd is None:
             return
         os.ftruncate(self._fd, 0)  # a clean exit leaves no holder to report
@@ -59,14 +73,14 @@ class LockfileGuard:
         self._fd = None
 
 
-def _held_message(path: Path) -> str:
+def _held_message(path: Path, what: str, advice: str) -> str:
     try:
         holder = json.loads(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
         holder = {}
     who = f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}"
-    return (f"the lockfile is held by another evalspec ({who}, started {holder.get('started_at', '?')}); "
-            "wait for it to finish")
+    started = holder.get("started_at", "?")
+    return f"{what} is held by another evalspec ({who}, started {started}); {advice}"
 
 
 def _read_holder(fd: int) -> dict[str, Any]:
