@@ -8,7 +8,7 @@ from typing import Any
 
 from evalspec.errors import Diagnostic, SpecError
 from evalspec.spec import files as spec_files
-from evalspec.spec.models import Settings, SpecFile
+from evalspec.spec.models import Gate, Settings, SpecFile
 from evalspec.spec.references import check_references
 from evalspec.spec.spec import (
     Collection,
@@ -66,7 +66,7 @@ class _Loader:
         self.files: list[str] = []
         self.named: dict[str, dict[str, tuple[Any, Located, Path]]] = {s: {} for s in NAMED_SECTIONS}
         self.matrices: list[MatrixDef] = []
-        self.gates: list[Any] = []
+        self.gates: list[Gate] = []
         self.gate_sites: list[Located] = []
         self.settings: tuple[Settings, Located] | None = None
 
