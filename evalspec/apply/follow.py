@@ -43,19 +43,38 @@ class Tracked:
     last: BatchRun | None = None
 
 
-async def poll_round(client: DatalabClient, tracked: dict[int, Tracked]) -> list[BatchRun]:
-    """The current state of every tracked run, with one list request per collection."""
-    by_collection: dict[int, list[int]] = {}
+async def poll_round(
+    client: DatalabClient, tracked: dict[int, Tracked], page_size: int = MAX_PAGE
+) -> list[BatchRun]:
+    """The current state of every tracked run: list pages per collection, GETs for the rest."""
+    by_collection: dict[int, set[int]] = {}
     for item in tracked.values():
-        by_collection.setdefault(item.collection_id, []).append(item.run_id)
+        by_collection.setdefault(item.collection_id, set()).add(item.run_id)
     found: dict[int, BatchRun] = {}
     for collection_id, run_ids in sorted(by_collection.items()):
         if len(run_ids) > 1:
-            page, _ = await client.list_batch_runs(collection_id=collection_id, limit=MAX_PAGE)
-            found.update((run.id, run) for run in page if run.id in tracked)
+            found.update(await _listed(client, collection_id, run_ids, page_size))
     for run_id in sorted(set(tracked) - set(found)):
         found[run_id] = await client.get_batch_run(run_id)
     return [found[run_id] for run_id in sorted(found)]
+
+
+async def _listed(
+    client: DatalabClient, collection_id: int, wanted: set[int], page_size: int
+) -> dict[int, BatchRun]:
+    """Our runs among the collection's list pages. The order is not documented (Datalab's and
+    ours are newest first), so paging stops at a page without any of our runs, and after as many
+    pages as our runs could fill plus one: a long history is never read to the end."""
+    found: dict[int, BatchRun] = {}
+    for page_number in range(len(wanted) // page_size + 2):
+        page, _ = await client.list_batch_runs(
+            collection_id=collection_id, limit=page_size, offset=page_number * page_size,
+        )
+        ours = {run.id: run for run in page if run.id in wanted}
+        found.update(ours)
+        if not ours or len(page) < page_size or len(found) == len(wanted):
+            break
+    return found
 
 
 def changed(before: BatchRun | None, after: BatchRun) -> bool:

@@ -1,0 +1,53 @@
+"""Polling many runs with few requests, against the local service in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from evalspec.api.inprocess import in_process_client
+from evalspec.apply.follow import PollSchedule, Tracked, poll_round
+from evalspec.local import LocalService
+
+DEFINITION = {"evaluations": [{"kind": "text_contains", "text": "hello"}]}
+
+
+async def _runs(tmp_path: Path, count: int, extra_collection: bool = False) -> dict[str, object]:
+    with LocalService(tmp_path / "data", api_key=None) as service:
+        async with in_process_client(service.app) as client:
+            collection = await client.collections.create("poll")
+            file_id = await client.files.upload("a.txt", "text/plain", b"hello")
+            await client.collections.add_files(collection.id, [file_id])
+            rubric = await client.rubrics.create("r", None, DEFINITION)
+            body = {"collection_id": collection.id, "eval_rubric_id": rubric.id, "pipeline_type": "convert",
+                    "pipeline_id": None, "page_schema": None, "segmentation_schema": None,
+                    "output_format": None}
+            runs = [await client.start_batch_run(body) for _ in range(count)]
+            lone = None
+            if extra_collection:
+                other = await client.collections.create("lone")
+                await client.collections.add_files(other.id, [file_id])
+                lone = await client.start_batch_run({**body, "collection_id": other.id})
+            client.stats.reset()
+            tracked = {r.id: Tracked(r.id, collection.id) for r in runs[-5:]}  # older runs: history
+            if lone is not None:
+                tracked[lone.id] = Tracked(lone.id, lone.collection_id)
+            polled = await poll_round(client, tracked, page_size=2)
+            return {"polled": sorted(r.id for r in polled), "tracked": sorted(tracked),
+                    "stats": client.stats.snapshot()}
+
+
+def test_runs_of_one_collection_are_read_from_list_pages(tmp_path: Path) -> None:
+    result = asyncio.run(_runs(tmp_path, count=9, extra_collection=True))
+    assert result["polled"] == result["tracked"]
+    stats = result["stats"]
+    assert isinstance(stats, dict)
+    # 5 of ours, newest first, pages of 2: 2 + 2 + 1 -> three list requests, and the history
+    # beyond is never read; the lone run of the other collection costs one GET.
+    assert stats.get("runs.list") == 3
+    assert stats.get("runs.get") == 1
+
+
+def test_the_wait_grows_while_nothing_changes_and_snaps_back() -> None:
+    schedule = PollSchedule(base=1.0, ceiling=3.0, factor=2.0)
+    assert [schedule.next(changed) for changed in (False, False, False, True, False)] == [2, 3, 3, 1, 2]
