@@ -15,7 +15,7 @@ from evalspec.apply.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed
 from evalspec.lock.filelock import LockfileGuard
-from evalspec.lock.io import read_lock
+from evalspec.lock.journal import read_current_lock
 from evalspec.lock.store import LockStore
 from evalspec.plan.plan import Plan, make_plan
 from evalspec.plan.render import summary_line
@@ -55,8 +55,10 @@ def run(request: ApplyRequest) -> int:
     selection = parse_selection(selects, shard)
     with LockfileGuard(request.lock_path):
         if saved is not None and request.plan_file is not None:
-            # Against the lock as `plan --out` saw it: opening the store creates a missing lock.
-            on_disk = make_plan(spec, read_lock(request.lock_path), selection, retry_failed=retry_failed)
+            # Against the lock as `plan --out` saw it (journal included): opening the store
+            # creates a missing lock.
+            current = read_current_lock(request.lock_path)
+            on_disk = make_plan(spec, current, selection, retry_failed=retry_failed)
             check_not_stale(saved, on_disk, request.plan_file)
         store = LockStore.open(request.lock_path)
         try:
