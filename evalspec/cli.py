@@ -91,19 +91,23 @@ def validate(paths: tuple[Path, ...]) -> None:
 @shard_option
 @click.option("--show-unchanged", is_flag=True, help="List unchanged cells too.")
 @click.option("--retry-failed", is_flag=True, help="Plan failed runs for resubmission.")
+@click.option("--refresh", is_flag=True,
+              help="Look names up on the backend (read-only) so that requests show real ids.")
+@lock_backend_option
 def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path | None,
          detailed_exitcode: bool, selects: tuple[str, ...], shard: str | None,
-         show_unchanged: bool, retry_failed: bool) -> None:
+         show_unchanged: bool, retry_failed: bool, refresh: bool, backend: str | None) -> None:
     """Show what apply would do per cell: create, replace, keep, poll (follow) or remove.
 
-    Offline: collections and rubrics referenced by name are shown as needing a lookup.
+    Offline unless --refresh: collections and rubrics referenced by name are shown as needing
+    a lookup, never given a guessed id.
     """
     from evalspec.commands import plan as command
 
     _finish(command.run(
         _paths(paths), lock_path, as_json=as_json, out_file=out_file,
         detailed_exitcode=detailed_exitcode, selects=selects, shard=shard,
-        show_unchanged=show_unchanged, retry_failed=retry_failed,
+        show_unchanged=show_unchanged, retry_failed=retry_failed, refresh=refresh, backend=backend,
     ))
 
 

@@ -88,3 +88,44 @@ def _by_name(
             f"(give `{managed_key}` to have evalspec manage it, or refer to it by `id`)"
         )
     return found.id
+
+
+async def lookup_ids(client: DatalabClient, spec: Spec, cells: Iterable[Cell]) -> dict[tuple[str, str], int]:
+    """Read-only lookup for `plan --refresh`: ids by (request field, server name).
+
+    Nothing is created or synced; a managed collection or rubric that does not exist yet stays a
+    lookup (apply creates it), an unmanaged name that matches nothing is an error (exit 2).
+    """
+    cells = list(cells)
+    collections: dict[str, tuple[str, bool, str]] = {}
+    rubrics: dict[str, tuple[str, bool, str]] = {}
+    for cell in cells:
+        coll = spec.collections[cell.collection]
+        if coll.ref.name:
+            collections[cell.collection] = (coll.ref.name, coll.files is not None, str(coll.where))
+        rubric = spec.rubrics[cell.rubric] if cell.rubric is not None else None
+        if rubric is not None and rubric.ref.name:
+            rubrics[rubric.name] = (rubric.ref.name, rubric.definition is not None, str(rubric.where))
+    known: dict[tuple[str, str], int] = {}
+    if collections:
+        listed_collections = [c async for c in client.collections.list()]
+        known.update(_known("collection", "collection_id", collections, listed_collections))
+    if rubrics:
+        listed_rubrics = [r async for r in client.rubrics.list()]
+        known.update(_known("rubric", "eval_rubric_id", rubrics, listed_rubrics))
+    return known
+
+
+def _known(
+    kind: str, field: str, named: dict[str, tuple[str, bool, str]], listed: Sequence[T]
+) -> dict[tuple[str, str], int]:
+    known: dict[tuple[str, str], int] = {}
+    for name, (server_name, managed, where) in sorted(named.items()):
+        if managed:
+            found = single_match(kind, server_name, listed, where)
+            if found is not None:
+                known[(field, server_name)] = found.id
+        else:
+            managed_key = "files" if kind == "collection" else "definition"
+            known[(field, server_name)] = _by_name(kind, name, server_name, listed, where, managed_key)
+    return known

@@ -84,15 +84,17 @@ def _fingerprint(change: Change) -> str | None:
     return change.locked.fingerprint if change.locked is not None else None
 
 
-def as_json(change: Change) -> dict[str, Any]:
-    """A change in plan JSON form: the request is the exact body apply will POST."""
+def as_json(change: Change, known: Mapping[tuple[str, str], int] | None = None) -> dict[str, Any]:
+    """A change in plan JSON form: the request is the exact body apply will POST (ids that
+    still need a lookup are null, and named under `lookups`)."""
+    body, lookups = change.cell.request.with_known(known or {}) if change.cell else (None, {})
     item: dict[str, Any] = {
         "key": change.key,
         "action": change.action,
         "reason": change.reason,
         "fingerprint": _fingerprint(change),
-        "request": dict(change.cell.request.body) if change.cell else None,
+        "request": body,
     }
-    if change.cell and change.cell.request.lookups:
-        item["lookups"] = dict(change.cell.request.lookups)
+    if lookups:
+        item["lookups"] = lookups
     return item

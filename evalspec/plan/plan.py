@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.canonical import canonical_json, digest
@@ -26,6 +26,8 @@ class Plan:
     serial: int | None
     gates_digest: str
     gates_changed: bool
+    # Ids looked up online (`plan --refresh`), by (request field, server name).
+    known_ids: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -43,7 +45,7 @@ class Plan:
         return {
             "format_version": PLAN_FORMAT_VERSION,
             "summary": self.summary,
-            "cells": [as_json(change) for change in self.changes],
+            "cells": [as_json(change, self.known_ids) for change in self.changes],
         }
 
 

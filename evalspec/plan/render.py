@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from evalspec.plan.diff import ACTIONS, Change
 from evalspec.plan.plan import Plan
 
@@ -21,15 +23,15 @@ def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
         if not group or (action == "keep" and not show_unchanged):
             continue
         lines.append(f"{HEADINGS[action]} ({len(group)}):")
-        lines += [_row(change, width) for change in group]
+        lines += [_row(change, width, plan.known_ids) for change in group]
         lines.append("")
     lines += _notes(plan)
     lines.append(summary_line(plan))
     return "\n".join(lines)
 
 
-def _row(change: Change, width: int) -> str:
-    lookups = change.cell.request.lookups if change.cell else {}
+def _row(change: Change, width: int, known: Mapping[tuple[str, str], int]) -> str:
+    lookups = change.cell.request.with_known(known)[1] if change.cell else {}
     extra = f"  [lookup: {', '.join(sorted(lookups.values()))}]" if lookups else ""
     return f"  {SYMBOLS[change.action]} {change.key:<{width}}  {change.reason}{extra}"
 

@@ -37,6 +37,12 @@ class Request:
         body.update(self.schema_digests)
         return body
 
+    def with_known(self, known: Mapping[tuple[str, str], int]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The body with the ids `known` by (field, server name) filled in, and what is left to look up."""
+        ids = {f: known[(f, name)] for f, name in self.lookups.items() if (f, name) in known}
+        remaining = {f: name for f, name in self.lookups.items() if f not in ids}
+        return self.resolved(ids), remaining
+
     def resolved(self, resolved_ids: Mapping[str, int]) -> dict[str, Any]:
         """The exact body to POST, with looked-up ids (by field name) filled in."""
         body = dict(self.body)
