@@ -167,3 +167,14 @@ def test_valid_fixture_loads() -> None:
         '"total":{"type":"number"}},"type":"object"}'
     )
     assert spec.settings.max_cells == 256
+
+
+def test_an_invalid_part_does_not_hide_the_problems_of_the_rest() -> None:
+    """The valid parts of a file are still checked; the invalid pipeline's uses are not
+    reported a second time as unknown names."""
+    assert problems("invalid-parts-and-bad-names.yaml") == [
+        "invalid-parts-and-bad-names.yaml:8:9: pipelines.bad.typ: unknown key 'typ' (did you mean 'type'?)",
+        "invalid-parts-and-bad-names.yaml:10:26: matrix.collection[1]: "
+        "unknown collection 'recepts' (defined: invoices)",
+        "invalid-parts-and-bad-names.yaml:14:30: gates[0].min_score: Input should be less than or equal to 1",
+    ]

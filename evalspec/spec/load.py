@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from evalspec.errors import Diagnostic, SpecError
 from evalspec.spec import files as spec_files
 from evalspec.spec.models import Gate, Settings, SpecFile
@@ -51,6 +53,14 @@ def load_spec(paths: Sequence[Path], root: Path | None = None) -> Spec:
     return loader.finish()
 
 
+def _valid(part: dict[str, Any]) -> bool:
+    try:
+        SpecFile.model_validate({"version": 1, **part})
+    except ValidationError:
+        return False
+    return True
+
+
 def display_name(path: Path) -> str:
     """`path` relative to the working directory when it is below it."""
     try:
@@ -69,6 +79,7 @@ class _Loader:
         self.gates: list[Gate] = []
         self.gate_sites: list[Located] = []
         self.settings: tuple[Settings, Located] | None = None
+        self.broken: set[str] = set()
 
     def add_file(self, path: Path) -> None:
         name = display_name(path)
@@ -83,8 +94,26 @@ class _Loader:
             return
         spec_file, problems = validate_model(SpecFile, data, marks)
         self.problems.extend(problems)
+        if spec_file is None:
+            spec_file = self._salvage(data)
         if spec_file is not None:
             self._merge(spec_file, marks, path)
+
+    def _salvage(self, data: dict[str, Any]) -> SpecFile | None:
+        """The parts of an invalid file that are valid on their own, so that the problems of the
+        rest of the spec are found in the same run; names whose definition was invalid are kept
+        in `broken`, so that their uses are not reported as unknown as well."""
+        kept: dict[str, Any] = {"version": data.get("version")}
+        for section, value in data.items():
+            if section in NAMED_SECTIONS and isinstance(value, dict):
+                kept[section] = {n: v for n, v in value.items() if _valid({section: {n: v}})}
+                self.broken.update(str(n) for n in value if n not in kept[section])
+            elif section != "version" and _valid({section: value}):
+                kept[section] = value
+        try:
+            return SpecFile.model_validate(kept)
+        except ValidationError:
+            return None
 
     def _merge(self, spec_file: SpecFile, marks: Marks, path: Path) -> None:
         for section in NAMED_SECTIONS:
@@ -126,7 +155,7 @@ class _Loader:
             settings=self.settings[0] if self.settings else Settings(),
             gate_sites=tuple(self.gate_sites),
         )
-        self.problems.extend(check_references(spec))
+        self.problems.extend(check_references(spec, frozenset(self.broken)))
         if self.problems:
             raise SpecError(self.problems)
         return spec

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from evalspec.errors import Diagnostic
 from evalspec.spec import files as spec_files
@@ -14,23 +15,49 @@ from evalspec.spec.suggest import unknown_name
 SCHEMA_AXES = {"page_schema": "page schema", "segmentation_schema": "segmentation schema"}
 
 
-def check_references(spec: Spec) -> list[Diagnostic]:
-    """Every problem with names and schema files, located where the name is written."""
-    problems = list(_pipeline_problems(spec))
-    problems += list(_matrix_problems(spec))
-    problems += list(_gate_problems(spec))
+def check_references(spec: Spec, broken: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """Every problem with names and schema files, located where the name is written.
+
+    Uses of `broken` names (defined, but invalid and already reported) are not reported again.
+    """
+    names = _Names(spec, broken)
+    problems = list(_pipeline_problems(names))
+    problems += list(_matrix_problems(names))
+    problems += list(_gate_problems(names))
     problems += list(_schema_use_problems(spec))
     return problems
 
 
-def _pipeline_problems(spec: Spec) -> Iterator[Diagnostic]:
-    for pdef in spec.pipelines.values():
+@dataclass(frozen=True)
+class _Names:
+    """What the spec defines, to check the names it uses against."""
+
+    spec: Spec
+    broken: frozenset[str]
+
+    def unknown(self, axis: str, name: str | None) -> str | None:
+        """The message for a use of `name` on `axis` that names nothing, else None."""
+        known = {
+            "collection": self.spec.collections, "pipeline": self.spec.pipelines,
+            "rubric": self.spec.rubrics, "page_schema": self.spec.schemas,
+            "segmentation_schema": self.spec.schemas,
+        }[axis]
+        if name is None or name in known or name in self.broken:
+            return None
+        return unknown_name("schema" if axis in SCHEMA_AXES else axis, name, known)
+
+    def check(self, axis: str, name: str | None, where: Located, *sub: str | int) -> Iterator[Diagnostic]:
+        """A diagnostic at `where`/`sub` if `name` is unknown."""
+        message = self.unknown(axis, name)
+        if message is not None:
+            yield where.diagnostic(message, *sub)
+
+
+def _pipeline_problems(names: _Names) -> Iterator[Diagnostic]:
+    for pdef in names.spec.pipelines.values():
         pipe = pdef.pipeline
         for axis in SCHEMA_AXES:
-            name = getattr(pipe, axis)
-            if name is not None and name not in spec.schemas:
-                message = unknown_name("schema", name, spec.schemas)
-                yield pdef.where.diagnostic(message, axis)
+            yield from names.check(axis, getattr(pipe, axis), pdef.where, axis)
         if pipe.page_schema is not None and pipe.type != "extract":
             message = f"page_schema is for extract pipelines, not {pipe.type}"
             yield pdef.where.diagnostic(message, "page_schema")
@@ -40,43 +67,28 @@ def _pipeline_problems(spec: Spec) -> Iterator[Diagnostic]:
             )
 
 
-def _matrix_problems(spec: Spec) -> Iterator[Diagnostic]:
-    for mdef in spec.matrices:
+def _matrix_problems(names: _Names) -> Iterator[Diagnostic]:
+    for mdef in names.spec.matrices:
         matrix = mdef.matrix
         for axis in ("collection", "pipeline", "rubric", *SCHEMA_AXES):
             for i, name in enumerate(getattr(matrix, axis) or ()):
-                yield from _check_name(spec, axis, name, mdef.where, (axis, i))
+                yield from names.check(axis, name, mdef.where, axis, i)
         for group in ("include", "exclude"):
             for i, entry in enumerate(getattr(matrix, group)):
-                yield from _entry_problems(spec, entry, mdef.where, (group, i))
+                yield from _entry_problems(names, entry, mdef.where, (group, i))
 
 
 def _entry_problems(
-    spec: Spec, entry: MatrixEntry, where: Located, path: tuple[str, int]
+    names: _Names, entry: MatrixEntry, where: Located, path: tuple[str, int]
 ) -> Iterator[Diagnostic]:
     for axis in ("collection", "pipeline", "rubric", *SCHEMA_AXES):
-        name = getattr(entry, axis)
-        yield from _check_name(spec, axis, name, where, (*path, axis))
+        yield from names.check(axis, getattr(entry, axis), where, *path, axis)
 
 
-def _check_name(
-    spec: Spec, axis: str, name: str | None, where: Located, sub: tuple[str | int, ...]
-) -> Iterator[Diagnostic]:
-    if name is None:
-        return
-    known = {
-        "collection": spec.collections, "pipeline": spec.pipelines, "rubric": spec.rubrics,
-        "page_schema": spec.schemas, "segmentation_schema": spec.schemas,
-    }[axis]
-    if name not in known:
-        kind = "schema" if axis in SCHEMA_AXES else axis
-        yield where.diagnostic(unknown_name(kind, name, known), *sub)
-
-
-def _gate_problems(spec: Spec) -> Iterator[Diagnostic]:
-    for gate, where in zip(spec.gates, spec.gate_sites, strict=True):
+def _gate_problems(names: _Names) -> Iterator[Diagnostic]:
+    for gate, where in zip(names.spec.gates, names.spec.gate_sites, strict=True):
         for axis in ("collection", "pipeline", "rubric"):
-            yield from _check_name(spec, axis, getattr(gate.where, axis), where, ("where", axis))
+            yield from names.check(axis, getattr(gate.where, axis), where, "where", axis)
 
 
 def _schema_use_problems(spec: Spec) -> Iterator[Diagnostic]:
