@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from evalspec import __version__
+from evalspec.errors import EXIT_INVALID_INPUT, EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -243,10 +244,27 @@ def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rat
     _finish(command.run(host, port, data_dir, api_key, rate_limit, file_delay))
 
 
+def run_cli(command: click.Command, args: list[str] | None = None) -> int:
+    """Run a click command (on `args`, default sys.argv) and map every outcome to an exit code."""
+    from evalspec.entry import run_guarded
+
+    def call() -> int:
+        try:
+            result = command.main(args=args, standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            return int(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            return EXIT_INVALID_INPUT
+        except click.exceptions.Abort:
+            raise KeyboardInterrupt from None
+        return result if isinstance(result, int) else EXIT_OK
+
+    return run_guarded(call)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning expected errors into one message and an exit code."""
-    from evalspec.entry import run_cli
-
     sys.exit(run_cli(cli))
 
 

@@ -1,35 +1,31 @@
-"""Running the CLI: expected errors become one message and their exit code, never a traceback."""
+"""Running a command: expected errors become one message and their exit code, never a traceback.
+
+Click-free on purpose (click stays in cli.py, which maps click's own usage errors to exit 2).
+"""
 
 from __future__ import annotations
 
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from evalspec.console import err
 from evalspec.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    EXIT_INVALID_INPUT,
     EXIT_OK,
     EvalspecError,
     SpecError,
 )
 
 
-def run_cli(command: Any, args: list[str] | None = None) -> int:
-    """Run a click command (on `args`, default sys.argv) and map every outcome to an exit code."""
-    import click
-
+def run_guarded(call: Callable[[], int]) -> int:
+    """Run `call` and map every outcome to an exit code: expected errors print one message,
+    anything else saves its traceback to a file and exits 70."""
     try:
-        result = command.main(args=args, standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_INVALID_INPUT
-    except (KeyboardInterrupt, click.exceptions.Abort):
+        return call()
+    except KeyboardInterrupt:
         err("Interrupted.")
         return EXIT_INTERRUPTED
     except SystemExit as exc:
@@ -39,7 +35,6 @@ def run_cli(command: Any, args: list[str] | None = None) -> int:
         return exc.exit_code
     except Exception:
         return report_internal_error()
-    return result if isinstance(result, int) else EXIT_OK
 
 
 def report_error(exc: EvalspecError) -> None:

@@ -49,8 +49,7 @@ def run_evalspec(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., tuple[int, str, str]]:
     """Run `evalspec ARGS...` in-process as the console script does: (exit code, stdout, stderr)."""
-    from evalspec.cli import cli
-    from evalspec.entry import run_cli
+    from evalspec.cli import cli, run_cli
 
     def run(*args: str) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["evalspec", *args])

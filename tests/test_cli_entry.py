@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from evalspec.cli import cli
-from evalspec.entry import run_cli
+from evalspec.cli import cli, run_cli
 from evalspec.errors import Diagnostic, GatesFailed, LockHeld, RunsFailed, SpecError
 
 

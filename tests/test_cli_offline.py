@@ -10,7 +10,7 @@ REPO_ROOT = Path(__file__).parent.parent
 PROBE = """
 import sys
 from evalspec.cli import cli
-from evalspec.entry import run_cli
+from evalspec.cli import run_cli
 codes = [run_cli(cli, ["validate"]), run_cli(cli, ["plan", "--json"])]
 loaded = [m for m in ("httpx", "fastapi", "uvicorn", "evalspec.api", "evalspec.apply") if m in sys.modules]
 print(codes, loaded, file=sys.stderr)
