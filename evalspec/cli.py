@@ -182,6 +182,15 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Pat
     """
     from evalspec.commands import apply as command
 
+    lock_source = click.get_current_context().get_parameter_source("lock_path")
+    if shard and lock_source is click.core.ParameterSource.DEFAULT:
+        # A shard's lock keeps only its own cells: written over the main lock, it would drop
+        # every other shard's cells from it.
+        raise click.UsageError(
+            "--shard writes a lock holding only its shard's cells: give it its own --lock "
+            "(e.g. --lock shard-1.lock), then combine them with `evalspec lock merge`"
+        )
+
     _finish(command.run(command.ApplyRequest(
         paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
         retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,

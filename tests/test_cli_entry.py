@@ -62,3 +62,12 @@ def test_version_and_help_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(cli, ["--version"]) == 0
     assert run_cli(cli, ["apply", "--help"]) == 0
     assert "resume" in capsys.readouterr().out
+
+
+def test_a_shard_apply_needs_its_own_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Written over the main lock, a shard's lock would drop every other shard's cells."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(cli, ["apply", "--shard", "1/2", "--backend", "local"]) == 2
+    assert "give it its own --lock" in capsys.readouterr().err
+    assert not (tmp_path / "evalspec.lock").exists()
