@@ -105,11 +105,11 @@ class Executor:
         for change in plan.changes:
             locked = change.locked
             if change.action == "poll" and locked is not None and locked.run_id is not None:
-                self._track(change.key, locked.run_id, locked.request.get("collection_id"))
+                self._track(change.key, Tracked.from_request(locked.run_id, locked.request))
 
-    def _track(self, key: str, run_id: int, collection_id: object, last: BatchRun | None = None) -> None:
-        self.keys[run_id] = key
-        self.tracked[run_id] = Tracked(run_id, collection_id if isinstance(collection_id, int) else -1, last)
+    def _track(self, key: str, tracked: Tracked) -> None:
+        self.keys[tracked.run_id] = key
+        self.tracked[tracked.run_id] = tracked
 
     async def _submit_all(self, changes: list[Change], ids: ResolvedIds) -> None:
         async def one(change: Change) -> None:
@@ -144,7 +144,7 @@ class Executor:
         self.outcome.submitted += 1
         self.outcome.adopted += adopted
         self.progress.on_submitted(cell.key, run, adopted)
-        self._track(cell.key, run.id, body["collection_id"], run)
+        self._track(cell.key, Tracked.from_request(run.id, body, run))
 
     async def _follow(self) -> None:
         schedule = PollSchedule(self.options.poll_base, self.options.poll_ceiling)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from evalspec.api import BatchRun, DatalabClient
 from evalspec.api.runs import MAX_PAGE
@@ -39,8 +41,14 @@ class Tracked:
     """A run we follow: its id, its collection (for the shared list poll) and its last state."""
 
     run_id: int
-    collection_id: int
+    collection_id: int | None
     last: BatchRun | None = None
+
+    @classmethod
+    def from_request(cls, run_id: int, request: Mapping[str, Any], last: BatchRun | None = None) -> Tracked:
+        """A run as the lock or a submission knows it: its collection is in the request."""
+        collection_id = request.get("collection_id")
+        return cls(run_id, collection_id if isinstance(collection_id, int) else None, last)
 
 
 async def poll_round(
@@ -49,7 +57,8 @@ async def poll_round(
     """The current state of every tracked run: list pages per collection, GETs for the rest."""
     by_collection: dict[int, set[int]] = {}
     for item in tracked.values():
-        by_collection.setdefault(item.collection_id, set()).add(item.run_id)
+        if item.collection_id is not None:
+            by_collection.setdefault(item.collection_id, set()).add(item.run_id)
     found: dict[int, BatchRun] = {}
     for collection_id, run_ids in sorted(by_collection.items()):
         if len(run_ids) > 1:

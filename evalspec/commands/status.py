@@ -45,7 +45,8 @@ async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None
     if not unfinished:
         return
     tracked = {
-        run_id: Tracked(run_id, _collection_id(store, key)) for run_id, key in unfinished.items()
+        run_id: Tracked.from_request(run_id, store.lock.cells[key].request)
+        for run_id, key in unfinished.items()
     }
     name = backend or backend_for_lock(store.lock.backend)
     async with open_backend(name, state_dir=state_dir) as opened:
@@ -55,12 +56,6 @@ async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None
             if run.is_finished:
                 await fetch_results(opened.client, store.lock.lineage, [run.id], state_dir)
     store.checkpoint()
-
-
-def _collection_id(store: LockStore, key: str) -> int:
-    cell = store.cell(key)
-    value = cell.request.get("collection_id") if cell else None
-    return value if isinstance(value, int) else -1
 
 
 def status_json(lock: Lockfile) -> dict[str, object]:
