@@ -57,7 +57,7 @@ async def test_401_names_the_status_and_never_the_key() -> None:
     transport = httpx.ASGITransport(app=build_app(FakeDatalab()))
     async with DatalabClient(wrong, "http://testserver", transport=transport) as client:
         with pytest.raises(AuthError) as info:
-            await client.get_batch_run(1)
+            await client.runs.get(1)
     message = str(info.value)
     assert message.startswith("the service refused the API key (401): Invalid API key")
     assert wrong not in message and "***" in message
@@ -67,7 +67,7 @@ async def test_401_names_the_status_and_never_the_key() -> None:
 async def test_422_detail_is_flattened_to_one_line() -> None:
     async with make_client(build_app(FakeDatalab())) as client:
         with pytest.raises(ApiServerError) as info:
-            await client.start_batch_run({"pipeline_type": "extract"})
+            await client.runs.start({"pipeline_type": "extract"})
     assert isinstance(info.value, ServerError) and info.value.status_code == 422
     assert str(info.value) == (
         "POST /api/v1/eval_batch_runs failed (422): body.collection_id: Field required"
@@ -79,14 +79,14 @@ async def test_404_detail_string_surfaces() -> None:
     async with make_client(build_app(FakeDatalab())) as client:
         with pytest.raises(ServerError, match=r"GET /api/v1/eval_batch_runs/99 failed \(404\): "
                            "Batch run not found$"):  # fmt: skip
-            await client.get_batch_run(99)
+            await client.runs.get(99)
 
 
 async def test_retry_after_is_honoured_and_retries_are_counted() -> None:
     scripted = Scripted((429, {"Retry-After": "3"}), (503, {}), 200)
     sleeps: list[float] = []
     async with make_client(scripted.app, retry=recording_policy(sleeps)) as client:
-        run = await client.get_batch_run(5)
+        run = await client.runs.get(5)
     assert run.id == 5
     assert sleeps == [3.0, 1.0]  # Retry-After, then backoff for attempt 2 (0.5 * 2, jitter 1.0)
     assert client.stats["runs.get"] == 3 and client.stats.retries == 2
@@ -103,7 +103,7 @@ async def test_a_429_retry_after_pauses_the_shared_limiter() -> None:
     limiter = RateLimiter(1000, 1.0, clock=lambda: clock[0], sleep=limiter_sleep)
     scripted = Scripted((429, {"Retry-After": "7"}), 200)
     async with make_client(scripted.app, retry=recording_policy([]), rate_limiter=limiter) as c:
-        await c.get_batch_run(5)
+        await c.runs.get(5)
     # The retry sleep is fake and does not advance the clock, so the limiter waits out the pause.
     assert waits == [7.0]
 
@@ -113,7 +113,7 @@ async def test_idempotent_request_gives_up_after_max_attempts() -> None:
     sleeps: list[float] = []
     async with make_client(scripted.app, retry=recording_policy(sleeps, max_attempts=4)) as c:
         with pytest.raises(ApiServerError, match=r"failed \(502\) after 4 attempts: scripted 502"):
-            await c.get_batch_run(5)
+            await c.runs.get(5)
     assert len(scripted.calls) == 4 and sleeps == [0.5, 1.0, 2.0]
 
 
@@ -121,7 +121,7 @@ async def test_idempotent_request_gives_up_after_max_attempts() -> None:
 async def test_post_is_retried_when_the_server_did_not_act(status: int) -> None:
     scripted = Scripted(status, 200)
     async with make_client(scripted.app) as client:
-        run = await client.start_batch_run({"collection_id": 1})
+        run = await client.runs.start({"collection_id": 1})
     assert run.id == 5 and scripted.calls == ["POST", "POST"]
 
 
@@ -130,7 +130,7 @@ async def test_post_is_not_retried_when_the_server_may_have_acted(status: int) -
     scripted = Scripted(status, 200)
     async with make_client(scripted.app) as client:
         with pytest.raises(ApiServerError) as info:
-            await client.start_batch_run({"collection_id": 1})
+            await client.runs.start({"collection_id": 1})
     assert scripted.calls == ["POST"]
     assert info.value.may_have_acted and info.value.status_code == status
 
@@ -139,7 +139,7 @@ async def test_post_that_exhausts_429s_did_not_act() -> None:
     scripted = Scripted(*[429] * 10)
     async with make_client(scripted.app, retry=recording_policy([], max_attempts=3)) as client:
         with pytest.raises(ApiServerError) as info:
-            await client.start_batch_run({"collection_id": 1})
+            await client.runs.start({"collection_id": 1})
     assert len(scripted.calls) == 3 and not info.value.may_have_acted
 
 
@@ -166,9 +166,9 @@ async def test_transport_failures_become_network_errors_naming_the_host(
     client = DatalabClient(KEY, "https://api.example.test", transport=transport,
                            retry=recording_policy([]))  # fmt: skip
     call: Callable[[], Any] = (
-        (lambda: client.start_batch_run({"collection_id": 1}))
+        (lambda: client.runs.start({"collection_id": 1}))
         if method == "POST"
-        else (lambda: client.get_batch_run(1))
+        else (lambda: client.runs.get(1))
     )
     async with client:
         with pytest.raises(ApiNetworkError) as info:

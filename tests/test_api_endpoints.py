@@ -235,22 +235,22 @@ async def client(state: FakeDatalab) -> AsyncIterator[DatalabClient]:
 async def test_start_get_and_results(client: DatalabClient, state: FakeDatalab) -> None:
     body = {"collection_id": 3, "eval_rubric_id": 7, "pipeline_type": "convert",
             "output_format": "markdown,json", "page_schema": None}  # fmt: skip
-    run = await client.start_batch_run(body)
+    run = await client.runs.start(body)
     assert (run.id, run.collection_id, run.status) == (1, 3, "queued")
-    assert (await client.get_batch_run(run.id)) == run
-    results = await client.get_run_results(run.id)
+    assert (await client.runs.get(run.id)) == run
+    results = await client.runs.results(run.id)
     assert results.batch_run == run and results.file_results[0].lookup_key == "k"
     assert client.stats.snapshot() == {"runs.get": 1, "runs.results": 1, "runs.start": 1}
 
 
-async def test_list_batch_runs_pages_through_everything(
+async def test_runs_list_pages_through_everything(
     client: DatalabClient, state: FakeDatalab
 ) -> None:
     for n in range(450):
-        await client.start_batch_run({"collection_id": 1 + n % 2})
-    page, total = await client.list_batch_runs(collection_id=2, limit=10, offset=5)
+        await client.runs.start({"collection_id": 1 + n % 2})
+    page, total = await client.runs.list(collection_id=2, limit=10, offset=5)
     assert total == 225 and [r.id for r in page] == list(range(12, 32, 2))
-    every = [run.id async for run in client.iter_batch_runs(collection_id=1)]
+    every = [run.id async for run in client.runs.iter(collection_id=1)]
     assert every == list(range(1, 451, 2))
     assert client.stats["runs.list"] == 1 + 2  # 225 runs: pages of 200 and 25
 

@@ -27,7 +27,7 @@ async def test_faults_before_the_app_are_retried_and_leave_one_run() -> None:
     state, injector = wrapped()
     injector.faults = {1: before(429, "0"), 2: before(503), 3: before(529)}
     async with make_client(injector) as client:
-        run = await client.start_batch_run({"collection_id": 1})
+        run = await client.runs.start({"collection_id": 1})
     assert run.id == 1 and len(state.runs) == 1
     assert [n for n, *_ in injector.injected] == [1, 2, 3] and injector.seen == 4
 
@@ -38,13 +38,13 @@ async def test_faults_after_the_app_acted_are_raised_as_maybe_acted(fault: Fault
     injector.faults = {1: fault}
     async with make_client(injector) as client:
         with pytest.raises((ApiServerError, ApiNetworkError)) as info:
-            await client.start_batch_run({"collection_id": 1})
+            await client.runs.start({"collection_id": 1})
         assert info.value.may_have_acted is True
         assert len(state.runs) == 1  # the app acted once; the client did not act again
         # A poll is idempotent: retried through the same faults kinds until it gets through.
         injector.match = lambda method, path: True
         injector.faults = {injector.seen + 1: drop(), injector.seen + 2: after_500()}
-        assert (await client.get_batch_run(1)).id == 1
+        assert (await client.runs.get(1)).id == 1
     assert client.stats["runs.get"] == 3
 
 
@@ -53,7 +53,7 @@ async def test_only_matching_requests_are_counted() -> None:
     injector.faults = {1: before(503)}
     async with make_client(injector) as client:
         await client.collections.create("c")
-        await client.start_batch_run({"collection_id": 1})
+        await client.runs.start({"collection_id": 1})
     assert injector.seen == 2 and [(m, p) for _, m, p, _ in injector.injected] == [("POST", RUNS)]
 
 
@@ -66,7 +66,7 @@ async def test_random_faults_never_duplicate_a_run() -> None:
         unacted = []
         for cell in range(30):
             try:
-                await client.start_batch_run({"collection_id": cell})
+                await client.runs.start({"collection_id": cell})
             except (ApiServerError, ApiNetworkError) as exc:
                 if not exc.may_have_acted:
                     unacted.append(cell)

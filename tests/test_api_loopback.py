@@ -67,8 +67,8 @@ async def test_plain_http_to_loopback_works(
 ) -> None:
     server, state, _ = served
     async with DatalabClient(KEY, f"http://{host}:{server.port}", retry=FAST) as client:
-        run = await client.start_batch_run({"collection_id": 4})
-        assert (await client.get_batch_run(run.id)).collection_id == 4
+        run = await client.runs.start({"collection_id": 4})
+        assert (await client.runs.get(run.id)).collection_id == 4
     assert [entry[2] for entry in state.log] == [True, True]
 
 
@@ -79,10 +79,10 @@ async def test_dropped_post_response_is_reported_not_retried(
     injector.faults = {1: drop()}
     async with DatalabClient(KEY, f"http://127.0.0.1:{server.port}", retry=FAST) as client:
         with pytest.raises(ApiNetworkError) as info:
-            await client.start_batch_run({"collection_id": 4})
+            await client.runs.start({"collection_id": 4})
         assert info.value.may_have_acted
         # The executor's next move: look before resubmitting. The run is there, exactly once.
-        runs, total = await client.list_batch_runs(collection_id=4)
+        runs, total = await client.runs.list(collection_id=4)
         assert [r.collection_id for r in runs] == [4]
     assert total == 1 and len(state.runs) == 1
 
@@ -94,5 +94,5 @@ async def test_connection_refused_names_the_host_after_retries() -> None:
     # Nothing listens on `port` now.
     async with DatalabClient(KEY, f"http://127.0.0.1:{port}", retry=FAST) as client:
         with pytest.raises(ApiNetworkError, match=rf"cannot reach 127.0.0.1:{port} .*6 attempts"):
-            await client.start_batch_run({"collection_id": 1})
+            await client.runs.start({"collection_id": 1})
     assert client.stats.total == 6

@@ -22,12 +22,12 @@ async def _runs(tmp_path: Path, count: int, extra_collection: bool = False) -> d
             body = {"collection_id": collection.id, "eval_rubric_id": rubric.id, "pipeline_type": "convert",
                     "pipeline_id": None, "page_schema": None, "segmentation_schema": None,
                     "output_format": None}
-            runs = [await client.start_batch_run(body) for _ in range(count)]
+            runs = [await client.runs.start(body) for _ in range(count)]
             lone = None
             if extra_collection:
                 other = await client.collections.create("lone")
                 await client.collections.add_files(other.id, [file_id])
-                lone = await client.start_batch_run({**body, "collection_id": other.id})
+                lone = await client.runs.start({**body, "collection_id": other.id})
             client.stats.reset()
             tracked = {r.id: Tracked(r.id, collection.id) for r in runs[-5:]}  # older runs: history
             if lone is not None:

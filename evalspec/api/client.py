@@ -1,6 +1,6 @@
 """`DatalabClient`: the one HTTP client of evalspec, for Datalab and for the local backend.
 
-One `httpx.AsyncClient` under a token bucket and a retry policy, with typed endpoint groups:
+One `httpx.AsyncClient` under a rate limiter and a retry policy, with typed endpoint groups:
 `client.runs`, `client.collections`, `client.files`, `client.rubrics`. The local backend runs
 in-process by passing `transport=httpx.ASGITransport(app=...)`: nothing else changes.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,11 +18,10 @@ import httpx
 
 from evalspec.api.collections import Collections
 from evalspec.api.files import Files
-from evalspec.api.models import BatchRun, RunResults
 from evalspec.api.ratelimit import RateLimiter
 from evalspec.api.retry import RetryPolicy
 from evalspec.api.rubrics import Rubrics
-from evalspec.api.runs import MAX_PAGE, BatchRuns
+from evalspec.api.runs import BatchRuns
 from evalspec.api.sender import Secret, Sender
 from evalspec.api.stats import RequestStats
 from evalspec.errors import AuthError
@@ -95,48 +94,6 @@ class DatalabClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
-
-    # Batch runs are the executor's daily bread: short names on the client itself.
-
-    async def start_batch_run(self, body: Mapping[str, Any]) -> BatchRun:
-        """Start one batch run (`StartBatchRunRequest` body). See `BatchRuns.start`."""
-        return await self.runs.start(body)
-
-    async def get_batch_run(self, run_id: int) -> BatchRun:
-        """One run's status and progress."""
-        return await self.runs.get(run_id)
-
-    async def list_batch_runs(
-        self,
-        collection_id: int | None = None,
-        eval_rubric_id: int | None = None,
-        pipeline_id: str | None = None,
-        limit: int = MAX_PAGE,
-        offset: int = 0,
-    ) -> tuple[list[BatchRun], int | None]:
-        """One page of runs, filtered, and the server's total."""
-        return await self.runs.list(
-            collection_id=collection_id,
-            eval_rubric_id=eval_rubric_id,
-            pipeline_id=pipeline_id,
-            limit=limit,
-            offset=offset,
-        )
-
-    def iter_batch_runs(
-        self,
-        collection_id: int | None = None,
-        eval_rubric_id: int | None = None,
-        pipeline_id: str | None = None,
-    ) -> AsyncIterator[BatchRun]:
-        """Every run matching the filters, all pages."""
-        return self.runs.iter(
-            collection_id=collection_id, eval_rubric_id=eval_rubric_id, pipeline_id=pipeline_id
-        )
-
-    async def get_run_results(self, run_id: int) -> RunResults:
-        """A run and its per-file results."""
-        return await self.runs.results(run_id)
 
 
 def check_key_destination(base_url: str) -> None:

@@ -17,7 +17,7 @@ async def fetch_results(
     for run_id in run_ids:
         if read_results(lineage, run_id, state_dir) is not None:
             continue
-        results = await client.get_run_results(run_id)
+        results = await client.runs.results(run_id)
         write_results(lineage, run_id, results.model_dump(mode="json"), state_dir)
         fetched += 1
     return fetched

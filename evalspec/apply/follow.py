@@ -64,7 +64,7 @@ async def poll_round(
         if len(run_ids) > 1:
             found.update(await _listed(client, collection_id, run_ids, page_size))
     for run_id in sorted(set(tracked) - set(found)):
-        found[run_id] = await client.get_batch_run(run_id)
+        found[run_id] = await client.runs.get(run_id)
     return [found[run_id] for run_id in sorted(found)]
 
 
@@ -76,7 +76,7 @@ async def _listed(
     pages as our runs could fill plus one: a long history is never read to the end."""
     found: dict[int, BatchRun] = {}
     for page_number in range(len(wanted) // page_size + 2):
-        page, _ = await client.list_batch_runs(
+        page, _ = await client.runs.list(
             collection_id=collection_id, limit=page_size, offset=page_number * page_size,
         )
         ours = {run.id: run for run in page if run.id in wanted}

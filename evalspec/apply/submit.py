@@ -83,7 +83,7 @@ class Submitter:
 
     async def _post(self, body: Mapping[str, Any], intent: Any) -> tuple[BatchRun, bool]:
         try:
-            return await self.client.start_batch_run(body), False
+            return await self.client.runs.start(body), False
         except RemoteError as exc:
             if not may_have_acted(exc):
                 raise
@@ -98,7 +98,7 @@ class Submitter:
         claimed = self.claimed()
         wanted = signature(body)
         best: BatchRun | None = None
-        async for run in self.client.iter_batch_runs(
+        async for run in self.client.runs.iter(
             collection_id=body["collection_id"], eval_rubric_id=body["eval_rubric_id"],
             pipeline_id=body["pipeline_id"],
         ):
