@@ -187,7 +187,7 @@ class Executor:
     async def _fetch(self, key: str, run: BatchRun) -> None:
         async with self._fetch_gate:
             try:
-                await fetch_results(self.client, self.store.lock.lineage, [run.id], self.options.state_dir)
+                await fetch_results(self.client, self.store.lineage, [run.id], self.options.state_dir)
             except RemoteError as exc:
                 self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); report retries")
         self.progress.on_finished(key, run)

@@ -38,23 +38,24 @@ def run(
 
 
 async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None) -> None:
+    lock = store.lock
     unfinished = {
-        cell.run_id: key for key, cell in store.lock.cells.items()
+        cell.run_id: key for key, cell in lock.cells.items()
         if cell.run_id is not None and not cell.is_finished
     }
     if not unfinished:
         return
     tracked = {
-        run_id: Tracked.from_request(run_id, store.lock.cells[key].request)
+        run_id: Tracked.from_request(run_id, lock.cells[key].request)
         for run_id, key in unfinished.items()
     }
-    name = backend or backend_for_lock(store.lock.backend)
+    name = backend or backend_for_lock(lock.backend)
     async with open_backend(name, state_dir=state_dir) as opened:
-        check_same_backend(store.lock, opened, store.path)
+        check_same_backend(lock, opened, store.path)
         for run in await poll_round(opened.client, tracked):
             store.update_run(unfinished[run.id], run_fields(run))
             if run.is_finished:
-                await fetch_results(opened.client, store.lock.lineage, [run.id], state_dir)
+                await fetch_results(opened.client, store.lineage, [run.id], state_dir)
     store.checkpoint()
 
 

@@ -50,6 +50,11 @@ class LockStore:
         """The current state, open intents included."""
         return self._base.model_copy(update={"cells": {k: self._cells[k] for k in sorted(self._cells)}})
 
+    @property
+    def lineage(self) -> str:
+        """The lock's lineage (without building the whole `lock`, which sorts every cell)."""
+        return self._base.lineage
+
     def cell(self, key: str) -> LockCell | None:
         """The current state of one cell."""
         return self._cells.get(key)
