@@ -115,10 +115,7 @@ def replay_pending(
 def replay(lock: Lockfile, path: Path) -> tuple[Lockfile, int]:
     """The lock with the journal's entries applied, and how many there were."""
     cells = dict(lock.cells)
-    count = 0
-    for entry in read_entries(path):
-        apply_entry(cells, entry)
-        count += 1
+    _, count = replay_pending(cells, read_entries(path))
     return (lock.with_cells(cells) if count else lock), count
 
 
