@@ -11,7 +11,7 @@ the intent-to-run-id window at the same time, and at most one intent per signatu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -116,8 +116,3 @@ def _signature_of(run: BatchRun) -> Signature:
 def _after(run: BatchRun, since: Any) -> bool:
     created = parse_timestamp(run.created)
     return since is None or created is None or created >= since - CLOCK_SKEW
-
-
-def unresolved(keys: Collection[str], store: LockStore) -> list[str]:
-    """Keys whose last intent has no run id yet."""
-    return [key for key in keys if (cell := store.cell(key)) is not None and cell.run_id is None]
