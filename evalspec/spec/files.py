@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evalspec.canonical import canonical_json, digest, file_sha256
-from evalspec.spec.spec import Located, ManagedFile
+from evalspec.spec.spec import ManagedFile
 from evalspec.spec.yamlsource import YamlLoadError, load_yaml
 
 CONTENT_TYPES = {
@@ -70,7 +70,7 @@ def canonical_schema(value: Any) -> tuple[str, str]:
     return text, digest(text)
 
 
-def load_rubric_definition(path: Path, where: Located) -> dict[str, Any]:
+def load_rubric_definition(path: Path) -> dict[str, Any]:
     """A managed rubric's eval_definition (YAML or JSON): a mapping with an `evaluations` list."""
     try:
         value, _ = load_yaml(path, display_name=str(path))

@@ -179,7 +179,7 @@ class _Loader:
             if ref.definition is not None:
                 try:
                     target = spec_files.resolve_inside(path, ref.definition, self.root)
-                    definition = spec_files.load_rubric_definition(target, where)
+                    definition = spec_files.load_rubric_definition(target)
                     definition_digest = spec_files.canonical_schema(definition)[1]
                 except spec_files.FileProblem as exc:
                     self.problems.append(where.diagnostic(str(exc), "definition"))
