@@ -28,11 +28,11 @@ from typing import Any
 
 import httpx
 
-from evalspec.apply.backend import open_backend
 from evalspec.apply.executor import ApplyOptions, Executor
 from evalspec.apply.ledger import UploadLedger
-from evalspec.apply.progress import Progress
 from evalspec.apply.resolve import resolve_ids
+from evalspec.backend.connect import open_backend
+from evalspec.commands.progress import Progress
 from evalspec.lock.store import LockStore
 from evalspec.plan.plan import make_plan
 from evalspec.plan.select import parse_selection

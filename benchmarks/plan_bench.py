@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from evalspec.lock.io import read_lock, write_lock
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.cells import expand_spec
 from evalspec.plan.plan import make_plan
 from evalspec.spec.load import load_spec
@@ -109,7 +109,7 @@ def plan_once(specs: Path, lock_path: Path, root: Path) -> dict[str, float]:
     text = json.dumps(plan.to_json(), indent=2, sort_keys=True)
     times["json"] = time.perf_counter() - mark
     times["total"] = time.perf_counter() - start
-    assert plan.summary["keep"] == len(plan.changes), plan.summary
+    assert plan.action_counts["keep"] == len(plan.changes), plan.action_counts
     assert text
     return times
 

@@ -55,11 +55,19 @@ def _paths(paths: tuple[Path, ...]) -> list[Path]:
     return list(paths) or [Path("specs")]
 
 
-def _finish(code: int) -> None:
-    sys.exit(code)
+class _Commands(click.Group):
+    """The command group. Standalone (the console script, click's test runner), it exits once,
+    with the code the command returned or its error's code (`run_cli` maps both)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        sys.exit(run_cli(self, args))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Commands,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="evalspec")
 def cli() -> None:
     """evalspec: eval-as-code for Datalab document pipelines.
@@ -74,11 +82,11 @@ def cli() -> None:
 
 @cli.command()
 @spec_paths
-def validate(paths: tuple[Path, ...]) -> None:
+def validate(paths: tuple[Path, ...]) -> int:
     """Load and check the specs and expand the matrix. Never touches the network."""
     from evalspec.commands import validate as command
 
-    _finish(command.run(_paths(paths)))
+    return command.run(command.ValidateRequest(_paths(paths)))
 
 
 @cli.command()
@@ -97,7 +105,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 @lock_backend_option
 def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path | None,
          detailed_exitcode: bool, selects: tuple[str, ...], shard: str | None,
-         show_unchanged: bool, retry_failed: bool, refresh: bool, backend: str | None) -> None:
+         show_unchanged: bool, retry_failed: bool, refresh: bool, backend: str | None) -> int:
     """Show what apply would do per cell: create, replace, keep, poll (follow) or remove.
 
     Offline unless --refresh: collections and rubrics referenced by name are shown as needing
@@ -105,7 +113,7 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
     """
     from evalspec.commands import plan as command
 
-    _finish(command.run(
+    return command.run(command.PlanRequest(
         _paths(paths), lock_path, as_json=as_json, out_file=out_file,
         detailed_exitcode=detailed_exitcode, selects=selects, shard=shard,
         show_unchanged=show_unchanged, retry_failed=retry_failed, refresh=refresh, backend=backend,
@@ -125,7 +133,7 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
 @lock_backend_option
 @click.option("--no-fetch", is_flag=True, help="Use cached per-file results only; never ask the backend.")
 def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: str,
-           out_file: Path | None, template: Path | None, backend: str | None, no_fetch: bool) -> None:
+           out_file: Path | None, template: Path | None, backend: str | None, no_fetch: bool) -> int:
     """Render the results: scores, per-cell and per-file deltas against a baseline, gate verdicts.
 
     Per-file results come from the cache that apply fills; missing ones are fetched from the
@@ -133,27 +141,29 @@ def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: 
     """
     from evalspec.commands import report as command
 
-    _finish(command.run(_paths(paths), lock_path, baseline=baseline, fmt=fmt, out_file=out_file,
-                        template=template, backend=backend, fetch=not no_fetch))
+    return command.run(command.ReportRequest(
+        _paths(paths), lock_path, baseline=baseline, fmt=fmt, out_file=out_file,
+        template=template, backend=backend, fetch=not no_fetch,
+    ))
 
 
 @cli.command()
 @spec_paths
 @lock_option
 @baseline_option
-def check(paths: tuple[Path, ...], lock_path: Path, baseline: str | None) -> None:
+def check(paths: tuple[Path, ...], lock_path: Path, baseline: str | None) -> int:
     """Evaluate the spec's gates on the lock (and baseline): exit 1 when any fails, 0 otherwise."""
     from evalspec.commands import check as command
 
-    _finish(command.run(_paths(paths), lock_path, baseline=baseline))
+    return command.run(command.CheckRequest(_paths(paths), lock_path, baseline=baseline))
 
 
 @cli.command()
-def schema() -> None:
+def schema() -> int:
     """Print the JSON Schema of the spec format (for editors and CI)."""
     from evalspec.commands import schema as command
 
-    _finish(command.run())
+    return command.run(command.SchemaRequest())
 
 
 @cli.command()
@@ -173,7 +183,7 @@ def schema() -> None:
               help="First wait between poll rounds; it grows while nothing changes.")
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Path | None, wait: bool,
           retry_failed: bool, selects: tuple[str, ...], shard: str | None, rate_limit: str | None,
-          concurrency: int | None, poll_interval: float) -> None:
+          concurrency: int | None, poll_interval: float) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
@@ -191,11 +201,11 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Pat
             "(e.g. --lock shard-1.lock), then combine them with `evalspec lock merge`"
         )
 
-    _finish(command.run(command.ApplyRequest(
+    return command.run(command.ApplyRequest(
         paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
         retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,
         concurrency=concurrency, poll_interval=poll_interval,
-    )))
+    ))
 
 
 @cli.command()
@@ -203,11 +213,11 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Pat
 @json_option
 @click.option("--refresh", is_flag=True, help="Ask the server about unfinished runs and update the lock.")
 @lock_backend_option
-def status(lock_path: Path, as_json: bool, refresh: bool, backend: str | None) -> None:
+def status(lock_path: Path, as_json: bool, refresh: bool, backend: str | None) -> int:
     """Show what the lock holds: each cell's run, status, files and score."""
     from evalspec.commands import status as command
 
-    _finish(command.run(lock_path, as_json=as_json, refresh=refresh, backend=backend))
+    return command.run(command.StatusRequest(lock_path, as_json=as_json, refresh=refresh, backend=backend))
 
 
 @cli.group()
@@ -217,22 +227,22 @@ def lock() -> None:
 
 @lock.command("init")
 @lock_option
-def lock_init(lock_path: Path) -> None:
+def lock_init(lock_path: Path) -> int:
     """Create an empty lock with a fresh lineage."""
     from evalspec.commands import lock as command
 
-    _finish(command.init(lock_path))
+    return command.init(command.LockInitRequest(lock_path))
 
 
 @lock.command("merge")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("evalspec.lock"), show_default=True, help="Where to write the merged lock.")
-def lock_merge(inputs: tuple[Path, ...], output: Path) -> None:
+def lock_merge(inputs: tuple[Path, ...], output: Path) -> int:
     """Merge the locks written by `apply --shard I/N` jobs into one."""
     from evalspec.commands import lock as command
 
-    _finish(command.merge(inputs, output))
+    return command.merge(command.LockMergeRequest(inputs, output))
 
 
 @cli.command()
@@ -246,11 +256,12 @@ def lock_merge(inputs: tuple[Path, ...], output: Path) -> None:
 @click.option("--file-delay", type=float, default=0.0, show_default=True,
               help="Extra processing time per file, in seconds.")
 def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rate_limit: str | None,
-           file_delay: float) -> None:
+           file_delay: float) -> int:
     """Serve the local Datalab-compatible eval API over HTTP."""
     from evalspec.commands import server as command
+    from evalspec.local.http.server import ServerOptions
 
-    _finish(command.run(host, port, data_dir, api_key, rate_limit, file_delay))
+    return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay))
 
 
 def run_cli(command: click.Command, args: list[str] | None = None) -> int:
@@ -274,7 +285,7 @@ def run_cli(command: click.Command, args: list[str] | None = None) -> int:
 
 def main() -> None:
     """Entry point: run the CLI, turning expected errors into one message and an exit code."""
-    sys.exit(run_cli(cli))
+    cli.main()
 
 
 if __name__ == "__main__":

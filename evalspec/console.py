@@ -6,9 +6,11 @@ import os
 import sys
 
 
-def out(text: str = "") -> None:
-    """A line of a command's result, on stdout."""
+def out(text: str = "", *, flush: bool = False) -> None:
+    """A line of a command's result, on stdout (flushed when a reader waits for it)."""
     sys.stdout.write(text + "\n")
+    if flush:
+        sys.stdout.flush()
 
 
 def err(text: str = "") -> None:

@@ -14,7 +14,6 @@ from evalspec.console import err
 from evalspec.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    EXIT_OK,
     EvalspecError,
     SpecError,
 )
@@ -28,8 +27,6 @@ def run_guarded(call: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         err("Interrupted.")
         return EXIT_INTERRUPTED
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_OK
     except EvalspecError as exc:
         report_error(exc)
         return exc.exit_code

@@ -5,7 +5,6 @@ one line per diagnostic) and exits with its ``exit_code``. Anything else is an i
 (exit 70) whose traceback is saved to a file rather than shown.
 
     EvalspecError                  exit 70 unless a subclass says otherwise
-    ├── GatesFailed                1   a gate of the spec failed
     ├── InputError                 2   the user's input is wrong
     │   ├── UsageError                 bad flags or arguments
     │   ├── SpecError                  spec files (carries Diagnostics)
@@ -18,8 +17,10 @@ one line per diagnostic) and exits with its ``exit_code``. Anything else is an i
     │   ├── ServerError                a 4xx/5xx the client could not recover from
     │   └── RunsFailed                 runs that ended failed
     ├── LockHeld                   4   another evalspec holds the lockfile
-    ├── PendingChanges             5   `plan --detailed-exitcode` found work to do
     └── Interrupted                130 Ctrl-C
+
+Two outcomes are verdicts, not errors, so commands return their codes instead of raising:
+1 (`check` found a failed gate) and 5 (`plan --detailed-exitcode` found pending changes).
 """
 
 from __future__ import annotations
@@ -41,12 +42,6 @@ class EvalspecError(Exception):
     """Base of every error evalspec expects and reports without a traceback."""
 
     exit_code = EXIT_INTERNAL
-
-
-class GatesFailed(EvalspecError):
-    """One or more gates failed."""
-
-    exit_code = EXIT_GATES_FAILED
 
 
 class InputError(EvalspecError):
@@ -131,12 +126,6 @@ class LockHeld(EvalspecError):
     """Another evalspec process holds the lockfile."""
 
     exit_code = EXIT_LOCK_HELD
-
-
-class PendingChanges(EvalspecError):
-    """`plan --detailed-exitcode`: the plan is not empty."""
-
-    exit_code = EXIT_PENDING_CHANGES
 
 
 class Interrupted(EvalspecError):

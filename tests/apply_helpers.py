@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from evalspec.lock.io import parse_lock, read_lock
-from evalspec.lock.model import Lockfile
+from evalspec.lock.lockfile import Lockfile
 
 REPO_ROOT = Path(__file__).parent.parent
 DEADLINE = 30.0

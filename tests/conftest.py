@@ -10,7 +10,7 @@ import httpx
 import pytest
 from local_server import LocalServer, running_server
 
-import evalspec.paths
+import evalspec.base.paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
@@ -23,7 +23,7 @@ def _state_dir_tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def tripwire() -> Path:
         raise AssertionError("test used the default state directory; pass one explicitly")
 
-    monkeypatch.setattr(evalspec.paths, "default_state_dir", tripwire)
+    monkeypatch.setattr(evalspec.base.paths, "default_state_dir", tripwire)
     monkeypatch.delenv("DATALAB_API_KEY", raising=False)
     monkeypatch.delenv("DATALAB_BASE_URL", raising=False)
     yield

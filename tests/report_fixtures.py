@@ -14,12 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalspec.lock.io import read_lock
-from evalspec.lock.model import Lockfile
+from evalspec.lock.lockfile import Lockfile
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
-from evalspec.report.model import Report
 from evalspec.report.results import finished_runs, load_results, read_cached
-from evalspec.spec.models import Gate, GateWhere
+from evalspec.report.values import Report
+from evalspec.spec.schema_models import Gate, GateWhere
 
 REPORT_FIXTURES = Path(__file__).parent / "fixtures" / "report"
 STATE_DIR = REPORT_FIXTURES / "state"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from evalspec.api.models import BatchRun, FileResult, Rubric, RunResults
+from evalspec.api.shapes import BatchRun, FileResult, Rubric, RunResults
 
 RUN = {
     "id": 9,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from evalspec.api.ratelimit import RateLimiter, parse_rate
+from evalspec.api.ratelimit import RateLimiter
 
 pytestmark = pytest.mark.anyio
 
@@ -33,17 +33,6 @@ class FakeTime:
 
 def limiter(time: FakeTime, rate: str = "4/2") -> RateLimiter:
     return RateLimiter.from_rate(rate, clock=time.clock, sleep=time.sleep)
-
-
-def test_parse_rate() -> None:
-    assert parse_rate("400/60") == (400, 60.0)
-    assert parse_rate(" 100/0.5 ") == (100, 0.5)
-
-
-@pytest.mark.parametrize("bad", ["400", "x/60", "400/", "0/60", "10/0", "10/-1", ""])
-def test_parse_rate_rejects_clearly(bad: str) -> None:
-    with pytest.raises(ValueError, match="N/SECONDS"):
-        parse_rate(bad)
 
 
 async def test_burst_up_to_capacity_then_one_slot_per_expiry() -> None:

@@ -18,11 +18,11 @@ from faults import Fault, FaultInjector, after_500, before, drop, matching
 
 from evalspec.api import DatalabClient
 from evalspec.api.retry import RetryPolicy
-from evalspec.apply.backend import Backend
 from evalspec.apply.executor import ApplyOptions, ApplyOutcome, Executor
-from evalspec.apply.progress import Progress
+from evalspec.backend.connect import Backend
+from evalspec.commands.progress import Progress
 from evalspec.local import LocalService
-from evalspec.lock.model import Lockfile
+from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
 from evalspec.plan.plan import make_plan
 from evalspec.plan.select import parse_selection

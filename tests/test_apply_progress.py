@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evalspec.api import BatchRun
-from evalspec.apply.progress import Progress
+from evalspec.commands.progress import Progress
 
 
 def _run(run_id: int, status: str, score: float | None) -> BatchRun:

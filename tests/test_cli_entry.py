@@ -9,7 +9,7 @@ import click
 import pytest
 
 from evalspec.cli import cli, run_cli
-from evalspec.errors import Diagnostic, GatesFailed, LockHeld, RunsFailed, SpecError
+from evalspec.errors import Diagnostic, LockHeld, RunsFailed, SpecError, UsageError
 
 
 def _failing(error: BaseException) -> int:
@@ -22,7 +22,7 @@ def _failing(error: BaseException) -> int:
 
 @pytest.mark.parametrize(
     ("error", "code"),
-    [(GatesFailed("x"), 1), (RunsFailed("x"), 3), (LockHeld("x"), 4), (KeyboardInterrupt(), 130)],
+    [(UsageError("x"), 2), (RunsFailed("x"), 3), (LockHeld("x"), 4), (KeyboardInterrupt(), 130)],
 )
 def test_expected_errors_map_to_their_exit_codes(error: BaseException, code: int) -> None:
     assert _failing(error) == code

@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, REPO_ROOT
 
 from evalspec.lock.io import dump_lock, write_lock
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.cells import expand_spec
 from evalspec.spec.load import load_spec
 

@@ -100,3 +100,11 @@ def test_one_data_directory_serves_one_evalspec_at_a_time(tmp_path: Path) -> Non
         proc.wait(15)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_both_entry_points_share_the_server_defaults() -> None:
+    from evalspec.cli import server
+    from evalspec.local.http.server import DEFAULT_HOST, DEFAULT_PORT
+
+    defaults = {param.name: param.default for param in server.params}
+    assert (defaults["host"], defaults["port"]) == (DEFAULT_HOST, DEFAULT_PORT)

@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 
-from evalspec.local import parse_rate_limit
-from evalspec.local.checks import Truth, run_check, validate_definition
-from evalspec.local.documents import UnsupportedDocument, parse_document
-from evalspec.local.extract import extract
-from evalspec.local.ratelimit import SlidingWindow
-from evalspec.local.render import convert, parse_output_format
-from evalspec.local.segment import segment
+from evalspec.local.engine.checks import Truth, run_check, validate_definition
+from evalspec.local.engine.convert import convert, parse_output_format
+from evalspec.local.engine.documents import UnsupportedDocument, parse_document
+from evalspec.local.engine.extract import extract
+from evalspec.local.engine.segment import segment
+from evalspec.local.http.ratelimit import SlidingWindow
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = ROOT / "specs" / "data"
@@ -148,14 +147,6 @@ def test_definition_validation_messages() -> None:
         assert validate_definition(yaml.safe_load(rubric.read_text())) == [], rubric
 
 
-def test_parse_rate_limit() -> None:
-    assert parse_rate_limit("100/1") == (100, 1.0)
-    assert parse_rate_limit("5/0.5") == (5, 0.5)
-    for bad in ("100", "x/1", "0/1", "5/0", "5/-1", "5/nan"):
-        with pytest.raises(ValueError, match=bad.replace("/", ".")):
-            parse_rate_limit(bad)
-
-
 def test_sliding_window_refills() -> None:
     now = [0.0]
     window = SlidingWindow(2, 10.0, clock=lambda: now[0])
@@ -174,7 +165,7 @@ def test_sample_truth_is_what_the_schema_describes() -> None:
 def test_custom_pipelines_load_from_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
     from importlib.metadata import EntryPoint
 
-    from evalspec.local import pipelines
+    from evalspec.local.engine import pipelines
 
     found = [EntryPoint("cp_ep", "tests_local_plugin:run", pipelines.ENTRY_POINT_GROUP)]
 

@@ -15,8 +15,8 @@ import pytest
 from local_server import READY_RE, REPO_ROOT
 
 from evalspec.local import LocalService, create_app, register_pipeline, unregister_pipeline
-from evalspec.local.documents import Document
-from evalspec.local.pipelines import PipelineRequest
+from evalspec.local.engine.documents import Document
+from evalspec.local.engine.pipelines import PipelineRequest
 
 
 def shout(doc: Document, request: PipelineRequest) -> dict[str, Any]:
@@ -101,4 +101,4 @@ def test_bad_rate_limit_is_a_usage_error(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "evalspec.local", "--data-dir", str(tmp_path),
                            "--rate-limit", "fast"], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, check=False)
-    assert done.returncode == 2 and "invalid rate limit 'fast'" in done.stderr
+    assert done.returncode == 2 and "rate limit 'fast' is not of the form N/SECONDS" in done.stderr

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from evalspec.errors import LockfileError
 from evalspec.lock.codec import emit, format_scalar, parse_emitted
 from evalspec.lock.io import dump_lock, parse_lock
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text())
 keys = st.text(min_size=1)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from evalspec.base.filelock import LockfileGuard, holder_path, takeover_warning
+from evalspec.commands.guard import holding
 from evalspec.errors import LockHeld
-from evalspec.lock.filelock import LockfileGuard, holder_path
 
 
 def test_a_second_guard_is_refused_naming_the_holder(tmp_path: Path) -> None:
@@ -29,5 +30,10 @@ def test_a_dead_holder_is_taken_over_with_a_warning(
 ) -> None:
     lock = tmp_path / "evalspec.lock"
     holder_path(lock).write_text(json.dumps({"pid": 999999, "started_at": "2026-01-01T00:00:00+00:00"}))
-    with LockfileGuard(lock):
+    with LockfileGuard(lock) as guard:
+        assert guard.taken_over is not None and guard.taken_over["pid"] == 999999
+        assert capsys.readouterr().err == ""  # the base layer says nothing; the command does
+        assert "taking over the lock left by pid 999999" in (takeover_warning(guard) or "")
+    holder_path(lock).write_text(json.dumps({"pid": 999999, "started_at": "2026-01-01T00:00:00+00:00"}))
+    with holding(lock):
         assert "taking over the lock left by pid 999999" in capsys.readouterr().err

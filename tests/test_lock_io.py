@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+from evalspec.base.atomic import write_atomic
 from evalspec.errors import LockfileError
-from evalspec.lock.io import HEADER, dump_lock, parse_lock, read_lock, write_atomic, write_lock
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.io import HEADER, dump_lock, parse_lock, read_lock, write_lock
+from evalspec.lock.lockfile import LockCell, Lockfile
 
 GOLDEN = FIXTURES / "golden" / "lock-dump.lock"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalspec.lock.journal import Journal, read_entries, replay
-from evalspec.lock.model import Lockfile
+from evalspec.lock.lockfile import Lockfile
 
 
 def test_replay_applies_intent_run_and_remove_and_skips_a_torn_line(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evalspec.errors import LockfileError
+from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.lock.merge import merge_locks
-from evalspec.lock.model import LockCell, Lockfile
 
 
 def _cell(run_id: int) -> LockCell:

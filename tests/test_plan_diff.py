@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.cells import Cell, expand_spec
 from evalspec.plan.diff import diff_cells
+from evalspec.plan.display import render_plan
 from evalspec.plan.plan import gates_digest, make_plan
-from evalspec.plan.render import render_plan
 from evalspec.spec.load import load_spec
 from evalspec.spec.spec import Spec
 
@@ -61,7 +61,7 @@ def test_every_action(spec: Spec) -> None:
         ("d/a/r", "poll", "submitted, run id not recorded yet: apply adopts or resubmits it"),
         ("gone/a/r", "remove", "no longer in the specs"),
     ]
-    assert plan.summary == {"create": 1, "replace": 1, "keep": 1, "poll": 2, "remove": 1}
+    assert plan.action_counts == {"create": 1, "replace": 1, "keep": 1, "poll": 2, "remove": 1}
     assert plan.pending
     assert (plan.lineage, plan.serial, plan.gates_changed) == ("L", 4, False)
 
@@ -72,7 +72,7 @@ def test_nothing_pending_when_everything_is_kept(spec: Spec) -> None:
         c.key: locked(c, run_id=i, status="completed") for i, c in enumerate(cells, 1)
     })
     plan = make_plan(spec, lock)
-    assert plan.summary == {"create": 0, "replace": 0, "keep": 5, "poll": 0, "remove": 0}
+    assert plan.action_counts == {"create": 0, "replace": 0, "keep": 5, "poll": 0, "remove": 0}
     assert not plan.pending
     assert not plan.gates_changed  # the lock holds no gates digest yet
 

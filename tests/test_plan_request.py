@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evalspec.canonical import canonical_json, digest
+from evalspec.base.canonical import canonical_json, digest
 from evalspec.plan.cells import Cell, expand_spec
 from evalspec.plan.request import BODY_FIELDS
 from evalspec.spec.load import load_spec

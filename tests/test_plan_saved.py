@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evalspec.errors import StalePlanError, UsageError
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.cells import expand_spec
 from evalspec.plan.plan import Plan, make_plan
 from evalspec.plan.saved import check_not_stale, read_saved_plan, saved_plan_json

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from report_fixtures import STATE_DIR, fixture_lock, fixture_report
 
+from evalspec.backend.results_cache import read_results, write_results
 from evalspec.report.build import Side, build_report
-from evalspec.report.model import CHANGED, NEW, REMOVED, UNCHANGED
 from evalspec.report.results import load_results
-from evalspec.results_cache import read_results, write_results
+from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED
 
 CURRENT_LINEAGE = "11111111-1111-4111-8111-111111111111"
 

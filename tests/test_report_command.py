@@ -25,7 +25,9 @@ def run(project: Path, **options: object) -> int:
         "baseline": str(REPORT_FIXTURES / "baseline.lock"), "fmt": "json", "out_file": project / "out.json",
         "state_dir": STATE_DIR, "environ": {},
     }
-    return command.run([project / "spec.yaml"], project / "evalspec.lock", **{**defaults, **options})  # type: ignore[arg-type]
+    return command.run(command.ReportRequest(
+        [project / "spec.yaml"], project / "evalspec.lock", **{**defaults, **options},  # type: ignore[arg-type]
+    ))
 
 
 def test_report_to_a_file_with_a_job_summary(project: Path) -> None:

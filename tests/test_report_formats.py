@@ -18,7 +18,7 @@ from report_fixtures import GOLDEN, fixture_report
 
 from evalspec.errors import InputError
 from evalspec.report.document import FORMAT_VERSION
-from evalspec.report.render import render, render_template
+from evalspec.report.formats import render, render_template
 
 GOLDEN_FILES = {"markdown": "report.md", "html": "report.html", "junit": "junit.xml", "json": "report.json"}
 HOSTILE = ("<script>alert(1)</script>.pdf", "\"&'.pdf")

@@ -10,8 +10,8 @@ from report_fixtures import GATES, fixture_lock, fixture_report
 from evalspec.plan.plan import gates_digest
 from evalspec.report.checktext import check_lines
 from evalspec.report.gates import evaluate_gates, with_gates
-from evalspec.report.model import CHANGED, NEW, UNCHANGED, CellRow, Verdict
-from evalspec.spec.models import Gate, GateWhere
+from evalspec.report.values import CHANGED, NEW, UNCHANGED, CellRow, Verdict
+from evalspec.spec.schema_models import Gate, GateWhere
 
 
 def cell(key: str = "c/p/r", **changes: object) -> CellRow:

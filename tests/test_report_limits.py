@@ -6,9 +6,9 @@ from pathlib import Path
 
 from report_fixtures import fixture_report
 
-from evalspec.report.model import UNCHANGED, CellRow, FileRow, Report
-from evalspec.report.render import PR_COMMENT_LIMIT, render
-from evalspec.report.summary import STEP_SUMMARY_LIMIT, append_step_summary
+from evalspec.report.formats import PR_COMMENT_LIMIT, render
+from evalspec.report.step_summary import STEP_SUMMARY_LIMIT, append_step_summary
+from evalspec.report.values import UNCHANGED, CellRow, FileRow, Report
 
 MIB = 1 << 20
 FILES_NOTE = "Per-file results were left out to keep this report under 60 KB"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evalspec.canonical import canonical_json, digest
+from evalspec.base.canonical import canonical_json, digest
 from evalspec.errors import SpecError
 from evalspec.spec.load import load_spec
 

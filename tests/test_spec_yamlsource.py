@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from evalspec.spec import yamlsource
-from evalspec.spec.yamlsource import Mark, YamlLoadError, format_key_path, load_yaml, load_yaml_text
+from evalspec.base import yamlsource
+from evalspec.base.yamlsource import Mark, YamlLoadError, format_key_path, load_yaml, load_yaml_text
 
 
 def test_values_and_marks_of_keys_and_values() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evalspec.commands.status import render_status, run, status_json
+from evalspec.commands.status import StatusRequest, render_status, run, status_json
 from evalspec.lock.io import write_lock
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 
 
 def _lock() -> Lockfile:
@@ -27,10 +27,10 @@ def test_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     shown = status_json(lock)
     assert "request" not in json.dumps(shown) and shown["serial"] == lock.serial
     write_lock(tmp_path / "evalspec.lock", lock)
-    assert run(tmp_path / "evalspec.lock", as_json=True, refresh=False, backend="datalab") == 0
+    assert run(StatusRequest(tmp_path / "evalspec.lock", as_json=True, backend="datalab")) == 0
     assert json.loads(capsys.readouterr().out)["cells"]["c/p/r"]["run_id"] == 3
 
 
 def test_no_lock_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(tmp_path / "evalspec.lock", as_json=False, refresh=False, backend="datalab") == 0
+    assert run(StatusRequest(tmp_path / "evalspec.lock", backend="datalab")) == 0
     assert "nothing applied yet" in capsys.readouterr().err

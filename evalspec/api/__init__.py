@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from evalspec.api.client import DEFAULT_BASE_URL, DatalabClient
 from evalspec.api.failures import ApiNetworkError, ApiServerError, may_have_acted
-from evalspec.api.models import (
+from evalspec.api.ratelimit import RateLimiter
+from evalspec.api.retry import RetryPolicy
+from evalspec.api.shapes import (
     BatchRun,
     Collection,
     CollectionFile,
@@ -23,8 +25,6 @@ from evalspec.api.models import (
     RunResults,
     UploadTicket,
 )
-from evalspec.api.ratelimit import RateLimiter, parse_rate
-from evalspec.api.retry import RetryPolicy
 from evalspec.api.stats import RequestStats
 
 __all__ = [
@@ -43,5 +43,4 @@ __all__ = [
     "RunResults",
     "UploadTicket",
     "may_have_acted",
-    "parse_rate",
 ]

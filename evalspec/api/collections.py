@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from evalspec.api.models import Collection, CollectionFile
 from evalspec.api.paging import cursor_of, cursor_pages, items_of, offset_pages, total_of
 from evalspec.api.sender import Call, Sender, fetch_json
+from evalspec.api.shapes import Collection, CollectionFile
 
 COLLECTIONS = "/api/v1/collections"
 MAX_PAGE = 200

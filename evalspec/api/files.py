@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evalspec.api.models import UploadTicket
 from evalspec.api.sender import Call, Sender, fetch_json
+from evalspec.api.shapes import UploadTicket
 
 FILES = "/api/v1/files"
 

@@ -18,24 +18,13 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
+from evalspec.base.rates import parse_rate
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 DEFAULT_RATE = "400/60"
 
-
-def parse_rate(text: str) -> tuple[int, float]:
-    """Parse `N/SECONDS` ("400/60") into (400, 60.0); raise ValueError naming the problem."""
-    count, sep, window = text.strip().partition("/")
-    try:
-        if not sep:
-            raise ValueError("missing '/'")
-        result = (int(count), float(window))
-    except ValueError:
-        raise ValueError(f"rate limit {text!r} is not of the form N/SECONDS, e.g. 400/60") from None
-    if result[0] < 1 or not result[1] > 0:
-        raise ValueError(f"rate limit {text!r}: N/SECONDS needs N >= 1 and SECONDS > 0")
-    return result
 
 
 class RateLimiter:

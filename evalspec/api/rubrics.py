@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from evalspec.api.failures import ApiServerError
-from evalspec.api.models import Rubric
 from evalspec.api.paging import items_of, offset_pages, total_of
 from evalspec.api.sender import Call, Sender, fetch_json
+from evalspec.api.shapes import Rubric
 
 RUBRICS = "/api/v1/eval_rubrics"
 MAX_PAGE = 200

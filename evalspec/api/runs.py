@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from evalspec.api.models import BatchRun, RunResults
 from evalspec.api.paging import items_of, offset_pages, total_of
 from evalspec.api.sender import Call, Sender, fetch_json
+from evalspec.api.shapes import BatchRun, RunResults
 
 RUNS = "/api/v1/eval_batch_runs"
 MAX_PAGE = 200

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evalspec.api import BatchRun
-from evalspec.apply.backend import Backend
-from evalspec.apply.fetch import fetch_results
+from evalspec.apply.events import ApplyEvents
 from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wait_unless
 from evalspec.apply.ledger import UploadLedger
-from evalspec.apply.progress import Progress
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, run_fields
+from evalspec.backend.connect import Backend
+from evalspec.backend.fetch import fetch_results
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock.store import LockStore
 from evalspec.plan.diff import Change
@@ -57,7 +57,7 @@ class Executor:
     """Runs one plan against one backend, writing through one LockStore."""
 
     def __init__(self, backend: Backend, spec: Spec, store: LockStore, options: ApplyOptions,
-                 progress: Progress) -> None:
+                 progress: ApplyEvents) -> None:
         self.client = backend.client
         self.spec = spec
         self.store = store
@@ -91,7 +91,9 @@ class Executor:
         to_submit = [c for c in plan.changes if _needs_submission(c)]
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
-        ids = await resolve_ids(self.client, self.spec, [c.cell for c in to_submit if c.cell], ledger)
+        ids = await resolve_ids(
+            self.client, self.spec, [c.cell for c in to_submit if c.cell], ledger, self.progress.note,
+        )
         follower = asyncio.create_task(self._follow()) if self.options.wait else None
         try:
             await self._submit_all(to_submit, ids)
@@ -170,13 +172,13 @@ class Executor:
                 any_change = True
                 self.store.update_run(key, run_fields(run))
             if run.is_finished:
-                self._finish(key, run)
+                self._on_finished(key, run)
             else:
                 self.tracked[run.id] = replace(self.tracked[run.id], last=run)
         self.progress.on_round([t.last for t in self.tracked.values() if t.last is not None])
         return any_change
 
-    def _finish(self, key: str, run: BatchRun) -> None:
+    def _on_finished(self, key: str, run: BatchRun) -> None:
         del self.tracked[run.id]
         if run.is_failed:
             self.outcome.failed_runs.append(f"{key} (run {run.id}, {run.status})")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evalspec import paths
-from evalspec.lock.io import write_atomic
+from evalspec.base import paths
+from evalspec.base.atomic import write_atomic
 
 
 class UploadLedger:

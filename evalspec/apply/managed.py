@@ -12,10 +12,10 @@ from functools import partial
 from typing import TypeVar
 
 from evalspec.api import DatalabClient, may_have_acted
-from evalspec.api import models as api
+from evalspec.api import shapes as api
+from evalspec.apply.events import Note
 from evalspec.apply.ledger import UploadLedger
-from evalspec.canonical import canonical_json, digest
-from evalspec.console import err
+from evalspec.base.canonical import canonical_json, digest
 from evalspec.errors import ReferenceLookupError, RemoteError
 from evalspec.spec.files import content_type
 from evalspec.spec.spec import Collection, ManagedFile, Rubric
@@ -67,7 +67,7 @@ async def repeat_if_lost(action: Callable[[], Awaitable[R]], attempts: int = 3) 
 
 async def find_or_create(
     kind: str, name: str, where: str, existing: Sequence[T],
-    list_all: Callable[[], Awaitable[list[T]]], create: Callable[[], Awaitable[T]],
+    list_all: Callable[[], Awaitable[list[T]]], create: Callable[[], Awaitable[T]], note: Note,
 ) -> tuple[T, bool]:
     """The one `kind` named `name`, created when there is none; and whether it was created."""
     found = single_match(kind, name, existing, where)
@@ -78,13 +78,13 @@ async def find_or_create(
         return single_match(kind, name, await list_all(), where)
 
     created = await create_once(create, find)
-    err(f"Created {kind} {name!r} (id {created.id}).")
+    note(f"Created {kind} {name!r} (id {created.id}).")
     return created, True
 
 
 async def sync_collection(
     client: DatalabClient, collection: Collection, existing: Sequence[api.Collection],
-    ledger: UploadLedger,
+    ledger: UploadLedger, note: Note,
 ) -> int:
     """The managed collection's id, after creating it if missing and syncing its files."""
     name = collection.ref.name or collection.name
@@ -94,14 +94,15 @@ async def sync_collection(
 
     found, _ = await find_or_create(
         "collection", name, str(collection.where), existing, list_all,
-        lambda: client.collections.create(name, collection.ref.description),
+        lambda: client.collections.create(name, collection.ref.description), note,
     )
-    await sync_files(client, found.id, collection.files or (), ledger)
+    await sync_files(client, found.id, collection.files or (), ledger, note)
     return found.id
 
 
 async def sync_files(
-    client: DatalabClient, collection_id: int, wanted: Sequence[ManagedFile], ledger: UploadLedger
+    client: DatalabClient, collection_id: int, wanted: Sequence[ManagedFile], ledger: UploadLedger,
+    note: Note,
 ) -> None:
     """Upload what is new or changed, link it, and unlink what the spec no longer lists."""
     present: dict[str, list[api.CollectionFile]] = {}
@@ -126,7 +127,7 @@ async def sync_files(
     for file_id in to_unlink:
         await client.collections.remove_file(collection_id, file_id)
     if to_link or to_unlink:
-        err(f"Collection {collection_id}: {len(to_link)} file(s) uploaded, {len(to_unlink)} unlinked.")
+        note(f"Collection {collection_id}: {len(to_link)} file(s) uploaded, {len(to_unlink)} unlinked.")
 
 
 def _same_content(item: api.CollectionFile, managed: ManagedFile, ledger: UploadLedger) -> bool:
@@ -136,7 +137,9 @@ def _same_content(item: api.CollectionFile, managed: ManagedFile, ledger: Upload
     return item.file_size == managed.size  # not uploaded from here: trust name and size
 
 
-async def sync_rubric(client: DatalabClient, rubric: Rubric, existing: Sequence[api.Rubric]) -> int:
+async def sync_rubric(
+    client: DatalabClient, rubric: Rubric, existing: Sequence[api.Rubric], note: Note
+) -> int:
     """The managed rubric's id, after creating it if missing or updating a changed definition."""
     name = rubric.ref.name or rubric.name
     definition = dict(rubric.definition or {})
@@ -146,12 +149,12 @@ async def sync_rubric(client: DatalabClient, rubric: Rubric, existing: Sequence[
 
     found, created = await find_or_create(
         "rubric", name, str(rubric.where), existing, list_all,
-        lambda: client.rubrics.create(name, rubric.ref.description, definition),
+        lambda: client.rubrics.create(name, rubric.ref.description, definition), note,
     )
     if created:
         return found.id
     current = found.eval_definition or (await client.rubrics.get(found.id)).eval_definition
     if digest(canonical_json(current)) != rubric.definition_digest:
         await client.rubrics.update(found.id, eval_definition=definition)
-        err(f"Updated the definition of rubric {name!r} (id {found.id}).")
+        note(f"Updated the definition of rubric {name!r} (id {found.id}).")
     return found.id

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from evalspec.api import DatalabClient
-from evalspec.api import models as api
+from evalspec.api import shapes as api
+from evalspec.apply.events import Note
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.managed import T, single_match, sync_collection, sync_rubric
 from evalspec.errors import ReferenceLookupError
@@ -30,7 +31,7 @@ class ResolvedIds:
 
 
 async def resolve_ids(
-    client: DatalabClient, spec: Spec, cells: Iterable[Cell], ledger: UploadLedger
+    client: DatalabClient, spec: Spec, cells: Iterable[Cell], ledger: UploadLedger, note: Note
 ) -> ResolvedIds:
     """Ids for every collection and rubric the cells use; syncs managed ones on the way."""
     cells = list(cells)
@@ -40,13 +41,13 @@ async def resolve_ids(
     if any(spec.collections[name].ref.id is None for name in collections):
         listed = [c async for c in client.collections.list()]
         for name in collections:
-            ids.collections[name] = await _collection_id(client, spec, name, listed, ledger)
+            ids.collections[name] = await _collection_id(client, spec, name, listed, ledger, note)
     else:
         ids.collections = {name: _known_id(spec.collections[name].ref.id) for name in collections}
     if any(spec.rubrics[name].ref.id is None for name in rubrics):
         found = [r async for r in client.rubrics.list()]
         for name in rubrics:
-            ids.rubrics[name] = await _rubric_id(client, spec, name, found)
+            ids.rubrics[name] = await _rubric_id(client, spec, name, found, note)
     else:
         ids.rubrics = {name: _known_id(spec.rubrics[name].ref.id) for name in rubrics}
     return ids
@@ -58,22 +59,25 @@ def _known_id(value: int | None) -> int:
 
 
 async def _collection_id(
-    client: DatalabClient, spec: Spec, name: str, listed: list[api.Collection], ledger: UploadLedger
+    client: DatalabClient, spec: Spec, name: str, listed: list[api.Collection], ledger: UploadLedger,
+    note: Note,
 ) -> int:
     collection = spec.collections[name]
     if collection.ref.id is not None:
         return collection.ref.id
     if collection.files is not None:
-        return await sync_collection(client, collection, listed, ledger)
+        return await sync_collection(client, collection, listed, ledger, note)
     return _by_name("collection", name, collection.ref.name, listed, str(collection.where), "files")
 
 
-async def _rubric_id(client: DatalabClient, spec: Spec, name: str, listed: list[api.Rubric]) -> int:
+async def _rubric_id(
+    client: DatalabClient, spec: Spec, name: str, listed: list[api.Rubric], note: Note
+) -> int:
     rubric = spec.rubrics[name]
     if rubric.ref.id is not None:
         return rubric.ref.id
     if rubric.definition is not None:
-        return await sync_rubric(client, rubric, listed)
+        return await sync_rubric(client, rubric, listed, note)
     return _by_name("rubric", name, rubric.ref.name, listed, str(rubric.where), "definition")
 
 

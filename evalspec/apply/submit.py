@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from evalspec.api import BatchRun, DatalabClient, may_have_acted
-from evalspec.clock import parse_timestamp, utc_now
+from evalspec.base.clock import parse_timestamp, utc_now
 from evalspec.errors import RemoteError
 from evalspec.lock.store import LockStore
 

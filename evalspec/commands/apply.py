@@ -9,16 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.apply.backend import check_same_backend, open_backend
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
-from evalspec.apply.progress import Progress
+from evalspec.backend.connect import check_same_backend, open_backend
+from evalspec.commands.guard import holding
+from evalspec.commands.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed
-from evalspec.lock.filelock import LockfileGuard
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.store import LockStore
+from evalspec.plan.display import summary_line
 from evalspec.plan.plan import Plan, make_plan
-from evalspec.plan.render import summary_line
 from evalspec.plan.saved import check_not_stale, read_saved_plan
 from evalspec.plan.select import Selection, parse_selection
 from evalspec.spec.load import load_spec
@@ -53,7 +53,7 @@ def run(request: ApplyRequest) -> int:
     retry_failed = saved.retry_failed if saved else request.retry_failed
     spec = load_spec(paths)
     selection = parse_selection(selects, shard)
-    with LockfileGuard(request.lock_path):
+    with holding(request.lock_path):
         if saved is not None and request.plan_file is not None:
             # Against the lock as `plan --out` saw it (journal included): opening the store
             # creates a missing lock.
@@ -81,7 +81,7 @@ def _keep_only_shard(store: LockStore, selection: Selection) -> None:
 
 
 async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore) -> ApplyOutcome:
-    counts = plan.summary
+    counts = plan.action_counts
     progress = Progress(counts["create"] + counts["replace"], counts["poll"])
     options = ApplyOptions(
         wait=request.wait,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.console import out
@@ -11,10 +12,19 @@ from evalspec.report.assemble import assemble
 from evalspec.report.checktext import check_lines
 
 
-def run(paths: Sequence[Path], lock_path: Path, *, baseline: str | None) -> int:
+@dataclass(frozen=True)
+class CheckRequest:
+    """The check command's arguments."""
+
+    paths: Sequence[Path]
+    lock_path: Path
+    baseline: str | None = None
+
+
+def run(request: CheckRequest) -> int:
     """Print every gate's verdict per cell and a summary; 1 when any gate failed, else 0."""
     # Gates judge the lock's cell-level numbers only, so no per-file results (and no state dir).
-    report = assemble(paths, lock_path, baseline, state_dir=None, with_files=False)
+    report = assemble(request.paths, request.lock_path, request.baseline, state_dir=None, with_files=False)
     for line in check_lines(report):
         out(line)
     return EXIT_GATES_FAILED if report.failed_verdicts else EXIT_OK

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.commands.guard import holding
 from evalspec.console import out
 from evalspec.errors import EXIT_OK, LockfileError, UsageError
-from evalspec.lock.filelock import LockfileGuard
 from evalspec.lock.io import read_lock, write_lock
+from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.merge import merge_locks
-from evalspec.lock.model import Lockfile
 
 
-def init(lock_path: Path) -> int:
+@dataclass(frozen=True)
+class LockInitRequest:
+    """`lock init`'s arguments."""
+
+    lock_path: Path
+
+
+@dataclass(frozen=True)
+class LockMergeRequest:
+    """`lock merge`'s arguments."""
+
+    inputs: Sequence[Path]
+    output: Path
+
+
+def init(request: LockInitRequest) -> int:
     """Write an empty lock with a fresh lineage (for shard jobs to start from)."""
-    with LockfileGuard(lock_path):
+    lock_path = request.lock_path
+    with holding(lock_path):
         if read_lock(lock_path) is not None:
             raise UsageError(f"{lock_path} exists already")
         lock = Lockfile.new()
@@ -24,8 +41,9 @@ def init(lock_path: Path) -> int:
     return EXIT_OK
 
 
-def merge(inputs: Sequence[Path], output: Path) -> int:
-    """Merge shard locks into `output`."""
+def merge(request: LockMergeRequest) -> int:
+    """Merge shard locks into `request.output`."""
+    inputs, output = request.inputs, request.output
     named = []
     for path in inputs:
         lock = read_lock(path)
@@ -33,7 +51,7 @@ def merge(inputs: Sequence[Path], output: Path) -> int:
             raise LockfileError(f"{path}: no such lockfile")
         named.append((str(path), lock))
     merged = merge_locks(named)
-    with LockfileGuard(output):
+    with holding(output):
         write_lock(output, merged)
     out(f"Merged {len(inputs)} lock(s) into {output}: {len(merged.cells)} cell(s).")
     return EXIT_OK

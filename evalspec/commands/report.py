@@ -6,30 +6,46 @@ import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.base.atomic import write_atomic
 from evalspec.console import err
 from evalspec.errors import EXIT_OK, RemoteError
-from evalspec.lock.io import write_atomic
 from evalspec.report.assemble import assemble
-from evalspec.report.render import render, render_template
+from evalspec.report.formats import render, render_template
 from evalspec.report.results import FetchMissing
-from evalspec.report.summary import append_step_summary
+from evalspec.report.step_summary import append_step_summary
 
 
-def run(
-    paths: Sequence[Path], lock_path: Path, *, baseline: str | None, fmt: str, out_file: Path | None,
-    template: Path | None = None, backend: str | None = None, fetch: bool = False,
-    state_dir: Path | None = None, environ: Mapping[str, str] | None = None,
-) -> int:
-    """Write the report to `out_file` or stdout; append markdown to GitHub's job summary when set.
+@dataclass(frozen=True)
+class ReportRequest:
+    """The report command's arguments; `environ` is where GITHUB_STEP_SUMMARY is looked up."""
+
+    paths: Sequence[Path]
+    lock_path: Path
+    baseline: str | None = None
+    fmt: str = "markdown"
+    out_file: Path | None = None
+    template: Path | None = None
+    backend: str | None = None
+    fetch: bool = False
+    state_dir: Path | None = None
+    environ: Mapping[str, str] | None = None
+
+
+def run(request: ReportRequest) -> int:
+    """Write the report to a file or stdout; append markdown to GitHub's job summary when set.
 
     With `fetch` (or a `backend` named), finished runs whose per-file results are not cached are
     fetched through `backend`, by default the one the lock was applied with; otherwise the report
     shows what is cached.
     """
-    fetcher = backend_fetcher(backend, lock_path, state_dir) if fetch or backend else None
-    report = assemble(paths, lock_path, baseline, state_dir=state_dir, fetch_missing=fetcher)
+    lock_path, state_dir, fmt = request.lock_path, request.state_dir, request.fmt
+    out_file, template, environ = request.out_file, request.template, request.environ
+    wants_fetch = request.fetch or request.backend is not None
+    fetcher = backend_fetcher(request.backend, lock_path, state_dir) if wants_fetch else None
+    report = assemble(request.paths, lock_path, request.baseline, state_dir=state_dir, fetch_missing=fetcher)
     text = render_template(report, template) if template is not None else render(report, fmt)
     if out_file is not None:
         write_atomic(out_file, text)
@@ -59,8 +75,8 @@ def backend_fetcher(backend: str | None, lock_path: Path, state_dir: Path | None
 async def _fetch(
     backend: str | None, lock_path: Path, lineage: str, run_ids: list[int], state_dir: Path | None
 ) -> None:
-    from evalspec.apply.backend import backend_for_lock, check_same_backend, open_backend
-    from evalspec.apply.fetch import fetch_results
+    from evalspec.backend.connect import backend_for_lock, check_same_backend, open_backend
+    from evalspec.backend.fetch import fetch_results
     from evalspec.lock.journal import read_current_lock
 
     lock = read_current_lock(lock_path)

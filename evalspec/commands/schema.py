@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from evalspec.console import out
 from evalspec.errors import EXIT_OK
-from evalspec.spec.models import SpecFile
+from evalspec.spec.schema_models import SpecFile
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -20,7 +21,12 @@ def schema_text() -> str:
     return json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def run() -> int:
+@dataclass(frozen=True)
+class SchemaRequest:
+    """The schema command's arguments (none yet)."""
+
+
+def run(request: SchemaRequest) -> int:
     """Print the schema."""
     out(schema_text().rstrip("\n"))
     return EXIT_OK

@@ -4,36 +4,46 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.apply.backend import backend_for_lock, check_same_backend, open_backend
-from evalspec.apply.fetch import fetch_results
 from evalspec.apply.follow import Tracked, poll_round
 from evalspec.apply.submit import run_fields
+from evalspec.backend.connect import backend_for_lock, check_same_backend, open_backend
+from evalspec.backend.fetch import fetch_results
+from evalspec.commands.guard import holding
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK
-from evalspec.lock.filelock import LockfileGuard
 from evalspec.lock.journal import read_current_lock
-from evalspec.lock.model import Lockfile
+from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
 
 
-def run(
-    lock_path: Path, *, as_json: bool, refresh: bool, backend: str | None, state_dir: Path | None = None
-) -> int:
+@dataclass(frozen=True)
+class StatusRequest:
+    """The status command's arguments."""
+
+    lock_path: Path
+    as_json: bool = False
+    refresh: bool = False
+    backend: str | None = None
+    state_dir: Path | None = None
+
+
+def run(request: StatusRequest) -> int:
     """Show the lock's cells (after refreshing unfinished runs from the server, if asked)."""
-    if refresh:
-        with LockfileGuard(lock_path):
-            store = LockStore.open(lock_path)
+    if request.refresh:
+        with holding(request.lock_path):
+            store = LockStore.open(request.lock_path)
             try:
-                asyncio.run(_refresh(store, backend, state_dir))
+                asyncio.run(_refresh(store, request.backend, request.state_dir))
             finally:
                 store.close()
-    lock = read_current_lock(lock_path)
+    lock = read_current_lock(request.lock_path)
     if lock is None:
-        err(f"No lockfile at {lock_path}: nothing applied yet (`evalspec apply` creates it).")
+        err(f"No lockfile at {request.lock_path}: nothing applied yet (`evalspec apply` creates it).")
         return EXIT_OK
-    out(json.dumps(status_json(lock), indent=2, sort_keys=True) if as_json else render_status(lock))
+    out(json.dumps(status_json(lock), indent=2, sort_keys=True) if request.as_json else render_status(lock))
     return EXIT_OK
 
 

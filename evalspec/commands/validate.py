@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.console import out
@@ -11,9 +12,16 @@ from evalspec.plan.cells import expand_spec
 from evalspec.spec.load import load_spec
 
 
-def run(paths: Sequence[Path]) -> int:
+@dataclass(frozen=True)
+class ValidateRequest:
+    """The validate command's arguments."""
+
+    paths: Sequence[Path]
+
+
+def run(request: ValidateRequest) -> int:
     """Raise SpecError on any problem; print a one-line summary otherwise."""
-    spec = load_spec(paths)
+    spec = load_spec(request.paths)
     cells = expand_spec(spec)
     out(
         f"OK: {len(spec.files)} spec file(s), {len(cells)} cell(s), "

@@ -1,13 +1,19 @@
-"""The embedded default: a local Datalab-compatible eval service.
+"""The embedded default: a local Datalab-compatible eval service, in three rooms.
 
-It speaks the API of `datalab-api.md` with Datalab's shapes, keeps its state in sqlite (WAL)
+    http/      its HTTP face (app, routes, auth, rate limit, shapes, the uvicorn server)
+    store/     its state (sqlite, blobs, one repository per kind of object)
+    engine/    its work (document readers, pipelines, checks, scoring); never imports http/
+    service.py, worker.py   LocalService ties them together; the worker pool runs batch runs
+
+It speaks Datalab's eval API with Datalab's shapes (checked against
+`tests/fixtures/datalab-eval-api.components.yaml`), keeps its state in sqlite (WAL)
 and content-addressed blobs under a data directory, and processes batch runs in a bounded
 background worker pool (`queued` -> `running` -> `completed` | `failed`) that resumes
 unfinished runs when it starts again on the same data.
 
 Over HTTP (what `evalspec server` and `python -m evalspec.local` do)::
 
-    serve("127.0.0.1", 0, data_dir, api_key, "100/60", 0.0)
+    serve(ServerOptions(port=0, data_dir=data_dir, rate_limit="100/60"), announce=print)
 
 In-process (what `--backend local` does; httpx's ASGITransport runs no lifespan events, so
 the service is started and closed explicitly)::
@@ -23,22 +29,21 @@ entry point group `evalspec.local_pipelines`.
 
 from __future__ import annotations
 
-from evalspec.local.pipelines import (
+from evalspec.local.engine.pipelines import (
     ENTRY_POINT_GROUP,
     PipelineRequest,
     register_pipeline,
     unregister_pipeline,
 )
-from evalspec.local.ratelimit import parse_rate_limit
-from evalspec.local.server import serve
+from evalspec.local.http.server import ServerOptions, serve
 from evalspec.local.service import LocalService, create_app
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "LocalService",
     "PipelineRequest",
+    "ServerOptions",
     "create_app",
-    "parse_rate_limit",
     "register_pipeline",
     "serve",
     "unregister_pipeline",

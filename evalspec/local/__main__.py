@@ -1,4 +1,5 @@
-"""`python -m evalspec.local`: serve the local Datalab-compatible eval service."""
+"""`python -m evalspec.local`: the same server as `evalspec server`, with the same defaults,
+for environments that install the service without the CLI's options layer."""
 
 from __future__ import annotations
 
@@ -8,31 +9,27 @@ import sys
 from pathlib import Path
 
 from evalspec.errors import EvalspecError
-from evalspec.local.ratelimit import parse_rate_limit
-from evalspec.local.server import serve
-
-
-def _rate_limit(text: str) -> str:
-    try:
-        parse_rate_limit(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-    return text
+from evalspec.local.http.server import DEFAULT_HOST, DEFAULT_PORT, ServerOptions, serve
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the options of `evalspec server` and serve; the exit code."""
     parser = argparse.ArgumentParser(prog="python -m evalspec.local", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--data-dir", type=Path, default=None, help="default: .evalspec/local")
     parser.add_argument("--api-key", default=None,
                         help="default: $DATALAB_API_KEY, else a generated key printed once")
-    parser.add_argument("--rate-limit", type=_rate_limit, default=None, metavar="N/SECONDS")
+    parser.add_argument("--rate-limit", default=None, metavar="N/SECONDS")
     parser.add_argument("--file-delay", type=float, default=0.0, metavar="SECONDS")
     args = parser.parse_args(argv)
-    api_key = args.api_key or os.environ.get("DATALAB_API_KEY") or None
+    options = ServerOptions(
+        host=args.host, port=args.port, data_dir=args.data_dir,
+        api_key=args.api_key or os.environ.get("DATALAB_API_KEY") or None,
+        rate_limit=args.rate_limit, file_delay=args.file_delay,
+    )
     try:
-        return serve(args.host, args.port, args.data_dir, api_key, args.rate_limit, args.file_delay)
+        return serve(options, announce=lambda line: print(line, flush=True))
     except EvalspecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

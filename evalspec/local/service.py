@@ -8,10 +8,10 @@ from types import TracebackType
 
 from fastapi import FastAPI
 
-from evalspec.local.app import build_app
-from evalspec.local.store import Store
+from evalspec.base.filelock import LockfileGuard
+from evalspec.local.http.app import build_app
+from evalspec.local.store.state import Store
 from evalspec.local.worker import WorkerPool
-from evalspec.lock.filelock import LockfileGuard
 
 
 class LocalService:

@@ -11,11 +11,11 @@ import queue
 import threading
 from typing import Any
 
-from evalspec.local.documents import parse_document
-from evalspec.local.evaluate import score_file, truth_from
-from evalspec.local.pipelines import PipelineRequest
-from evalspec.local.render import parse_output_format
-from evalspec.local.store import Store
+from evalspec.local.engine.convert import parse_output_format
+from evalspec.local.engine.documents import parse_document
+from evalspec.local.engine.evaluate import score_file, truth_from
+from evalspec.local.engine.pipelines import PipelineRequest
+from evalspec.local.store.state import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""The lockfile: model, deterministic dump/load, atomic writes, journal and file lock."""
+"""The lockfile: model, deterministic dump/load, the crash journal, the store over it, merge."""

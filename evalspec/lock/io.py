@@ -1,25 +1,24 @@
-"""Deterministic lockfile dump/load and the atomic write every state change goes through."""
+"""Deterministic lockfile dump/load; every write goes through the base layer's atomic write."""
 
 from __future__ import annotations
 
 import gc
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from evalspec import __version__
+from evalspec.base.atomic import write_atomic
+from evalspec.base.validation import validate_model
+from evalspec.base.yamlsource import YamlLoadError, load_yaml_text
 from evalspec.errors import LockfileError, SpecError
 from evalspec.lock import codec
-from evalspec.lock.model import LOCK_VERSION, Lockfile
-from evalspec.spec.validation import validate_model
-from evalspec.spec.yamlsource import YamlLoadError, load_yaml_text
+from evalspec.lock.lockfile import LOCK_VERSION, Lockfile
 
 HEADER = (
-    f"# Written by evalspec {__version__}. Do not edit by hand: `evalspec apply` regenerates it.\n"
+    # No tool version here: upgrading evalspec must not rewrite every committed lock.
+    "# Written by evalspec. Do not edit by hand: `evalspec apply` regenerates it.\n"
     "# Review it like code: each cell's run id, status and scores.\n"
 )
 
@@ -93,44 +92,3 @@ def read_lock(path: Path) -> Lockfile | None:
 def write_lock(path: Path, lock: Lockfile) -> None:
     """Write the lock atomically and durably."""
     write_atomic(path, dump_lock(lock))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that readers see the old file or the new one, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's mode; a new file gets the usual 0666 less the umask (mkstemp: 0600)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename is durable only once the directory entry is (POSIX); Windows cannot open dirs.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-

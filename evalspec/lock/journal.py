@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalspec.lock.io import read_lock, write_atomic
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.base.atomic import write_atomic
+from evalspec.lock.io import read_lock
+from evalspec.lock.lockfile import LockCell, Lockfile
 
 
 def journal_path(lock_path: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evalspec.errors import LockfileError
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 
 
 def merge_locks(named: Sequence[tuple[str, Lockfile]]) -> Lockfile:

@@ -17,7 +17,7 @@ from typing import Any
 
 from evalspec.lock import journal
 from evalspec.lock.io import read_lock, write_lock
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile
 
 
 class LockStore:

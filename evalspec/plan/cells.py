@@ -6,12 +6,12 @@ from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from evalspec.base.suggest import did_you_mean
 from evalspec.errors import Diagnostic, SpecError
 from evalspec.plan.matrix import Expanded, expand
 from evalspec.plan.request import Request, build_request
-from evalspec.spec.models import MatrixEntry
+from evalspec.spec.schema_models import MatrixEntry
 from evalspec.spec.spec import Located, MatrixDef, Spec
-from evalspec.spec.suggest import did_you_mean
 
 AXES = ("collection", "pipeline", "rubric", "output_format", "page_schema", "segmentation_schema")
 OVERRIDE_AXES = ("output_format", "page_schema", "segmentation_schema")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from evalspec.lock.model import LockCell
+from evalspec.lock.lockfile import LockCell
 from evalspec.plan.cells import Cell
 
 Action = Literal["create", "replace", "keep", "poll", "remove"]
@@ -70,7 +70,7 @@ def _finished(previous: LockCell) -> str:
     return f"run {previous.run_id} {previous.status}{score}"
 
 
-def summary(changes: Iterable[Change]) -> dict[str, int]:
+def count_actions(changes: Iterable[Change]) -> dict[str, int]:
     """How many changes of each action, every action present."""
     counts: dict[str, int] = dict.fromkeys(("create", "replace", "keep", "poll", "remove"), 0)
     for change in changes:

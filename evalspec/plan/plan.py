@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalspec.canonical import canonical_json, digest
-from evalspec.lock.model import Lockfile
+from evalspec.base.canonical import canonical_json, digest
+from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.cells import Cell, expand_spec
-from evalspec.plan.diff import Change, as_json, diff_cells, summary
+from evalspec.plan.diff import Change, as_json, count_actions, diff_cells
 from evalspec.plan.select import EVERYTHING, Selection
-from evalspec.spec.models import Gate
+from evalspec.spec.schema_models import Gate
 from evalspec.spec.spec import Spec
 
 PLAN_FORMAT_VERSION = 1
@@ -30,21 +30,21 @@ class Plan:
     known_ids: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     @property
-    def summary(self) -> dict[str, int]:
+    def action_counts(self) -> dict[str, int]:
         """Counts per action."""
-        return summary(self.changes)
+        return count_actions(self.changes)
 
     @property
     def pending(self) -> bool:
         """Whether apply has anything to do."""
-        counts = self.summary
+        counts = self.action_counts
         return counts["keep"] < sum(counts.values())
 
     def to_json(self) -> dict[str, Any]:
         """Plan JSON (a contract: format_version, summary, cells)."""
         return {
             "format_version": PLAN_FORMAT_VERSION,
-            "summary": self.summary,
+            "summary": self.action_counts,
             "cells": [as_json(change, self.known_ids) for change in self.changes],
         }
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evalspec.canonical import canonical_json, digest
+from evalspec.base.canonical import canonical_json, digest
 from evalspec.spec.spec import Collection, Rubric, SchemaFile
 
 FINGERPRINT_VERSION = 1

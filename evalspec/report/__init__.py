@@ -1,10 +1,11 @@
 """Reports and gates: what a lock's runs scored, how that moved against a baseline, and verdicts.
 
-    load_baseline(text, lock_path)            -> Baseline        (a lockfile path or `git:REF`)
-    load_results(lock, state_dir, fetch)      -> {key: RunResults} (cache first, fetch seam for misses)
-    build_report(lock, name, results, baseline, baseline_results, extra_keys) -> Report
-    with_gates(report, gates)                 -> Report with a GateResult per gate
+    assemble(paths, lock_path, baseline, ...)  -> Report   (spec + lock + baseline + results)
+    load_baseline(text, lock_path)             -> Lockfile | None  (a lockfile path or `git:REF`)
+    load_results(lock, state_dir, fetch)       -> {key: RunResults} (cache first, fetch seam for misses)
+    build_report(current, baseline, extra_keys) -> Report
+    with_gates(report, gates, lock_gates_digest) -> Report with a GateResult per gate
     render(report, fmt) / render_template(report, path) -> text
 
-jinja2 is imported only in this package (DESIGN.md, "one dependency per stage").
+jinja2 is imported only in this package: one dependency per stage.
 """

@@ -11,8 +11,8 @@ from evalspec.plan.cells import expand_spec
 from evalspec.report.baseline import load_baseline
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
-from evalspec.report.model import Report
 from evalspec.report.results import FetchMissing, finished_runs, load_results, read_cached
+from evalspec.report.values import Report
 from evalspec.spec.load import load_spec
 
 

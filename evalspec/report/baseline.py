@@ -7,7 +7,7 @@ from pathlib import Path
 
 from evalspec.errors import InputError
 from evalspec.lock.io import parse_lock, read_lock
-from evalspec.lock.model import Lockfile
+from evalspec.lock.lockfile import Lockfile
 
 GIT_PREFIX = "git:"
 

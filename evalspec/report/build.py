@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from evalspec import runstatus
-from evalspec.api.models import FileResult, RunResults
-from evalspec.lock.model import LockCell, Lockfile
+from evalspec.api.shapes import FileResult, RunResults
+from evalspec.base import runstatus
+from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.select import key_parts
-from evalspec.report.model import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, Report
+from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, Report
 
 
 @dataclass(frozen=True)

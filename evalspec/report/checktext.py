@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalspec.report.model import Report
+from evalspec.report.values import Report
 
 
 def check_lines(report: Report) -> list[str]:

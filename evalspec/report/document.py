@@ -7,11 +7,11 @@ user can start from a copy of a built-in template. Bump FORMAT_VERSION on any in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from evalspec import __version__
-from evalspec.report.model import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, GateResult, Report
+from evalspec.base.clock import parse_timestamp
+from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, GateResult, Report
 
 FORMAT_VERSION = 1
 TOP_MOVERS = 10
@@ -26,7 +26,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "lock": {"path": report.lock_name, "lineage": report.lineage, "serial": report.serial},
         "baseline": _baseline(report),
         "gates_changed": report.gates_changed,
-        "summary": summary(report),
+        "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
         "cells": [cell_json(cell, verdicts.get(cell.key, [])) for cell in report.cells],
     }
@@ -38,7 +38,7 @@ def _baseline(report: Report) -> dict[str, Any] | None:
     return {"name": report.baseline_name, "empty": report.baseline_empty}
 
 
-def summary(report: Report) -> dict[str, int]:
+def headline_counts(report: Report) -> dict[str, int]:
     """Counts a reader wants first."""
     changes = [cell.change for cell in report.cells]
     deltas = [cell.delta for cell in report.current_cells if cell.delta is not None]
@@ -96,18 +96,10 @@ def file_json(row: FileRow) -> dict[str, Any]:
 
 def duration(cell: CellRow) -> float | None:
     """Seconds from submission to completion, when both timestamps parse (JUnit's `time`)."""
-    try:
-        start, end = (_parse_time(cell.submitted_at), _parse_time(cell.completed_at))
-    except ValueError:
-        return None
-    if start is None or end is None or (start.tzinfo is None) != (end.tzinfo is None):
+    start, end = parse_timestamp(cell.submitted_at), parse_timestamp(cell.completed_at)
+    if start is None or end is None:
         return None
     return max(0.0, (end - start).total_seconds())
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    # Python 3.10's fromisoformat does not take the "Z" suffix the API may send.
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def grids(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,8 +6,8 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from evalspec.plan.plan import gates_digest
-from evalspec.report.model import NEW, CellRow, GateResult, Report, Verdict
-from evalspec.spec.models import Gate, GateWhere
+from evalspec.report.values import NEW, CellRow, GateResult, Report, Verdict
+from evalspec.spec.schema_models import Gate, GateWhere
 
 # Scores arrive as JSON floats: a score written 0.8 must pass `min_score: 0.8`, and a drop of
 # 0.9 - 0.88 (0.020000000000000018) must pass `max_drop: 0.02`.

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from evalspec.api.models import RunResults
-from evalspec.lock.model import Lockfile
-from evalspec.results_cache import read_results
+from evalspec.api.shapes import RunResults
+from evalspec.backend.results_cache import read_results
+from evalspec.lock.lockfile import Lockfile
 
 FetchMissing = Callable[[str, list[int]], None]
 """fetch_missing(lineage, run_ids): put the results of these finished runs into the cache."""

@@ -1,0 +1,1 @@
+"""Specs: YAML files -> a validated, immutable Spec, with errors at `file:line:col`. No network."""

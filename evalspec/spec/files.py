@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evalspec.canonical import canonical_json, digest, file_sha256
+from evalspec.base.canonical import canonical_json, digest, file_sha256
+from evalspec.base.yamlsource import YamlLoadError, load_yaml
 from evalspec.spec.spec import ManagedFile
-from evalspec.spec.yamlsource import YamlLoadError, load_yaml
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html",

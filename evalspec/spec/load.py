@@ -8,10 +8,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from evalspec.base.validation import validate_model
+from evalspec.base.yamlsource import Marks, YamlLoadError, load_yaml
 from evalspec.errors import Diagnostic, SpecError
 from evalspec.spec import files as spec_files
-from evalspec.spec.models import Gate, Settings, SpecFile
 from evalspec.spec.references import check_references
+from evalspec.spec.schema_models import Gate, Settings, SpecFile
 from evalspec.spec.spec import (
     Collection,
     Located,
@@ -21,8 +23,6 @@ from evalspec.spec.spec import (
     SchemaFile,
     Spec,
 )
-from evalspec.spec.validation import validate_model
-from evalspec.spec.yamlsource import Marks, YamlLoadError, load_yaml
 
 NAMED_SECTIONS = ("collections", "rubrics", "schemas", "pipelines")
 

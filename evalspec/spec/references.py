@@ -6,11 +6,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from evalspec.base.suggest import unknown_name
 from evalspec.errors import Diagnostic
 from evalspec.spec import files as spec_files
-from evalspec.spec.models import MatrixEntry
+from evalspec.spec.schema_models import MatrixEntry
 from evalspec.spec.spec import Located, Spec
-from evalspec.spec.suggest import unknown_name
 
 SCHEMA_AXES = {"page_schema": "page schema", "segmentation_schema": "segmentation schema"}
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalspec.base.yamlsource import KeyPath, Marks
 from evalspec.errors import Diagnostic
-from evalspec.spec.models import CollectionRef, Gate, Matrix, Pipeline, RubricRef, Settings
-from evalspec.spec.yamlsource import KeyPath, Marks
+from evalspec.spec.schema_models import CollectionRef, Gate, Matrix, Pipeline, RubricRef, Settings
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""Opening a backend: Datalab's service over HTTPS, or the embedded local service in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalspec.api.client import DatalabClient
+from evalspec.api.ratelimit import RateLimiter
+from evalspec.base import paths
+from evalspec.base.rates import parse_rate
+from evalspec.errors import InputError, UsageError
+from evalspec.lock.lockfile import Lockfile
+
+BACKENDS = ("datalab", "local")
+DEFAULT_RATE = "400/60"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An open client and what kind of service it talks to."""
+
+    name: str
+    client: DatalabClient
+
+    @property
+    def identity(self) -> str:
+        """What a lock records as its backend: `local`, or the service's base URL."""
+        return "local" if self.name == "local" else self.client.base_url
+
+
+def backend_for_lock(recorded: str | None) -> str:
+    """The backend to ask about a lock's runs when none is named: the one that made them."""
+    return "local" if recorded == "local" else "datalab"
+
+
+def check_same_backend(lock: Lockfile | None, backend: Backend, lock_path: Path) -> None:
+    """Refuse to follow a lock's run ids on another service, where they name other runs."""
+    recorded = lock.backend if lock is not None else None
+    has_runs = lock is not None and any(cell.run_id is not None for cell in lock.cells.values())
+    if has_runs and recorded is not None and recorded != backend.identity:
+        hint = "--backend local" if recorded == "local" else f"DATALAB_BASE_URL={recorded}"
+        raise InputError(
+            f"{lock_path} holds runs of backend {recorded!r}, not {backend.identity!r}; "
+            f"use {hint}, or another --lock for this backend"
+        )
+
+
+def rate_limiter(rate: str | None) -> RateLimiter:
+    """The client-side token bucket for `N/SECONDS` (default 400 per 60 s)."""
+    try:
+        requests, seconds = parse_rate(rate or DEFAULT_RATE)
+    except ValueError as exc:
+        raise UsageError(f"rate limit: {exc}") from None
+    return RateLimiter(requests, seconds)
+
+
+@asynccontextmanager
+async def open_backend(
+    name: str, *, rate: str | None = None, state_dir: Path | None = None
+) -> AsyncIterator[Backend]:
+    """An open backend for the duration of the block."""
+    if name not in BACKENDS:
+        raise UsageError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    limiter = rate_limiter(rate)
+    if name == "datalab":
+        async with DatalabClient.from_env(rate_limiter=limiter) as client:
+            yield Backend(name, client)
+        return
+    # Imported here: FastAPI and the engine load only when the local backend is used.
+    from evalspec.api.inprocess import in_process_client
+    from evalspec.local import LocalService
+
+    with LocalService(paths.local_data_dir(state_dir), api_key=None) as service:
+        async with in_process_client(service.app, rate_limiter=limiter) as client:
+            yield Backend(name, client)

@@ -1,0 +1,13 @@
+"""The base layer: what every stage shares. It imports no stage and prints nothing.
+
+    atomic.py       write_atomic: temp file + fsync + rename (+ fsync of the directory)
+    filelock.py     LockfileGuard: one writer per file, by flock; a dead holder is taken over
+    yamlsource.py   YAML with line/column marks, duplicate keys refused, alias bombs caught
+    validation.py   pydantic errors -> Diagnostics at `file:line:col` with the key path
+    suggest.py      "did you mean" for misspelt keys and names
+    rates.py        parse_rate: the one parser of `N/SECONDS` budgets
+    clock.py        utc_now, parse_timestamp: the clock seam and the one timestamp format
+    canonical.py    canonical JSON and sha256 digests
+    paths.py        the state directory (`.evalspec/`): the filesystem-root seam
+    runstatus.py    what a run's status word means (Datalab does not document them)
+"""

@@ -1,0 +1,27 @@
+"""`N/SECONDS` request budgets ("400/60"): the one parser that specs, the client and the server share."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+
+class Rate(NamedTuple):
+    """At most `requests` requests in any window of `seconds`."""
+
+    requests: int
+    seconds: float
+
+
+def parse_rate(text: str) -> Rate:
+    """Parse `N/SECONDS` ("400/60") into Rate(400, 60.0); raise ValueError naming the problem."""
+    count, sep, window = text.strip().partition("/")
+    try:
+        if not sep:
+            raise ValueError("missing '/'")
+        rate = Rate(int(count), float(window))
+    except ValueError:
+        raise ValueError(f"rate limit {text!r} is not of the form N/SECONDS, e.g. 400/60") from None
+    if rate.requests < 1 or not rate.seconds > 0 or not math.isfinite(rate.seconds):
+        raise ValueError(f"rate limit {text!r}: N/SECONDS needs N >= 1 and a finite SECONDS > 0")
+    return rate

@@ -1,0 +1,56 @@
+"""Scoring one file: run the pipeline, run every check, weigh the scores."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from evalspec.local.engine.checks import Truth, run_check
+from evalspec.local.engine.documents import Document
+from evalspec.local.engine.pipelines import PipelineRequest, run_pipeline
+
+TRUTH_SUFFIXES = (".truth.md", ".truth.json")
+
+
+def is_sidecar(filename: str) -> bool:
+    """Truth sidecars ride along in a collection but are not documents."""
+    return filename.lower().endswith(TRUTH_SUFFIXES)
+
+
+def truth_from(sidecars: dict[str, bytes]) -> Truth:
+    """The Truth of a document from its sidecars' bytes, keyed by suffix."""
+    md = sidecars.get(".truth.md")
+    data = sidecars.get(".truth.json")
+    return Truth(md.decode("utf-8-sig") if md is not None else None,
+                 json.loads(data.decode("utf-8-sig")) if data is not None else None)
+
+
+@dataclass(frozen=True)
+class FileScore:
+    """A file's weighted score and its eval_results object."""
+
+    score: float
+    results: dict[str, Any]
+
+
+def score_file(doc: Document, request: PipelineRequest, definition: dict[str, Any],
+               truth: Truth) -> FileScore:
+    """Run the pipeline on `doc` and score its output against every evaluation."""
+    output = run_pipeline(doc, request)
+    checks = []
+    for ev in definition.get("evaluations") or []:
+        outcome = run_check(ev, output, truth)
+        checks.append({"kind": ev["kind"], "weight": ev.get("weight", 1),
+                       "score": round(outcome.score, 6), "passed": outcome.passed,
+                       "reason": outcome.reason})
+    total = sum(float(c["weight"]) for c in checks)
+    score = sum(float(c["weight"]) * c["score"] for c in checks) / total if total else 0.0
+    return FileScore(score, {"checks": checks, "pages": len(doc.pages),
+                             "passed": sum(bool(c["passed"]) for c in checks),
+                             "total": len(checks), "output": summarize(output)})
+
+
+def summarize(output: dict[str, Any]) -> dict[str, Any]:
+    """The structured parts of the output (extraction, segments), without long renderings."""
+    return {k: v for k, v in output.items() if k in ("extraction", "segments")}

@@ -1,0 +1,74 @@
+"""`/api/v1/collections`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from evalspec.local.http.deps import store_of
+from evalspec.local.http.requests import AddFilesRequest, CreateCollectionRequest, UpdateCollectionRequest
+from evalspec.local.http.responses import (
+    CollectionResponse,
+    ListCollectionFilesResponse,
+    ListCollectionsResponse,
+)
+from evalspec.local.problems import bad_request
+
+router = APIRouter(prefix="/api/v1/collections")
+
+
+@router.post("", response_model=CollectionResponse)
+def create(body: CreateCollectionRequest, request: Request) -> dict[str, Any]:
+    return store_of(request).collections.create(body.name, body.description)
+
+
+@router.get("", response_model=ListCollectionsResponse)
+def list_collections(request: Request, limit: int = Query(50, ge=1, le=200),
+                     offset: int = Query(0, ge=0),
+                     include_archived: bool = False) -> dict[str, Any]:
+    items, total = store_of(request).collections.page(limit, offset, include_archived)
+    return {"collections": items, "total": total}
+
+
+@router.get("/{collection_id}", response_model=CollectionResponse)
+def get(collection_id: int, request: Request) -> dict[str, Any]:
+    """A local convenience: Datalab documents no single-collection GET."""
+    return store_of(request).collections.get(collection_id)
+
+
+@router.put("/{collection_id}", response_model=CollectionResponse)
+def update(collection_id: int, body: UpdateCollectionRequest, request: Request) -> dict[str, Any]:
+    return store_of(request).collections.update(collection_id, body.model_dump())
+
+
+@router.delete("/{collection_id}", response_model=CollectionResponse)
+def archive(collection_id: int, request: Request) -> dict[str, Any]:
+    """Soft delete: the collection is archived, its files and runs stay."""
+    return store_of(request).collections.update(collection_id, {"archived": True})
+
+
+@router.post("/{collection_id}/files", response_model=CollectionResponse)
+def add_files(collection_id: int, body: AddFilesRequest, request: Request) -> dict[str, Any]:
+    return store_of(request).collections.add_files(collection_id, body.uploaded_file_ids)
+
+
+@router.get("/{collection_id}/files", response_model=ListCollectionFilesResponse)
+def list_files(collection_id: int, request: Request, limit: int = Query(50, ge=1, le=200),
+               cursor: str | None = None) -> dict[str, Any]:
+    """Cursor pagination: pass the previous page's `next_cursor` until it is null."""
+    if cursor is not None and not cursor.isdigit():
+        raise bad_request(f"invalid cursor {cursor!r}")
+    repo = store_of(request).collections
+    rows, total = repo.page_files(collection_id, limit + 1, int(cursor or 0))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"files": rows, "total": total,
+            "next_cursor": str(rows[-1]["sort_order"]) if more else None}
+
+
+@router.delete("/{collection_id}/files/{uploaded_file_id}")
+def remove_file(collection_id: int, uploaded_file_id: int, request: Request) -> dict[str, Any]:
+    """Unlink a file; the upload itself stays."""
+    store_of(request).collections.remove_file(collection_id, uploaded_file_id)
+    return {"success": True}

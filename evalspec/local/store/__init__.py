@@ -1,0 +1,8 @@
+"""The local service's store: sqlite (WAL) and content-addressed blobs under its data directory.
+
+    state.py            Store: the database, the blobs and the repositories over them
+    db.py, blobs.py     one serialised sqlite connection; bytes stored by sha256
+    collections.py, files.py, rubrics.py, runs.py   one repository per kind of object
+
+It knows nothing of HTTP or of how documents are scored.
+"""

@@ -1,0 +1,63 @@
+"""The lockfile model: a contract with users (README, "The lockfile"), changed only with its version."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalspec.base import runstatus
+
+LOCK_VERSION = 1
+
+
+class LockCell(BaseModel):
+    """What evalspec knows about one cell: what it sent, the run, and how it ended."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fingerprint: str
+    request: dict[str, Any] = Field(description="The body sent, schema contents replaced by digests.")
+    run_id: int | None = None
+    status: str | None = None
+    total_files: int | None = None
+    completed_files: int | None = None
+    avg_score: float | None = None
+    submitted_at: str | None = None
+    completed_at: str | None = None
+
+    @property
+    def is_finished(self) -> bool:
+        """The run ended (successfully or not) and will change no more."""
+        return self.run_id is not None and runstatus.is_finished(self.status, self.completed_at)
+
+    @property
+    def is_failed(self) -> bool:
+        """The run ended failed."""
+        return self.is_finished and runstatus.is_failed(self.status)
+
+
+class Lockfile(BaseModel):
+    """The whole lock: one lineage, a serial bumped on every write, and the cells."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1] = 1
+    lineage: str
+    serial: int = Field(ge=0)
+    gates: str | None = Field(None, description="Digest of the spec's gates when last applied.")
+    backend: str | None = Field(
+        None, description="Where the run ids live: `local`, or the service's base URL.",
+    )
+    cells: dict[str, LockCell] = Field(default_factory=dict)
+
+    @classmethod
+    def new(cls) -> Lockfile:
+        """An empty lock with a fresh lineage."""
+        return cls(lineage=str(uuid.uuid4()), serial=0)
+
+    def with_cells(self, cells: dict[str, LockCell], **changes: Any) -> Lockfile:
+        """A copy with these cells (sorted by key) and the serial bumped."""
+        ordered = {key: cells[key] for key in sorted(cells)}
+        return self.model_copy(update={"cells": ordered, "serial": self.serial + 1, **changes})

@@ -1,0 +1,52 @@
+"""The plan as people read it: cells grouped by action, then one summary line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from evalspec.plan.diff import ACTIONS, Change
+from evalspec.plan.plan import Plan
+
+SYMBOLS = {"create": "+", "replace": "~", "poll": ">", "keep": " ", "remove": "-"}
+HEADINGS = {
+    "create": "to create", "replace": "to replace", "poll": "to follow (submitted, not finished)",
+    "keep": "unchanged", "remove": "to remove from the lock",
+}
+
+
+def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
+    """A readable table grouped by action, ending with the summary line."""
+    lines: list[str] = []
+    width = max((len(c.key) for c in plan.changes), default=0)
+    for action in ACTIONS:
+        group = [c for c in plan.changes if c.action == action]
+        if not group or (action == "keep" and not show_unchanged):
+            continue
+        lines.append(f"{HEADINGS[action]} ({len(group)}):")
+        lines += [_row(change, width, plan.known_ids) for change in group]
+        lines.append("")
+    lines += _notes(plan)
+    lines.append(summary_line(plan))
+    return "\n".join(lines)
+
+
+def _row(change: Change, width: int, known: Mapping[tuple[str, str], int]) -> str:
+    lookups = change.cell.request.with_known(known)[1] if change.cell else {}
+    extra = f"  [lookup: {', '.join(sorted(lookups.values()))}]" if lookups else ""
+    return f"  {SYMBOLS[change.action]} {change.key:<{width}}  {change.reason}{extra}"
+
+
+def _notes(plan: Plan) -> list[str]:
+    if not plan.gates_changed:
+        return []
+    return ["Note: the spec's gates changed since the lock was last written.", ""]
+
+
+def summary_line(plan: Plan) -> str:
+    """`Plan: 3 to create, 1 to replace, 12 unchanged, 0 to remove` (and `N to follow` if any)."""
+    counts = plan.action_counts
+    parts = [f"{counts['create']} to create", f"{counts['replace']} to replace"]
+    if counts["poll"]:
+        parts.append(f"{counts['poll']} to follow")
+    parts += [f"{counts['keep']} unchanged", f"{counts['remove']} to remove"]
+    return "Plan: " + ", ".join(parts)

@@ -1,0 +1,80 @@
+"""Rendering a report: the built-in formats, a user's template, and the size limits of markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError
+
+from evalspec.errors import InputError
+from evalspec.report.document import grids, movers, report_document
+from evalspec.report.environment import make_environment, user_template_environment
+from evalspec.report.values import Report
+
+FORMATS = ("markdown", "html", "junit", "json")
+TEMPLATES = {"markdown": "report.md", "html": "report.html", "junit": "junit.xml"}
+PR_COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters; keep a margin
+# Each step further from the full report, tried in order until the markdown fits.
+MARKDOWN_LEVELS: tuple[tuple[bool, int | None], ...] = ((True, None), (False, None), (False, 100), (False, 0))
+
+
+def render(report: Report, fmt: str, *, limit: int = PR_COMMENT_LIMIT) -> str:
+    """The report in a built-in format; markdown is kept under `limit` bytes."""
+    document = report_document(report)
+    if fmt == "json":
+        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return fit_markdown(document, limit)
+    if fmt not in TEMPLATES:
+        raise InputError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return make_environment().get_template(TEMPLATES[fmt]).render(context(document))
+
+
+def fit_markdown(document: dict[str, Any], limit: int) -> str:
+    """Markdown under `limit` bytes: drop the per-file part first, then cell rows, then truncate."""
+    template = make_environment().get_template(TEMPLATES["markdown"])
+    text = ""
+    for files, cell_limit in MARKDOWN_LEVELS:
+        text = template.render(context(document, files=files, cell_limit=cell_limit, limit=limit))
+        if len(text.encode("utf-8")) <= limit:
+            return text
+    note = "\n\n> Report truncated to fit the size limit; see the full report in the CI artifacts.\n"
+    cut = text.encode("utf-8")[: max(0, limit - len(note.encode("utf-8")))]
+    return cut.decode("utf-8", "ignore") + note
+
+
+def context(
+    document: dict[str, Any], *, files: bool = True, cell_limit: int | None = None, limit: int | None = None,
+) -> dict[str, Any]:
+    """What every template sees: the JSON document plus grids, movers and what was left out."""
+    regressions, improvements = movers(document)
+    return {
+        "report": document, "grids": grids(document), "regressions": regressions,
+        "improvements": improvements, "include_files": files, "cell_limit": cell_limit,
+        "size_limit": limit,
+    }
+
+
+def render_template(report: Report, path: Path) -> str:
+    """A user's own template, in a sandbox, with the same context as the built-in ones."""
+    env = user_template_environment(path)
+    try:
+        return env.get_template(path.name).render(context(report_document(report)))
+    except OSError as exc:
+        raise InputError(f"--template {path}: cannot read it: {exc}") from None
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None) or _template_line(exc, path)
+        where = f"{path}:{line}" if line else str(path)
+        raise InputError(f"--template {where}: {type(exc).__name__}: {exc}") from None
+
+
+def _template_line(exc: BaseException, path: Path) -> int | None:
+    # Runtime errors carry no lineno, but jinja2 rewrites the traceback to point into the template.
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

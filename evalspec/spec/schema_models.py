@@ -1,0 +1,240 @@
+"""The spec format, version 1, as pydantic models (one spec file each).
+
+These models are the single source of the format: validation, the JSON Schema that editors use
+(`evalspec schema`), and the field descriptions shown as hover help all come from here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+
+from evalspec.base.rates import parse_rate
+
+OUTPUT_FORMATS = ("markdown", "json", "html", "chunks")
+OutputFormat = Literal["markdown", "json", "html", "chunks"]
+_FORMAT = "(markdown|json|html|chunks)"
+# The validators accept a list or a comma string; say so in the JSON Schema, or editors would
+# flag `output_format: "markdown, json"` that evalspec itself accepts.
+OutputFormats = Annotated[
+    tuple[OutputFormat, ...],
+    WithJsonSchema({"anyOf": [
+        {"type": "array", "items": {"enum": list(OUTPUT_FORMATS)}},
+        {"type": "string", "pattern": rf"^\s*{_FORMAT}(\s*,\s*{_FORMAT})*\s*$"},
+    ]}),
+]
+PipelineType = Literal["convert", "extract", "segment"]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+
+
+class Model(BaseModel):
+    """Base for spec models: immutable, and unknown keys are errors (typos must not pass)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def canonical_output_format(value: Any) -> tuple[str, ...] | Any:
+    """Accept a list or a comma string; deduplicate into the canonical order."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        return value
+    cleaned = [item.strip() if isinstance(item, str) else item for item in items]
+    unknown = [item for item in cleaned if item not in OUTPUT_FORMATS]
+    if unknown:
+        return value if not isinstance(value, str) else cleaned  # let pydantic name the bad one
+    return tuple(fmt for fmt in OUTPUT_FORMATS if fmt in cleaned)
+
+
+class CollectionRef(Model):
+    """A document collection: an existing one (by `id` or `name`), or a managed one (`name` + `files`)."""
+
+    id: int | None = Field(None, description="Id of an existing collection.", ge=1)
+    name: str | None = Field(
+        None, description="Server-side name; looked up at apply time, or created when `files` is set.",
+        min_length=1, max_length=200,
+    )
+    files: tuple[str, ...] | None = Field(
+        None, description="Managed collection: glob patterns (relative to this spec file) of the "
+        "documents and truth sidecars to keep in the collection.", min_length=1,
+    )
+    description: str | None = Field(None, description="Description of a managed collection.")
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> CollectionRef:
+        if (self.id is None) == (self.name is None):
+            raise ValueError("give exactly one of `id` or `name`")
+        if self.files is not None and self.name is None:
+            raise ValueError("a managed collection (`files`) is referenced by `name`, not `id`")
+        return self
+
+
+class RubricRef(Model):
+    """An eval rubric: an existing one (by `id` or `name`), or a managed one (`name` + `definition`)."""
+
+    id: int | None = Field(None, description="Id of an existing rubric.", ge=1)
+    name: str | None = Field(
+        None, description="Server-side name; looked up at apply time, or created when "
+        "`definition` is set.", min_length=1, max_length=200,
+    )
+    definition: str | None = Field(
+        None, description="Managed rubric: YAML or JSON file (relative to this spec file) "
+        "holding the rubric's eval_definition, `{evaluations: [...]}`.",
+    )
+    description: str | None = Field(None, description="Description of a managed rubric.")
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> RubricRef:
+        if (self.id is None) == (self.name is None):
+            raise ValueError("give exactly one of `id` or `name`")
+        if self.definition is not None and self.name is None:
+            raise ValueError("a managed rubric (`definition`) is referenced by `name`, not `id`")
+        return self
+
+
+class Pipeline(Model):
+    """A document pipeline: what the batch run does to each file before it is scored."""
+
+    type: PipelineType = Field("convert", description="convert, extract or segment.")
+    output_format: OutputFormats | None = Field(
+        None, description="Outputs to render: a list or comma string of markdown, json, html, chunks.",
+    )
+    page_schema: str | None = Field(
+        None, description="Name (under `schemas`) of the JSON Schema to extract; required by extract.",
+    )
+    segmentation_schema: str | None = Field(
+        None, description="Name (under `schemas`) of the sections to find; required by segment.",
+    )
+    pipeline_id: str | None = Field(
+        None, description="A custom pipeline (processor) id, e.g. cp_abc123.", min_length=1,
+    )
+
+    _canonical_formats = field_validator("output_format", mode="before")(canonical_output_format)
+
+
+OverrideValue = str | tuple[OutputFormat, ...]
+
+
+class MatrixEntry(Model):
+    """One `include` or `exclude` entry: a (partial) combination of matrix axes."""
+
+    collection: str | None = Field(None, description="A collection name.")
+    pipeline: str | None = Field(None, description="A pipeline name.")
+    rubric: str | None = Field(None, description="A rubric name; null for no rubric.")
+    output_format: OutputFormats | None = Field(
+        None, description="Overrides the pipeline's output_format.",
+    )
+    page_schema: str | None = Field(None, description="Overrides the pipeline's page_schema.")
+    segmentation_schema: str | None = Field(
+        None, description="Overrides the pipeline's segmentation_schema.",
+    )
+
+    _canonical_formats = field_validator("output_format", mode="before")(canonical_output_format)
+
+
+class Matrix(Model):
+    """Axes whose product is the set of cells, refined by GitHub Actions-style include/exclude."""
+
+    collection: tuple[str, ...] | None = Field(None, description="Collection names.", min_length=1)
+    pipeline: tuple[str, ...] | None = Field(None, description="Pipeline names.", min_length=1)
+    rubric: tuple[str | None, ...] | None = Field(
+        None, description="Rubric names; a null entry means no rubric.", min_length=1,
+    )
+    output_format: tuple[OutputFormats, ...] | None = Field(
+        None, description="Override axis: output_format values (each a list or comma string).",
+        min_length=1,
+    )
+    page_schema: tuple[str, ...] | None = Field(
+        None, description="Override axis: page_schema names.", min_length=1,
+    )
+    segmentation_schema: tuple[str, ...] | None = Field(
+        None, description="Override axis: segmentation_schema names.", min_length=1,
+    )
+    include: tuple[MatrixEntry, ...] = Field(
+        (), description="Combinations merged into matching ones, or added (GitHub Actions rules).",
+    )
+    exclude: tuple[MatrixEntry, ...] = Field(
+        (), description="Partial combinations removed from the product (before includes).",
+    )
+
+    @field_validator("output_format", mode="before")
+    @classmethod
+    def _canonical_format_axis(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [canonical_output_format(item) for item in value]
+        return value
+
+
+class GateWhere(Model):
+    """Which cells a gate applies to (all when empty)."""
+
+    collection: str | None = Field(None, description="Only cells of this collection.")
+    pipeline: str | None = Field(None, description="Only cells of this pipeline.")
+    rubric: str | None = Field(None, description="Only cells of this rubric.")
+
+
+class Gate(Model):
+    """A rule that fails `evalspec check` (exit 1) when scores are not good enough."""
+
+    name: str = Field(description="Shown in check output and reports.", min_length=1)
+    where: GateWhere = Field(default_factory=GateWhere, description="Cells the gate applies to.")
+    min_score: float | None = Field(None, ge=0, le=1, description="Each cell's avg_score >= this.")
+    max_drop: float | None = Field(
+        None, ge=0, le=1, description="Each cell may drop at most this much against the baseline.",
+    )
+    min_completed_ratio: float | None = Field(
+        None, ge=0, le=1, description="Each cell's completed_files / total_files >= this.",
+    )
+
+    @model_validator(mode="after")
+    def _has_a_rule(self) -> Gate:
+        if self.min_score is None and self.max_drop is None and self.min_completed_ratio is None:
+            raise ValueError("a gate needs min_score, max_drop or min_completed_ratio")
+        return self
+
+
+class Settings(Model):
+    """Knobs for planning and applying."""
+
+    max_cells: int = Field(256, ge=1, description="Ceiling on the number of cells (default 256).")
+    rate_limit: str | None = Field(
+        # The pattern is for editors; the validator below gives the message (and the final word).
+        None, json_schema_extra={"pattern": r"^0*[1-9][0-9]*/[0-9]*\.?[0-9]+$"},
+        description="Client-side request budget, N/SECONDS (default 400/60; none for --backend local).",
+    )
+    concurrency: int | None = Field(
+        None, ge=1, le=400, description="Submissions in flight at once (default 8).",
+    )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _a_rate(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_rate(value)  # the parser apply uses, so validate and apply never disagree
+        return value
+
+
+class SpecFile(Model):
+    """One evalspec spec file. Several files (or a directory of them) form one spec."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", title="evalspec spec file",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+
+    version: Literal[1] = Field(description="Spec format version; always 1.")
+    collections: dict[Name, CollectionRef] = Field(
+        default_factory=dict, description="Document collections by name.",
+    )
+    rubrics: dict[Name, RubricRef] = Field(default_factory=dict, description="Eval rubrics by name.")
+    schemas: dict[Name, str] = Field(
+        default_factory=dict, description="JSON schema files by name, relative to this spec file.",
+    )
+    pipelines: dict[Name, Pipeline] = Field(default_factory=dict, description="Pipelines by name.")
+    matrix: Matrix | tuple[Matrix, ...] | None = Field(
+        None, description="One matrix mapping, or a list of them.",
+    )
+    gates: tuple[Gate, ...] = Field((), description="Gates evaluated by `evalspec check`.")
+    settings: Settings | None = Field(None, description="Planning and apply settings.")
