@@ -29,6 +29,14 @@ def _state_dir_tripwire(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.fixture
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`tmp_path/state` as the default state directory, for in-process CLI runs (no option names it)."""
+    state = tmp_path / "state"
+    monkeypatch.setattr(evalspec.base.paths, "default_state_dir", lambda: state)
+    return state
+
+
 @pytest.fixture(scope="session")
 def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     """One `python -m evalspec.local` subprocess on a free loopback port for the session."""

@@ -3,55 +3,63 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from apply_helpers import evalspec_env, lock_of, run_cli, write_spec
+from apply_helpers import lock_of, write_spec
 
 from evalspec.commands.apply import ApplyRequest, run
 from evalspec.errors import RunsFailed
 from evalspec.local import worker
 
 LOCAL = ("--backend", "local", "--poll-interval", "0.05")
+Run = Callable[..., tuple[int, str, str]]
 
 
-def test_a_saved_plan_applies_once_then_is_refused(tmp_path: Path) -> None:
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_dir: Path, run_evalspec: Run) -> Run:
+    """`evalspec ARGS...` in-process (the console script's entry, exit codes and all) in `tmp_path`."""
+    monkeypatch.chdir(tmp_path)
+    return run_evalspec
+
+
+def test_a_saved_plan_applies_once_then_is_refused(tmp_path: Path, cli: Run) -> None:
     write_spec(tmp_path, pipelines=2)
-    env = evalspec_env(tmp_path / "state")
-    assert run_cli(tmp_path, env, "plan", "--out", "plan.json").returncode == 0
-    done = run_cli(tmp_path, env, "apply", "--plan", "plan.json", *LOCAL)
-    assert done.returncode == 0, done.stderr
+    assert cli("plan", "--out", "plan.json")[0] == 0
+    code, _, err = cli("apply", "--plan", "plan.json", *LOCAL)
+    assert code == 0, err
     assert len(lock_of(tmp_path / "evalspec.lock").cells) == 2
-    stale = run_cli(tmp_path, env, "apply", "--plan", "plan.json", *LOCAL)
-    assert stale.returncode == 2, stale.stderr
-    assert "Traceback" not in stale.stderr
+    code, _, err = cli("apply", "--plan", "plan.json", *LOCAL)
+    assert code == 2, err
+    assert "run `evalspec plan --out` again" in err and "Traceback" not in err
 
 
-def test_shards_merged_give_the_cells_of_a_full_apply(tmp_path: Path) -> None:
+def test_shards_merged_give_the_cells_of_a_full_apply(tmp_path: Path, cli: Run) -> None:
     write_spec(tmp_path, pipelines=3, collections=2)
-    env = evalspec_env(tmp_path / "state")
-    assert run_cli(tmp_path, env, "lock", "init", "--lock", "base.lock").returncode == 0
+    assert cli("lock", "init", "--lock", "base.lock")[0] == 0
     for shard in ("1/2", "2/2"):
         name = f"shard{shard[0]}.lock"
         shutil.copy(tmp_path / "base.lock", tmp_path / name)
-        done = run_cli(tmp_path, env, "apply", "--lock", name, "--shard", shard, *LOCAL)
-        assert done.returncode == 0, done.stderr
+        code, _, err = cli("apply", "--lock", name, "--shard", shard, *LOCAL)
+        assert code == 0, err
     one, two = lock_of(tmp_path / "shard1.lock"), lock_of(tmp_path / "shard2.lock")
     assert one.cells and two.cells and not set(one.cells) & set(two.cells)
-    merged = run_cli(tmp_path, env, "lock", "merge", "shard1.lock", "shard2.lock", "-o", "merged.lock")
-    assert merged.returncode == 0, merged.stderr
-    full = run_cli(tmp_path, env, "apply", "--lock", "full.lock", *LOCAL)
-    assert full.returncode == 0, full.stderr
+    code, _, err = cli("lock", "merge", "shard1.lock", "shard2.lock", "-o", "merged.lock")
+    assert code == 0, err
+    code, _, err = cli("apply", "--lock", "full.lock", *LOCAL)
+    assert code == 0, err
     merged_lock, full_lock = lock_of(tmp_path / "merged.lock"), lock_of(tmp_path / "full.lock")
     assert {k: c.fingerprint for k, c in merged_lock.cells.items()} == {
         k: c.fingerprint for k, c in full_lock.cells.items()}
+    assert len(full_lock.cells) == 6
     assert all(c.status == "completed" for c in merged_lock.cells.values())
-    again = run_cli(tmp_path, env, "apply", "--lock", "merged.lock", *LOCAL)
-    assert again.returncode == 0 and "0 submitted" in again.stdout, again.stderr
+    code, out, err = cli("apply", "--lock", "merged.lock", *LOCAL)
+    assert code == 0 and "0 submitted" in out, err
     # Shard locks of different lineages are refused.
-    conflict = run_cli(tmp_path, env, "lock", "merge", "shard1.lock", "full.lock", "-o", "x.lock")
-    assert conflict.returncode == 2 and "lineage" in conflict.stderr
+    code, _, err = cli("lock", "merge", "shard1.lock", "full.lock", "-o", "x.lock")
+    assert code == 2 and "lineage" in err
 
 
 def test_a_failed_run_exits_3_and_retry_failed_resubmits_it(
@@ -87,17 +95,20 @@ def test_a_failed_run_exits_3_and_retry_failed_resubmits_it(
     assert retried.cells["c0/p0/checks"].run_id == lock.cells["c0/p0/checks"].run_id
 
 
-def test_a_lock_of_one_backend_is_refused_on_another(tmp_path: Path) -> None:
+def test_a_lock_of_one_backend_is_refused_on_another(
+    tmp_path: Path, cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Run ids of the local backend mean other runs (or none) on Datalab: exit 2, never a poll."""
     write_spec(tmp_path, pipelines=1, prefix="backend-switch")
-    env = evalspec_env(tmp_path / "state", "http://127.0.0.1:9", "sk-some-key")
-    first = run_cli(tmp_path, env, "apply", "--backend", "local", "--poll-interval", "0.05")
-    assert first.returncode == 0, first.stderr
+    monkeypatch.setenv("DATALAB_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("DATALAB_API_KEY", "sk-some-key")
+    code, _, err = cli("apply", "--backend", "local", "--poll-interval", "0.05")
+    assert code == 0, err
     before = (tmp_path / "evalspec.lock").read_text()
     assert "backend: local" in before
-    switched = run_cli(tmp_path, env, "apply", "--backend", "datalab")
-    assert switched.returncode == 2, switched.stderr
-    assert "holds runs of backend 'local'" in switched.stderr and "--backend local" in switched.stderr
+    code, _, err = cli("apply", "--backend", "datalab")
+    assert code == 2, err
+    assert "holds runs of backend 'local'" in err and "--backend local" in err
     assert (tmp_path / "evalspec.lock").read_text() == before
-    status = run_cli(tmp_path, env, "status", "--refresh")  # follows the lock's own backend
-    assert status.returncode == 0, status.stderr
+    code, _, err = cli("status", "--refresh")  # follows the lock's own backend
+    assert code == 0, err

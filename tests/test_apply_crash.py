@@ -24,7 +24,11 @@ from apply_helpers import (
     wait_for,
     write_spec,
 )
+from gated_proxy import gated_proxy
 from local_server import LocalServer, running_server
+
+# Real `evalspec apply` processes, killed and racing: seconds each.
+pytestmark = pytest.mark.slow
 
 APPLY = ("apply", "--backend", "datalab", "--poll-interval", "0.05")
 
@@ -112,25 +116,25 @@ def test_a_second_apply_exits_4_and_a_dead_holder_is_taken_over(
     tmp_path: Path, server: LocalServer
 ) -> None:
     write_spec(tmp_path, pipelines=2, collections=1, prefix="holder")
-    env = evalspec_env(tmp_path / "state", server.url, server.api_key)
     holder_file = tmp_path / "evalspec.lock.pid"
-    first = start_cli(tmp_path, env, *APPLY)
-
-    def holder_pid() -> int | None:
+    # Every apply talks to the server through a gate: the first one is parked at its first
+    # request, which it sends only once it holds the lock, so it cannot finish before the second
+    # one starts, however loaded the machine (and its held requests never reach the server).
+    with gated_proxy(server.url) as proxy:
+        env = evalspec_env(tmp_path / "state", proxy.url, server.api_key)
+        first = start_cli(tmp_path, env, *APPLY)
         try:
-            return int(json.loads(holder_file.read_text() or "{}").get("pid", 0)) or None
-        except (FileNotFoundError, ValueError):
-            return None
-
-    try:
-        wait_for(lambda: holder_pid() == first.pid, what="the first apply to hold the lock")
-        second = run_cli(tmp_path, env, *APPLY)
-        assert second.returncode == 4, second.stderr
-        assert f"pid {first.pid}" in second.stderr and "started" in second.stderr
-    finally:
-        first.kill()
-        first.communicate(timeout=10)
-    third = run_cli(tmp_path, env, *APPLY)
+            proxy.wait_held()
+            assert json.loads(holder_file.read_text())["pid"] == first.pid
+            second = run_cli(tmp_path, env, *APPLY)
+            assert second.returncode == 4, second.stderr
+            assert f"pid {first.pid}" in second.stderr and "started" in second.stderr
+        finally:
+            first.kill()
+            first.communicate(timeout=10)
+        assert first.returncode == -signal.SIGKILL  # killed while held, never finished
+        proxy.open()
+        third = run_cli(tmp_path, env, *APPLY)
     assert third.returncode == 0, third.stderr
     assert f"taking over the lock left by pid {first.pid}" in third.stderr
     assert all(c.status == "completed" for c in lock_of(tmp_path / "evalspec.lock").cells.values())

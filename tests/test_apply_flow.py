@@ -1,9 +1,14 @@
-"""The whole apply flow through the CLI, against `python -m evalspec.local` over loopback."""
+"""The whole apply flow through the CLI, against `python -m evalspec.local` over loopback.
+
+The flow runs the CLI in-process (its entry point, exit codes and output as a user sees them),
+which is what it proves; real `evalspec` processes, killed and racing, are test_apply_crash's.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -11,17 +16,19 @@ import pytest
 from apply_helpers import (
     assert_one_collection_per_name,
     assert_one_run_per_cell,
-    evalspec_env,
     lock_of,
-    run_cli,
     server_runs,
     wait_for,
     write_spec,
 )
 from local_server import LocalServer, running_server
 
+import evalspec.api.client
+from evalspec.api.retry import RetryPolicy
+
 # Distinctive, so that a leak into any file or output is found by a plain substring search.
 SECRET_KEY = "sk-evalspec-test-Zq7vX3pL9wR2"
+Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -38,19 +45,18 @@ def api(server: LocalServer) -> Iterator[httpx.Client]:
 
 
 class Session:
-    """A working directory with a spec, running `evalspec` subprocesses and keeping their output."""
+    """A working directory with a spec, running `evalspec` in-process and keeping its output."""
 
-    def __init__(self, root: Path, server: LocalServer) -> None:
-        self.root = root
-        self.env = evalspec_env(root / "state", server.url, server.api_key)
+    def __init__(self, run: Run) -> None:
+        self.run = run
         self.outputs: list[str] = []
 
     def __call__(self, *args: str, expect: int | None = 0) -> tuple[int, str, str]:
-        done = run_cli(self.root, self.env, *args)
-        self.outputs += [done.stdout, done.stderr]
+        code, out, err = self.run(*args)
+        self.outputs += [out, err]
         if expect is not None:
-            assert done.returncode == expect, (done.returncode, done.stdout, done.stderr)
-        return done.returncode, done.stdout, done.stderr
+            assert code == expect, (code, out, err)
+        return code, out, err
 
     def apply(self, *args: str, expect: int | None = 0) -> tuple[int, str, str]:
         return self("apply", "--backend", "datalab", "--poll-interval", "0.05", *args, expect=expect)
@@ -60,9 +66,17 @@ def _collection_ids(lock_cells: object) -> set[int]:
     return {cell.request["collection_id"] for cell in lock_cells.values()}  # type: ignore[attr-defined]  # a dict of LockCell
 
 
-def test_whole_flow(tmp_path: Path, server: LocalServer, api: httpx.Client) -> None:
+@pytest.fixture
+def cli(tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch, state_dir: Path,
+        run_evalspec: Run) -> Session:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATALAB_BASE_URL", server.url)
+    monkeypatch.setenv("DATALAB_API_KEY", server.api_key)
+    return Session(run_evalspec)
+
+
+def test_whole_flow(tmp_path: Path, cli: Session, api: httpx.Client) -> None:
     specs = write_spec(tmp_path, pipelines=2, collections=2, prefix="flow")
-    cli = Session(tmp_path, server)
     lock_path = tmp_path / "evalspec.lock"
 
     # First apply: every cell submitted once and followed to completion; results cached.
@@ -143,16 +157,21 @@ def _assert_key_absent(root: Path, outputs: list[str], key: str) -> None:
         assert key not in text
 
 
-def test_remote_failures_exit_3_with_one_line_and_a_valid_lock(tmp_path: Path, server: LocalServer) -> None:
+def test_remote_failures_exit_3_with_one_line_and_a_valid_lock(
+    tmp_path: Path, server: LocalServer, cli: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_spec(tmp_path, pipelines=1, collections=1, prefix="remote-failure")
     lock_path = tmp_path / "evalspec.lock"
-    wrong_key = evalspec_env(tmp_path / "state", server.url, "sk-not-the-key-Hh4k")
-    down = evalspec_env(tmp_path / "state", "http://127.0.0.1:9", SECRET_KEY)  # nothing listens
+    # Every retry is still made, without the backoff's seconds of waiting.
+    monkeypatch.setattr(evalspec.api.client, "RetryPolicy", functools.partial(RetryPolicy, base_delay=0))
+    wrong_key = {"DATALAB_BASE_URL": server.url, "DATALAB_API_KEY": "sk-not-the-key-Hh4k"}
+    down = {"DATALAB_BASE_URL": "http://127.0.0.1:9", "DATALAB_API_KEY": SECRET_KEY}  # nothing listens
     for env in (wrong_key, down):
-        done = run_cli(tmp_path, env, "apply", "--backend", "datalab")
-        assert done.returncode == 3, done.stderr
-        message = [line for line in done.stderr.splitlines() if line.startswith("error")]
-        assert len(message) == 1, done.stderr
-        assert "Traceback" not in done.stderr and "sk-not-the-key" not in done.stderr + done.stdout
-        assert SECRET_KEY not in done.stderr + done.stdout
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        _, out, err = cli("apply", "--backend", "datalab", expect=3)
+        message = [line for line in err.splitlines() if line.startswith("error")]
+        assert len(message) == 1, err
+        assert "Traceback" not in err and "sk-not-the-key" not in err + out
+        assert SECRET_KEY not in err + out
         lock_of(lock_path)  # exists and parses

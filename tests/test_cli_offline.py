@@ -6,6 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# A fresh interpreter is the only place where "nothing imported httpx" can be seen.
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).parent.parent
 PROBE = """
 import sys

@@ -162,6 +162,7 @@ def test_saved_plan_file(run_evalspec: Run, in_fixtures: None, tmp_path: Path) -
     assert document["summary"]["create"] == 5  # the five layout cells
 
 
+@pytest.mark.slow
 def test_real_process_detailed_exitcode_and_bad_spec(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

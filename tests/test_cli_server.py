@@ -11,6 +11,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+# `evalspec server` and `evalspec apply` processes of their own.
+pytestmark = pytest.mark.slow
 
 KEY_RE = re.compile(r"api key: (\S+)")
 READY_RE = re.compile(r"listening on (http://\S+)")

@@ -60,6 +60,7 @@ def test_unknown_option_is_usage_error(run_evalspec: Run) -> None:
     assert "Error: No such option '--frobnicate'." in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fixture", "first_line"),
     [
@@ -79,6 +80,7 @@ def test_real_process_exit_2_without_traceback(fixture: str, first_line: str) ->
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_real_process_version_and_success() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "evalspec", "--version"],

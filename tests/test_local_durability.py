@@ -6,7 +6,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from local_server import make_collection, make_rubric, running_server, start_server, wait_run
+
+# A server process of its own per test, killed and restarted: seconds each.
+pytestmark = pytest.mark.slow
 
 DOCS = {f"doc-{i}.md": f"# Summary\n\nDocument number {i}.\n".encode() for i in range(6)}
 

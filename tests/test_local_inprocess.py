@@ -76,6 +76,7 @@ def test_create_app_runs_its_service_through_the_lifespan(tmp_path: Path, cp_sho
     assert app.state.service.store is None  # closed at shutdown
 
 
+@pytest.mark.slow
 def test_serve_prints_a_generated_key_once_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATALAB_API_KEY"}
     env["PYTHONPATH"] = str(REPO_ROOT)
@@ -97,6 +98,7 @@ def test_serve_prints_a_generated_key_once_and_stops_on_sigterm(tmp_path: Path) 
         assert key not in proc.stdout.read()
 
 
+@pytest.mark.slow
 def test_bad_rate_limit_is_a_usage_error(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "evalspec.local", "--data-dir", str(tmp_path),
                            "--rate-limit", "fast"], capture_output=True, text=True,

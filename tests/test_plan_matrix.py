@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from other_process import outputs_under_hash_seeds
 
 from evalspec.plan.matrix import expand
 
@@ -119,10 +122,67 @@ axes_strategy = st.dictionaries(
 entries = st.lists(st.dictionaries(st.sampled_from(AXIS_NAMES), values, min_size=1, max_size=3), max_size=4)
 
 
+_ABSENT = object()
+
+
+def reference(
+    axes: Mapping[str, Sequence[Hashable]], include: Any = (), exclude: Any = ()
+) -> list[list[tuple[str, Any]]]:
+    """GitHub's rules written out a second way: rows built axis by axis, includes folded over them."""
+    rows: list[dict[str, Any]] = [{}] if axes else []
+    for name, choices in axes.items():
+        rows = [{**row, name: value} for row in rows for value in choices]
+    rows = [r for r in rows if not any(all(r.get(k, _ABSENT) == v for k, v in e.items()) for e in exclude)]
+    originals = [dict(row) for row in rows]  # include entries are matched against these, never rows
+    added = []
+    for entry in include:
+        fitting = [i for i, o in enumerate(originals) if all(o[k] == v for k, v in entry.items() if k in o)]
+        for i in fitting:
+            rows[i].update(entry)
+        if not fitting:
+            added.append(dict(entry))
+    return [list(row.items()) for row in rows + added]
+
+
+def ordered(result: list[dict[str, Any]]) -> list[list[tuple[str, Any]]]:
+    return [list(values.items()) for values in result]
+
+
 @settings(max_examples=150, deadline=None)
 @given(axes_strategy, entries, entries)
-def test_expansion_is_deterministic(axes: dict[str, list[str]], include: Any, exclude: Any) -> None:
-    assert combos(axes, include, exclude) == combos(axes, include, exclude)
+def test_expansion_agrees_with_a_second_reading_of_the_rules(
+    axes: dict[str, list[str]], include: Any, exclude: Any
+) -> None:
+    # Order of combinations and of keys within each: both are what a user sees in plan output.
+    assert ordered(combos(axes, include, exclude)) == reference(axes, include, exclude)
+
+
+EXPAND_IN_ANOTHER_PROCESS = """
+import json, sys
+from evalspec.plan.matrix import expand
+for case in json.load(sys.stdin):
+    result = expand(case["axes"], case["include"], case["exclude"])
+    print(json.dumps([[list(c.values.items()), c.source, c.merged_from] for c in result]))
+"""
+
+
+def test_expansion_does_not_depend_on_the_hash_seed() -> None:
+    rng = random.Random(7)
+    names, words = ["collection", "pipeline", "rubric", "output_format"], ["a", "b", "c", "d"]
+
+    def entry() -> dict[str, str]:
+        return {k: rng.choice(words) for k in rng.sample(names, rng.randint(1, 3))}
+
+    def axes() -> dict[str, list[str]]:
+        return {n: rng.sample(words, rng.randint(1, 3)) for n in rng.sample(names[:3], rng.randint(1, 3))}
+
+    cases = [{"axes": axes(), "include": [entry() for _ in range(rng.randint(0, 4))],
+              "exclude": [entry() for _ in range(rng.randint(0, 3))]} for _ in range(200)]
+    here = "".join(
+        json.dumps([[list(c.values.items()), c.source, c.merged_from] for c in expand(**case)]) + "\n"
+        for case in cases
+    )
+    assert outputs_under_hash_seeds(EXPAND_IN_ANOTHER_PROCESS, json.dumps(cases)) == [here, here]
 
 
 @settings(max_examples=150, deadline=None)

@@ -9,16 +9,21 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_fixtures import GOLDEN, fixture_report
+from other_process import outputs_under_hash_seeds
+from report_fixtures import GATES, GOLDEN, STATE_DIR, fixture_lock, fixture_report
 
 from evalspec.errors import InputError
+from evalspec.report.build import Side, build_report
 from evalspec.report.document import FORMAT_VERSION
 from evalspec.report.formats import render, render_template
+from evalspec.report.gates import with_gates
+from evalspec.report.results import finished_runs, load_results, read_cached
 
 GOLDEN_FILES = {"markdown": "report.md", "html": "report.html", "junit": "junit.xml", "json": "report.json"}
 HOSTILE = ("<script>alert(1)</script>.pdf", "\"&'.pdf")
@@ -34,9 +39,45 @@ def test_golden(fmt: str) -> None:
     assert text == golden.read_text(encoding="utf-8")
 
 
-def test_rendering_is_deterministic() -> None:
+RENDER_IN_ANOTHER_PROCESS = """
+import json
+from report_fixtures import fixture_report
+from evalspec.report.formats import render
+print(json.dumps({fmt: render(fixture_report(), fmt) for fmt in ("markdown", "html", "junit", "json")}))
+"""
+
+
+def test_rendering_does_not_depend_on_the_hash_seed() -> None:
+    here = {fmt: render(fixture_report(), fmt) for fmt in ("markdown", "html", "junit", "json")}
+    for output in outputs_under_hash_seeds(RENDER_IN_ANOTHER_PROCESS):
+        assert json.loads(output) == here
+
+
+def _shuffled(side: Side, rng: random.Random) -> Side:
+    """The same lock and results, with cells and per-run files in another order."""
+    assert side.lock is not None
+    cells = list(side.lock.cells.items())
+    rng.shuffle(cells)
+    results = {}
+    for key, run in reversed(list(side.results.items())):
+        files = list(run.file_results)
+        if len({f.filename for f in files}) == len(files):  # repeated names pair up by position
+            rng.shuffle(files)
+        results[key] = run.model_copy(update={"file_results": tuple(files)})
+    return Side(side.name, side.lock.model_copy(update={"cells": dict(cells)}), results)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rendering_does_not_depend_on_the_order_of_its_inputs(seed: int) -> None:
+    rng = random.Random(seed)
+    current, baseline = fixture_lock("current"), fixture_lock("baseline")
+    now = Side("evalspec.lock", current, load_results(current, STATE_DIR))
+    then = Side("baseline.lock", baseline, read_cached(baseline.lineage, finished_runs(baseline), STATE_DIR))
+    now_shuffled, then_shuffled = _shuffled(now, rng), _shuffled(then, rng)
+    assert now_shuffled.lock is not None and list(now_shuffled.lock.cells) != list(current.cells)
+    shuffled = with_gates(build_report(now_shuffled, then_shuffled), GATES, current.gates)
     for fmt in GOLDEN_FILES:
-        assert render(fixture_report(), fmt) == render(fixture_report(), fmt)
+        assert render(shuffled, fmt) == render(fixture_report(), fmt)
 
 
 class Collector(HTMLParser):
