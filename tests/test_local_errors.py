@@ -57,6 +57,9 @@ HOSTILE: list[tuple[str, str, str, bytes | None, int]] = [
      _body('{"name": "r", "eval_definition": {"evaluations": ['
            '{"kind": "text_contains", "text": "a", "weight": 1e308},'
            '{"kind": "text_absent", "text": "b", "weight": 1e308}]}}'), 422),
+    ("pattern-deep", "POST", "/api/v1/eval_rubrics",
+     json.dumps({"name": "r", "eval_definition": {"evaluations": [
+         {"kind": "field_matches", "field": "a", "pattern": "(" * 5000}]}}).encode(), 422),
     ("cursor-superscript", "GET", "/api/v1/collections/{cid}/files?cursor=%C2%B2", None, 400),
     ("cursor-int64", "GET", f"/api/v1/collections/{{cid}}/files?cursor={BIG}", None, 400),
     ("schema-deep-list", "POST", "/api/v1/eval_batch_runs", _extract("[" * 100_000), 422),

@@ -85,7 +85,10 @@ class UploadRequest(_Body):
 
 
 def _checked_definition(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    problems = [] if value is None else validate_definition(value) or _weight_problems(value)
+    try:
+        problems = [] if value is None else validate_definition(value) or _weight_problems(value)
+    except RecursionError:  # re.compile of a pattern like "((((...", thousands deep
+        problems = ["a field_matches pattern is nested too deeply to compile"]
     if problems:
         raise ValueError("invalid eval_definition: " + "; ".join(problems))
     return value
