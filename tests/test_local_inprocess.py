@@ -29,6 +29,16 @@ shout.eval_definition = {  # type: ignore[attr-defined]  # the documented hook f
                     {"kind": "text_absent", "text": "hello world", "weight": 3}]}
 
 
+def heavy(doc: Document, request: PipelineRequest) -> dict[str, Any]:
+    """A custom pipeline whose own definition's weights are each a float but whose sum is not."""
+    return {"markdown": doc.text}
+
+
+heavy.eval_definition = {  # type: ignore[attr-defined]  # the documented hook for own definitions
+    "evaluations": [{"kind": "text_contains", "text": "hello", "weight": 1e308},
+                    {"kind": "text_absent", "text": "goodbye", "weight": 1e308}]}
+
+
 @pytest.fixture
 def cp_shout() -> Iterator[str]:
     register_pipeline("cp_shout", shout)
@@ -63,6 +73,23 @@ def test_local_service_in_process_with_a_registered_pipeline(tmp_path: Path,
         run = asyncio.run(_drive(service.app, cp_shout))
     assert run["avg_score"] == 0.25 and run["pipeline_id"] == "cp_shout"
     assert (tmp_path / "state.sqlite3").exists()
+
+
+def test_a_nan_score_is_a_failed_file_with_its_reason_not_a_lost_row(tmp_path: Path) -> None:
+    # The weights of heavy's own definition add up to inf: the weighted mean is NaN, which
+    # sqlite would store as NULL, and the NOT NULL score would drop the file's result row.
+    register_pipeline("cp_heavy", heavy)
+    try:
+        with LocalService(tmp_path, api_key=None) as service:
+            run = asyncio.run(_drive(service.app, "cp_heavy"))
+            assert service.store is not None
+            results = service.store.runs.results(run["id"])
+    finally:
+        unregister_pipeline("cp_heavy")
+    assert run["completed_files"] == run["total_files"] == len(results) == 1
+    assert results[0]["status"] == "failed" and results[0]["eval_score"] == 0.0
+    assert "nan" in results[0]["eval_results"]["error"]
+    assert "weights" in results[0]["eval_results"]["error"]
 
 
 def test_create_app_runs_its_service_through_the_lifespan(tmp_path: Path, cp_shout: str) -> None:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from evalspec.base.filelock import LockfileGuard
 from evalspec.local.http.app import build_app
+from evalspec.local.store.files import UploadRules
 from evalspec.local.store.state import Store
 from evalspec.local.worker import WorkerPool
 
@@ -27,8 +28,10 @@ class LocalService:
 
     def __init__(self, data_dir: Path, api_key: str | None, *,
                  rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
-                 workers: int = 4, manage_lifespan: bool = False) -> None:
+                 workers: int = 4, manage_lifespan: bool = False,
+                 uploads: UploadRules | None = None) -> None:
         self.data_dir, self.api_key, self.rate_limit = data_dir, api_key, rate_limit
+        self.uploads = uploads  # upload URL lifetime, size limit and clock; Datalab's by default
         self.file_delay, self.workers = file_delay, workers
         self.store: Store | None = None
         self._pool: WorkerPool | None = None
@@ -42,7 +45,7 @@ class LocalService:
             if self.store is None:
                 self._guard = _data_dir_guard(self.data_dir).acquire()
                 try:
-                    self.store = Store(self.data_dir)
+                    self.store = Store(self.data_dir, self.uploads)
                 except BaseException:
                     self._guard.release()
                     raise

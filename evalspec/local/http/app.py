@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 
 from evalspec import __version__
-from evalspec.local.http import routes_collections, routes_files, routes_rubrics, routes_runs
+from evalspec.local.http import errors, routes_collections, routes_files, routes_rubrics, routes_runs
 from evalspec.local.http.auth import require_api_key
 from evalspec.local.http.ratelimit import RateLimitMiddleware
-from evalspec.local.problems import ApiProblem
 
 if TYPE_CHECKING:
     from evalspec.local.service import LocalService
@@ -33,15 +31,14 @@ def build_app(service: LocalService, *, manage_lifespan: bool) -> FastAPI:
     app = FastAPI(title="evalspec local eval service", version=__version__,
                   lifespan=lifespan if manage_lifespan else None)
     app.state.service = service
-    app.add_exception_handler(ApiProblem, _problem)  # type: ignore[arg-type]  # Starlette types handlers loosely
+    errors.install(app)
     keyed = [Depends(require_api_key)]
+    limited = (429,) if service.rate_limit is not None else ()
     for module in (routes_runs, routes_collections, routes_files, routes_rubrics):
-        app.include_router(module.router, dependencies=keyed)
-    app.include_router(routes_files.signed_router)
+        app.include_router(module.router, dependencies=keyed,
+                           responses=errors.answers(401, *limited, 503))
+    app.include_router(routes_files.signed_router, responses=errors.answers(*limited, 503))
     if service.rate_limit is not None:
         app.add_middleware(RateLimitMiddleware, limit=service.rate_limit)
+    errors.document(app)
     return app
-
-
-async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalspec.local.engine.checks import validate_definition
 from evalspec.local.engine.convert import parse_output_format
+from evalspec.local.http.limits import RowId, json_problem, loads_json
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        # Before any field is looked at: NaN, lone surrogates, 65-bit integers or deep nesting
+        # anywhere in the body would otherwise fail only when sqlite or the JSON writer meets them.
+        problem = json_problem(data)
+        if problem:
+            raise ValueError(f"the body holds {problem}")
+        return data
+
 
 def _json_object(value: str | None, field: str) -> dict[str, Any] | None:
     if value is None:
         return None
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{field} is not valid JSON: {exc}") from exc
+    parsed = loads_json(value, field)
     if not isinstance(parsed, dict):
         raise ValueError(f"{field} must be a JSON object serialised as a string")
     return parsed
@@ -30,8 +38,8 @@ def _json_object(value: str | None, field: str) -> dict[str, Any] | None:
 class StartBatchRunRequest(_Body):
     """`POST /api/v1/eval_batch_runs`."""
 
-    collection_id: int
-    eval_rubric_id: int | None = None
+    collection_id: RowId
+    eval_rubric_id: RowId | None = None
     pipeline_type: Literal["convert", "extract", "segment"] = "convert"
     pipeline_id: str | None = None
     page_schema: str | None = None
@@ -68,7 +76,7 @@ class UpdateCollectionRequest(_Body):
 
 
 class AddFilesRequest(_Body):
-    uploaded_file_ids: list[int] = Field(min_length=1, max_length=100)
+    uploaded_file_ids: list[RowId] = Field(min_length=1, max_length=100)
 
 
 class UploadRequest(_Body):
@@ -77,10 +85,20 @@ class UploadRequest(_Body):
 
 
 def _checked_definition(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    problems = [] if value is None else validate_definition(value)
+    try:
+        problems = [] if value is None else validate_definition(value) or _weight_problems(value)
+    except RecursionError:  # re.compile of a pattern like "((((...", thousands deep
+        problems = ["a field_matches pattern is nested too deeply to compile"]
     if problems:
         raise ValueError("invalid eval_definition: " + "; ".join(problems))
     return value
+
+
+def _weight_problems(definition: dict[str, Any]) -> list[str]:
+    # Each weight may be finite while their sum is not (two of 1e308), and a file's score,
+    # the weighted mean, would then be NaN.
+    total = sum(float(ev.get("weight", 1)) for ev in definition["evaluations"])
+    return [] if math.isfinite(total) else ["the weights add up to more than a float can hold"]
 
 
 class CreateRubricRequest(_Body):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
 from evalspec.local.http.deps import store_of
+from evalspec.local.http.errors import answers
+from evalspec.local.http.limits import Offset, RowId
 from evalspec.local.http.requests import AddFilesRequest, CreateCollectionRequest, UpdateCollectionRequest
 from evalspec.local.http.responses import (
     CollectionResponse,
@@ -16,6 +19,8 @@ from evalspec.local.http.responses import (
 from evalspec.local.problems import bad_request
 
 router = APIRouter(prefix="/api/v1/collections")
+# A cursor is a link number: ASCII digits only (str.isdigit also takes "²"), within 64 bits.
+CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 @router.post("", response_model=CollectionResponse)
@@ -25,40 +30,41 @@ def create(body: CreateCollectionRequest, request: Request) -> dict[str, Any]:
 
 @router.get("", response_model=ListCollectionsResponse)
 def list_collections(request: Request, limit: int = Query(50, ge=1, le=200),
-                     offset: int = Query(0, ge=0),
-                     include_archived: bool = False) -> dict[str, Any]:
+                     offset: Offset = 0, include_archived: bool = False) -> dict[str, Any]:
     items, total = store_of(request).collections.page(limit, offset, include_archived)
     return {"collections": items, "total": total}
 
 
 @router.get("/{collection_id}", response_model=CollectionResponse)
-def get(collection_id: int, request: Request) -> dict[str, Any]:
+def get(collection_id: RowId, request: Request) -> dict[str, Any]:
     """A local convenience: Datalab documents no single-collection GET."""
     return store_of(request).collections.get(collection_id)
 
 
 @router.put("/{collection_id}", response_model=CollectionResponse)
-def update(collection_id: int, body: UpdateCollectionRequest, request: Request) -> dict[str, Any]:
+def update(collection_id: RowId, body: UpdateCollectionRequest, request: Request) -> dict[str, Any]:
     return store_of(request).collections.update(collection_id, body.model_dump())
 
 
 @router.delete("/{collection_id}", response_model=CollectionResponse)
-def archive(collection_id: int, request: Request) -> dict[str, Any]:
+def archive(collection_id: RowId, request: Request) -> dict[str, Any]:
     """Soft delete: the collection is archived, its files and runs stay."""
     return store_of(request).collections.update(collection_id, {"archived": True})
 
 
-@router.post("/{collection_id}/files", response_model=CollectionResponse)
-def add_files(collection_id: int, body: AddFilesRequest, request: Request) -> dict[str, Any]:
+@router.post("/{collection_id}/files", response_model=CollectionResponse,
+             responses=answers(400))
+def add_files(collection_id: RowId, body: AddFilesRequest, request: Request) -> dict[str, Any]:
     return store_of(request).collections.add_files(collection_id, body.uploaded_file_ids)
 
 
-@router.get("/{collection_id}/files", response_model=ListCollectionFilesResponse)
-def list_files(collection_id: int, request: Request, limit: int = Query(50, ge=1, le=200),
+@router.get("/{collection_id}/files", response_model=ListCollectionFilesResponse,
+            responses=answers(400))
+def list_files(collection_id: RowId, request: Request, limit: int = Query(50, ge=1, le=200),
                cursor: str | None = None) -> dict[str, Any]:
     """Cursor pagination: pass the previous page's `next_cursor` until it is null."""
-    if cursor is not None and not cursor.isdigit():
-        raise bad_request(f"invalid cursor {cursor!r}")
+    if cursor is not None and not CURSOR.fullmatch(cursor):
+        raise bad_request(f"invalid cursor {cursor[:40]!r}: pass a next_cursor as it came")
     repo = store_of(request).collections
     rows, total = repo.page_files(collection_id, limit + 1, int(cursor or 0))
     more = len(rows) > limit
@@ -68,7 +74,7 @@ def list_files(collection_id: int, request: Request, limit: int = Query(50, ge=1
 
 
 @router.delete("/{collection_id}/files/{uploaded_file_id}")
-def remove_file(collection_id: int, uploaded_file_id: int, request: Request) -> dict[str, Any]:
+def remove_file(collection_id: RowId, uploaded_file_id: RowId, request: Request) -> dict[str, Any]:
     """Unlink a file; the upload itself stays."""
     store_of(request).collections.remove_file(collection_id, uploaded_file_id)
     return {"success": True}

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, Request
 
 from evalspec.local.engine.pipelines import pipeline_eval_definition
 from evalspec.local.http.deps import store_of
+from evalspec.local.http.errors import answers
+from evalspec.local.http.limits import Offset, RowId
 from evalspec.local.http.requests import (
     CreateRubricRequest,
     ImportFromPipelineRequest,
@@ -21,7 +23,7 @@ router = APIRouter(prefix="/api/v1/eval_rubrics")
 
 @router.get("", response_model=ListEvalRubricsResponse)
 def list_rubrics(request: Request, limit: int = Query(50, ge=1, le=200),
-                 offset: int = Query(0, ge=0), include_archived: bool = False) -> dict[str, Any]:
+                 offset: Offset = 0, include_archived: bool = False) -> dict[str, Any]:
     rubrics, total = store_of(request).rubrics.page(limit, offset, include_archived)
     return {"rubrics": rubrics, "total": total}
 
@@ -32,7 +34,8 @@ def create(body: CreateRubricRequest, request: Request) -> dict[str, Any]:
     return store_of(request).rubrics.create(body.name, body.description, body.eval_definition)
 
 
-@router.post("/import_from_pipeline", response_model=EvalRubricResponse)
+@router.post("/import_from_pipeline", response_model=EvalRubricResponse,
+             responses=answers(404))
 def import_from_pipeline(body: ImportFromPipelineRequest, request: Request) -> dict[str, Any]:
     definition = pipeline_eval_definition(body.pipeline_id)
     if definition is None:
@@ -42,11 +45,11 @@ def import_from_pipeline(body: ImportFromPipelineRequest, request: Request) -> d
 
 
 @router.get("/{rubric_id}", response_model=EvalRubricResponse)
-def get(rubric_id: int, request: Request) -> dict[str, Any]:
+def get(rubric_id: RowId, request: Request) -> dict[str, Any]:
     return store_of(request).rubrics.get(rubric_id)
 
 
 @router.put("/{rubric_id}", response_model=EvalRubricResponse)
-def update(rubric_id: int, body: UpdateRubricRequest, request: Request) -> dict[str, Any]:
+def update(rubric_id: RowId, body: UpdateRubricRequest, request: Request) -> dict[str, Any]:
     """A new version; the previous one is kept in `version_history`."""
     return store_of(request).rubrics.update(rubric_id, body.model_dump(exclude_none=True))

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from evalspec.local.http.deps import service_of, store_of
+from evalspec.local.http.errors import answers
+from evalspec.local.http.limits import Offset, RowId
 from evalspec.local.http.requests import StartBatchRunRequest
 from evalspec.local.http.responses import (
     BatchRunResultsResponse,
@@ -18,7 +20,7 @@ from evalspec.local.http.start_run import start_run
 router = APIRouter(prefix="/api/v1/eval_batch_runs")
 
 
-@router.post("", response_model=EvalBatchRunResponse)
+@router.post("", response_model=EvalBatchRunResponse, responses=answers(400, 404))
 def start(body: StartBatchRunRequest, request: Request) -> dict[str, Any]:
     """Start a batch run (200, like Datalab)."""
     run = start_run(store_of(request), body)
@@ -27,10 +29,9 @@ def start(body: StartBatchRunRequest, request: Request) -> dict[str, Any]:
 
 
 @router.get("", response_model=ListBatchRunsResponse)
-def list_runs(request: Request, collection_id: int | None = None,
-              eval_rubric_id: int | None = None, pipeline_id: str | None = None,
-              limit: int = Query(50, ge=1, le=200),
-              offset: int = Query(0, ge=0)) -> dict[str, Any]:
+def list_runs(request: Request, collection_id: RowId | None = None,
+              eval_rubric_id: RowId | None = None, pipeline_id: str | None = None,
+              limit: int = Query(50, ge=1, le=200), offset: Offset = 0) -> dict[str, Any]:
     """Runs, newest first, filtered."""
     filters = {"collection_id": collection_id, "eval_rubric_id": eval_rubric_id,
                "pipeline_id": pipeline_id}
@@ -39,11 +40,11 @@ def list_runs(request: Request, collection_id: int | None = None,
 
 
 @router.get("/{run_id}", response_model=EvalBatchRunResponse)
-def get_run(run_id: int, request: Request) -> dict[str, Any]:
+def get_run(run_id: RowId, request: Request) -> dict[str, Any]:
     return store_of(request).runs.get(run_id)
 
 
 @router.get("/{run_id}/results", response_model=BatchRunResultsResponse)
-def results(run_id: int, request: Request) -> dict[str, Any]:
+def results(run_id: RowId, request: Request) -> dict[str, Any]:
     store = store_of(request)
     return {"batch_run": store.runs.get(run_id), "file_results": store.runs.results(run_id)}

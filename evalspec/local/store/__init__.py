@@ -1,8 +1,9 @@
 """The local service's store: sqlite (WAL) and content-addressed blobs under its data directory.
 
     state.py            Store: the database, the blobs and the repositories over them
-    db.py, blobs.py     one serialised sqlite connection; bytes stored by sha256
+    db.py, blobs.py     one serialised sqlite connection; bytes stored by sha256, streamed in
     collections.py, files.py, rubrics.py, runs.py   one repository per kind of object
+                        (files.py: upload URLs are single-use, expire, and have a size limit)
 
 It knows nothing of HTTP or of how documents are scored.
 """

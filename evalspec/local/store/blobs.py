@@ -6,6 +6,9 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from types import TracebackType
+
+from evalspec.local.problems import ApiProblem
 
 
 class BlobStore:
@@ -20,17 +23,56 @@ class BlobStore:
 
     def put(self, data: bytes) -> str:
         """Store `data` (atomically, once per content) and return its sha256 hex digest."""
-        digest = hashlib.sha256(data).hexdigest()
-        target = self.path(digest)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        return digest
+        with self.writer(len(data)) as blob:
+            blob.write(data)
+            return blob.commit()[0]
+
+    def writer(self, max_bytes: int) -> BlobWriter:
+        """A blob written piece by piece, refused (413) as soon as it passes `max_bytes`."""
+        return BlobWriter(self, max_bytes)
 
     def get(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()
+
+
+class BlobWriter:
+    """Bytes hashed and written to a temporary file as they come; `commit` files them under
+    their digest, leaving the block discards them. Memory use is one piece at a time."""
+
+    def __init__(self, store: BlobStore, max_bytes: int) -> None:
+        self.store, self.max_bytes = store, max_bytes
+        self.size = 0
+        self._hash = hashlib.sha256()
+        fd, self._tmp = tempfile.mkstemp(dir=store.root, prefix=".tmp-")
+        self._file = os.fdopen(fd, "wb")
+
+    def write(self, piece: bytes) -> None:
+        self.size += len(piece)
+        if self.size > self.max_bytes:
+            raise ApiProblem(413, f"File too large: at most {self.max_bytes} bytes")
+        self._hash.update(piece)
+        self._file.write(piece)
+
+    def commit(self) -> tuple[str, int]:
+        """Make the bytes durable under their sha256 (once per content): (digest, size)."""
+        digest = self._hash.hexdigest()
+        target = self.store.path(digest)
+        if target.exists():
+            self._file.close()
+            os.unlink(self._tmp)
+            return digest, self.size
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._tmp, target)
+        return digest, self.size
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if not self._file.closed:  # not committed: nothing of it stays
+            self._file.close()
+            os.unlink(self._tmp)

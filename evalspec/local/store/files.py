@@ -1,39 +1,91 @@
-"""Uploaded files: upload requests, the unauthenticated byte upload, confirmation."""
+"""Uploaded files: upload slots, the unauthenticated byte upload, confirmation.
+
+An upload URL is a capability, so it is single-use and short-lived, like a presigned storage URL:
+- it takes bytes until `expires_in` seconds after it was handed out (403 after);
+- it takes one set of bytes: a PUT of other bytes once some are in is refused (409), and so is
+  any PUT after confirm. The same bytes again before confirm are answered 200 and change
+  nothing, so that a client retrying a PUT whose answer it lost does not fail;
+- a body larger than `max_bytes` is refused (413) as soon as it passes the limit.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from evalspec.local.problems import bad_request, not_found
-from evalspec.local.store.blobs import BlobStore
-from evalspec.local.store.db import Database, now
+from evalspec.base.clock import parse_timestamp
+from evalspec.local.problems import ApiProblem, bad_request, not_found
+from evalspec.local.store.blobs import BlobStore, BlobWriter
+from evalspec.local.store.db import Database
 
 UPLOAD_EXPIRES_IN = 3600
+MAX_FILE_BYTES = 200 * 1024 * 1024  # Datalab's documented per-file limit
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    """How long an upload URL lives, how large a file may be, and the clock (a seam for tests)."""
+
+    max_bytes: int = MAX_FILE_BYTES
+    expires_in: int = UPLOAD_EXPIRES_IN
+    clock: Callable[[], datetime] = field(default=_utc_now)
 
 
 class FileRepo:
     """Rows of `files`, bytes in the blob store."""
 
-    def __init__(self, db: Database, blobs: BlobStore) -> None:
-        self.db, self.blobs = db, blobs
+    def __init__(self, db: Database, blobs: BlobStore, rules: UploadRules | None = None) -> None:
+        self.db, self.blobs, self.rules = db, blobs, rules or UploadRules()
 
     def create(self, filename: str, content_type: str | None) -> tuple[int, str]:
         """A new upload slot: the file id and the secret token its upload URL carries."""
         token = secrets.token_urlsafe(24)
+        created = self.rules.clock().isoformat(timespec="milliseconds")
         file_id = self.db.write(
             "INSERT INTO files (filename, content_type, token, created) VALUES (?, ?, ?, ?)",
-            (filename, content_type, token, now()))
+            (filename, content_type, token, created))
         return file_id, token
 
-    def put_bytes(self, token: str, data: bytes) -> None:
-        """Store the bytes for the upload slot named by `token`."""
-        row = self.db.one("SELECT id FROM files WHERE token = ?", (token,))
+    def open_slot(self, token: str) -> int:
+        """The file id of the upload URL named by `token`, if it still takes bytes."""
+        row = self.db.one("SELECT id, created, confirmed FROM files WHERE token = ?", (token,))
         if row is None:
             raise not_found("upload", "token")
-        digest = self.blobs.put(data)
-        self.db.write("UPDATE files SET sha256 = ?, size = ? WHERE id = ?",
-                      (digest, len(data), row["id"]))
+        if row["confirmed"]:
+            raise _used(row["id"])
+        created = parse_timestamp(row["created"]) or datetime.min.replace(tzinfo=timezone.utc)
+        if self.rules.clock() >= created + timedelta(seconds=self.rules.expires_in):
+            raise ApiProblem(403, f"The upload URL of file {row['id']} has expired "
+                             f"({self.rules.expires_in} s after it was issued); request a new one")
+        return int(row["id"])
+
+    def receiver(self) -> BlobWriter:
+        """Where to write an upload's bytes as they arrive (within the size limit)."""
+        return self.blobs.writer(self.rules.max_bytes)
+
+    def fill_slot(self, file_id: int, digest: str, size: int) -> None:
+        """Give an open slot its bytes, unless it has others already or was confirmed (409)."""
+        with self.db.transaction() as conn:
+            filled = conn.execute(
+                "UPDATE files SET sha256 = ?, size = ? WHERE id = ? AND confirmed = 0 "
+                "AND (sha256 IS NULL OR sha256 = ?)", (digest, size, file_id, digest)).rowcount
+        if not filled:
+            raise _used(file_id)
+
+    def put_bytes(self, token: str, data: bytes) -> None:
+        """Store the bytes for the upload slot named by `token`, by the same rules."""
+        file_id = self.open_slot(token)
+        with self.receiver() as blob:
+            blob.write(data)
+            digest, size = blob.commit()
+        self.fill_slot(file_id, digest, size)
 
     def confirm(self, file_id: int) -> dict[str, Any]:
         row = self.get(file_id)
@@ -50,6 +102,11 @@ class FileRepo:
 
     def read(self, file_id: int) -> bytes:
         return self.blobs.get(self.get(file_id)["sha256"])
+
+
+def _used(file_id: int) -> ApiProblem:
+    return ApiProblem(409, f"The upload URL of file {file_id} was already used: an upload URL "
+                      "takes one file; request a new one for other bytes")
 
 
 def file_out(row: dict[str, Any]) -> dict[str, Any]:

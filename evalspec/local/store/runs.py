@@ -7,6 +7,7 @@ their sidecars) so that resuming it after a restart processes exactly what was a
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from evalspec.local.problems import not_found
@@ -80,11 +81,21 @@ class RunRepo:
 
     def record(self, run_id: int, file_id: int, filename: str, status: str, score: float,
                results: dict[str, Any]) -> None:
-        """One file's result and the run's progress, in one transaction."""
+        """One file's result and the run's progress, in one transaction.
+
+        A score that is not a number is recorded as a failed file with that reason: sqlite
+        stores NaN as NULL, which the NOT NULL score refuses, and the row would be lost.
+        """
+        if not math.isfinite(score):
+            results = {**results, "error": f"the score is {score!r}, not a number from 0 to 1 "
+                       "(are the rubric's weights too large?)"}
+            status, score = "failed", 0.0
         with self.db.transaction() as conn:
+            # A file already recorded (a resumed run) is kept; any other refusal is an error.
             conn.execute(
-                "INSERT OR IGNORE INTO file_results (run_id, file_id, filename, status, "
-                "eval_score, eval_results, created, lookup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO file_results (run_id, file_id, filename, status, eval_score, "
+                "eval_results, created, lookup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id, file_id) DO NOTHING",
                 (run_id, file_id, filename, status, score, json.dumps(results), now(),
                  f"{run_id}:{file_id}:{filename}"))
             conn.execute("UPDATE runs SET completed_files = (SELECT COUNT(*) FROM file_results "

@@ -7,7 +7,7 @@ from pathlib import Path
 from evalspec.local.store.blobs import BlobStore
 from evalspec.local.store.collections import CollectionRepo
 from evalspec.local.store.db import Database
-from evalspec.local.store.files import FileRepo
+from evalspec.local.store.files import FileRepo, UploadRules
 from evalspec.local.store.rubrics import RubricRepo
 from evalspec.local.store.runs import RunRepo
 
@@ -15,10 +15,10 @@ from evalspec.local.store.runs import RunRepo
 class Store:
     """Everything under one data directory: `state.sqlite3` and `blobs/`."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, uploads: UploadRules | None = None) -> None:
         self.db = Database(data_dir / "state.sqlite3")
         self.blobs = BlobStore(data_dir / "blobs")
-        self.files = FileRepo(self.db, self.blobs)
+        self.files = FileRepo(self.db, self.blobs, uploads)
         self.collections = CollectionRepo(self.db)
         self.rubrics = RubricRepo(self.db)
         self.runs = RunRepo(self.db)
