@@ -15,6 +15,16 @@ from evalspec.base.yamlsource import KeyPath, Marks
 from evalspec.errors import Diagnostic
 from evalspec.spec.schema_models import CollectionRef, Gate, Matrix, Pipeline, RubricRef, Settings
 
+# Ground truth for `x.pdf` travels as `x.pdf.truth.md` / `x.pdf.truth.json` beside it.
+TRUTH_SUFFIXES = (".truth.md", ".truth.json")
+# Hex digits of a content digest in a managed object's server name (`words@3f2a9c1d`).
+SHORT_DIGEST = 8
+
+
+def content_address(name: str, full_digest: str) -> str:
+    """`name@<short digest>`: the server name of a managed object with this content."""
+    return f"{name}@{full_digest.removeprefix('sha256:')[:SHORT_DIGEST]}"
+
 
 @dataclass(frozen=True)
 class Located:
@@ -52,6 +62,11 @@ class ManagedFile:
     sha256: str
     size: int
 
+    @property
+    def is_truth(self) -> bool:
+        """A ground-truth sidecar: read by evaluating backends, never a document to parse."""
+        return self.upload_name.endswith(TRUTH_SUFFIXES)
+
 
 @dataclass(frozen=True)
 class Collection:
@@ -63,6 +78,14 @@ class Collection:
     files_digest: str | None
     where: Located
 
+    @property
+    def server_name(self) -> str | None:
+        """The name on the server: `name@digest` when managed, the plain name when named."""
+        base = self.ref.name or self.name
+        if self.files_digest is not None:
+            return content_address(base, self.files_digest)
+        return self.ref.name
+
 
 @dataclass(frozen=True)
 class Rubric:
@@ -73,6 +96,14 @@ class Rubric:
     definition: Mapping[str, Any] | None
     definition_digest: str | None
     where: Located
+
+    @property
+    def server_name(self) -> str | None:
+        """The name on the server: `name@digest` when managed, the plain name when named."""
+        base = self.ref.name or self.name
+        if self.definition_digest is not None:
+            return content_address(base, self.definition_digest)
+        return self.ref.name
 
 
 @dataclass(frozen=True)
