@@ -220,6 +220,25 @@ def status(lock_path: Path, as_json: bool, refresh: bool, backend: str | None) -
     return command.run(command.StatusRequest(lock_path, as_json=as_json, refresh=refresh, backend=backend))
 
 
+@cli.command()
+@lock_option
+@click.option("--keep", "keeps", multiple=True, metavar="git:REF|FILE",
+              help="Also keep what the lock at this git ref (or this lockfile) references "
+              "(repeatable), e.g. --keep git:origin/main.")
+@click.option("--apply", "apply_", is_flag=True, help="Archive the objects listed (default: a dry run).")
+@lock_backend_option
+def gc(lock_path: Path, keeps: tuple[str, ...], apply_: bool, backend: str | None) -> int:
+    """List managed collections and rubrics that no kept lock references; archive them with --apply.
+
+    Managed objects are content-addressed (name@digest): every change of content makes a new one.
+    Kept are those the current lock and each --keep lock record. Objects referenced by id or
+    plain name (unmanaged) are never touched. Archiving is a soft delete: runs stay readable.
+    """
+    from evalspec.commands import gc as command
+
+    return command.run(command.GcRequest(lock_path, keeps, apply=apply_, backend=backend))
+
+
 @cli.group()
 def lock() -> None:
     """Manage lockfiles: create one for shard jobs, merge shard locks."""

@@ -6,6 +6,7 @@ names (schemas, managed documents, rubric definitions) read and digested.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,17 @@ TRUTH_SUFFIXES = (".truth.md", ".truth.json")
 SHORT_DIGEST = 8
 
 
+_ADDRESSED = re.compile(rf".+@[0-9a-f]{{{SHORT_DIGEST}}}")
+
+
 def content_address(name: str, full_digest: str) -> str:
     """`name@<short digest>`: the server name of a managed object with this content."""
     return f"{name}@{full_digest.removeprefix('sha256:')[:SHORT_DIGEST]}"
+
+
+def is_content_addressed(server_name: str) -> bool:
+    """Whether a server object's name is one evalspec gives managed objects (`name@3f2a9c1d`)."""
+    return _ADDRESSED.fullmatch(server_name) is not None
 
 
 @dataclass(frozen=True)
