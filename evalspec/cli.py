@@ -221,6 +221,19 @@ def status(lock_path: Path, as_json: bool, refresh: bool, backend: str | None) -
 
 
 @cli.command()
+@click.option("--force", is_flag=True, help="Replace files the scaffold would otherwise refuse to overwrite.")
+def init(force: bool) -> int:
+    """Scaffold evalspec in the current repository: a small working specs/ (a managed collection
+    of sample documents with truth, two rubrics, a convert and an extract pipeline, gates), the
+    JSON schemas, .gitignore entries for evalspec's state, a GitHub workflow and a pre-commit
+    config. Refuses to overwrite an existing file unless --force.
+    """
+    from evalspec.commands import init as command
+
+    return command.run(command.InitRequest(Path.cwd(), force=force))
+
+
+@cli.command()
 @lock_option
 @click.option("--keep", "keeps", multiple=True, metavar="git:REF|FILE",
               help="Also keep what the lock at this git ref (or this lockfile) references "
