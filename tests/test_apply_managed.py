@@ -112,8 +112,8 @@ def test_a_rubric_edited_in_place_is_refused(tmp_path: Path, server: LocalServer
     root = _branch(tmp_path, "edited")
     _apply(root, server)
     rubric_id = _ids(root)["rubric"]
-    api.put(f"/api/v1/eval_rubrics/{rubric_id}",
-            json={"eval_definition": {"evaluations": [{"kind": "text_absent", "text": "x"}]}}).raise_for_status()
+    edited = {"evaluations": [{"kind": "text_absent", "text": "x"}]}
+    api.put(f"/api/v1/eval_rubrics/{rubric_id}", json={"eval_definition": edited}).raise_for_status()
     (root / "evalspec.lock").unlink()
     done = run_cli(root, evalspec_env(root / "state", server.url, server.api_key), *APPLY)
     assert done.returncode == 2, done.stderr

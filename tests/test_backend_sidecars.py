@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from apply_helpers import evalspec_env, lock_of, run_cli
-from local_server import LocalServer, running_server
+from local_server import running_server
 
 from evalspec.api.inprocess import in_process_client
 from evalspec.apply.ledger import UploadLedger

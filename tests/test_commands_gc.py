@@ -35,7 +35,8 @@ def test_gc_dry_run_then_apply(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     write_spec(root, pipelines=1, collections=1, prefix="gc")
     _git(root, "init", "-q", "-b", "main")
-    _git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "0")
+    _git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty",
+         "-m", "0")
     with running_server(tmp_path / "server") as server:
         env = evalspec_env(root / "state", server.url, server.api_key)
         with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as api:

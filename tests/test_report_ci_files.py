@@ -14,6 +14,7 @@ import yaml
 from evalspec.cli import cli
 
 ROOT = Path(__file__).parent.parent
+SCAFFOLD_WORKFLOW = "evalspec/scaffold/files/dot-github/workflows/evalspec.yml"
 
 
 def test_action_inputs_and_steps() -> None:
@@ -85,7 +86,9 @@ def _run_step(name: str, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Com
 @pytest.mark.parametrize(("backend", "key", "applies"), [
     ("datalab", "", "false"), ("datalab", "sk-x", "true"), ("local", "", "true"),
 ])
-def test_apply_is_skipped_without_a_key_and_says_so(tmp_path: Path, backend: str, key: str, applies: str) -> None:
+def test_apply_is_skipped_without_a_key_and_says_so(
+    tmp_path: Path, backend: str, key: str, applies: str
+) -> None:
     env = {"EVALSPEC_BACKEND": backend, "EVALSPEC_IS_FORK": "true", "DATALAB_API_KEY": key}
     done, output = _run_step("Can apply run here?", tmp_path, env)
     assert done.returncode == 0
@@ -134,7 +137,7 @@ def test_sticky_comment_finds_its_own_comment_by_a_marker() -> None:
 
 
 def test_scaffold_workflow_uses_the_action_as_declared() -> None:
-    workflow = yaml.safe_load((ROOT / "evalspec/scaffold/files/dot-github/workflows/evalspec.yml").read_text())
+    workflow = yaml.safe_load((ROOT / SCAFFOLD_WORKFLOW).read_text())
     assert "github.event.pull_request.number" in workflow["concurrency"]["group"]
     steps = workflow["jobs"]["evalspec"]["steps"]
     (uses,) = [s for s in steps if str(s.get("uses", "")).endswith("evalspec@v0.1.0")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from evalspec.errors import EXIT_OK
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
+from evalspec.plan.cells import expand_spec
+from evalspec.plan.select import Selection, narrowed, parse_selection
+from evalspec.spec.load import load_spec
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class StatusRequest:
     refresh: bool = False
     backend: str | None = None
     state_dir: Path | None = None
+    paths: Sequence[Path] = ()  # specs whose cells the lock lacks are listed as not applied
+    selects: Sequence[str] = ()
+    shard: str | None = None
 
 
 def run(request: StatusRequest) -> int:
@@ -39,12 +46,26 @@ def run(request: StatusRequest) -> int:
                 asyncio.run(_refresh(store, request.backend, request.state_dir))
             finally:
                 store.close()
+    selection = parse_selection(request.selects, request.shard)
     lock = read_current_lock(request.lock_path)
     if lock is None:
         err(f"No lockfile at {request.lock_path}: nothing applied yet (`evalspec apply` creates it).")
         return EXIT_OK
-    out(json.dumps(status_json(lock), indent=2, sort_keys=True) if request.as_json else render_status(lock))
+    lock = narrowed(lock, selection)
+    missing = not_applied(request.paths, lock, selection)
+    if request.as_json:
+        out(json.dumps({**status_json(lock), "not_applied": missing}, indent=2, sort_keys=True))
+    else:
+        out(render_status(lock) + "".join(f"\n{key}  not applied" for key in missing))
     return EXIT_OK
+
+
+def not_applied(paths: Sequence[Path], lock: Lockfile, selection: Selection) -> list[str]:
+    """Selected cells of the specs at `paths` (none when no paths) that the lock does not hold."""
+    if not paths:
+        return []
+    keys = [cell.key for cell in expand_spec(load_spec(paths))]
+    return [key for key in keys if selection.includes(key) and key not in lock.cells]
 
 
 async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None) -> None:
