@@ -8,7 +8,6 @@ share were uploaded once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +15,11 @@ import httpx
 import pytest
 import yaml
 from apply_helpers import evalspec_env, list_all, lock_of, run_cli, server_runs, write_spec
-from local_server import LocalServer, running_server
+from local_server import LocalServer
 
 pytestmark = pytest.mark.slow
 
 APPLY = ("apply", "--backend", "datalab", "--poll-interval", "0.05")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    with running_server(tmp_path_factory.mktemp("managed-server")) as started:
-        yield started
-
-
-@pytest.fixture
-def api(server: LocalServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as client:
-        yield client
 
 
 def _branch(root: Path, prefix: str, beta: str | None = None, extra_check: str | None = None) -> Path:
@@ -72,7 +59,10 @@ def _ids(root: Path) -> dict[str, Any]:
     return {"collection": cell.request["collection_id"], "rubric": cell.request["eval_rubric_id"]}
 
 
-def test_two_branches_keep_their_own_content(tmp_path: Path, server: LocalServer, api: httpx.Client) -> None:
+def test_two_branches_keep_their_own_content(
+    tmp_path: Path, local_server: LocalServer, local_client: httpx.Client
+) -> None:
+    server, api = local_server, local_client
     main = _branch(tmp_path / "main", "shared")
     beta = "Beta notes, rewritten on the branch. Summary first, then Next Steps.\n"
     branch = _branch(tmp_path / "branch", "shared", beta=beta, extra_check="rewritten")
@@ -108,7 +98,10 @@ def test_two_branches_keep_their_own_content(tmp_path: Path, server: LocalServer
     assert _counts(api) == before
 
 
-def test_a_rubric_edited_in_place_is_refused(tmp_path: Path, server: LocalServer, api: httpx.Client) -> None:
+def test_a_rubric_edited_in_place_is_refused(
+    tmp_path: Path, local_server: LocalServer, local_client: httpx.Client
+) -> None:
+    server, api = local_server, local_client
     root = _branch(tmp_path, "edited")
     _apply(root, server)
     rubric_id = _ids(root)["rubric"]

@@ -147,10 +147,15 @@ def _files_of(client: DatalabClient, collection_id: int) -> AsyncIterator[api.Co
 async def earlier_uploads(
     client: DatalabClient, base: str, exclude: int
 ) -> dict[str, list[api.CollectionFile]]:
-    """Files of the earlier versions of a managed collection (archived ones too), by name."""
+    """Files of the earlier versions of a managed collection (archived ones too), by name.
+
+    The plain-named collection that evalspec kept in sync before names were content-addressed
+    counts as an earlier version too, so that upgrading uploads nothing again.
+    """
     found: dict[str, list[api.CollectionFile]] = {}
     async for other in client.collections.list(include_archived=True):
-        if other.id == exclude or _base_name(other.name) != base or "@" not in other.name:
+        earlier = other.name == base or ("@" in other.name and _base_name(other.name) == base)
+        if other.id == exclude or not earlier:
             continue
         async for item in _files_of(client, other.id):
             found.setdefault(item.original_filename, []).append(item)

@@ -30,6 +30,13 @@ def content_address(name: str, full_digest: str) -> str:
     return f"{name}@{full_digest.removeprefix('sha256:')[:SHORT_DIGEST]}"
 
 
+def _server_name(ref_name: str | None, content_digest: str | None) -> str | None:
+    # A managed reference always has a name (the spec's models require it).
+    if ref_name is not None and content_digest is not None:
+        return content_address(ref_name, content_digest)
+    return ref_name
+
+
 def is_content_addressed(server_name: str) -> bool:
     """Whether a server object's name is one evalspec gives managed objects (`name@3f2a9c1d`)."""
     return _ADDRESSED.fullmatch(server_name) is not None
@@ -90,10 +97,7 @@ class Collection:
     @property
     def server_name(self) -> str | None:
         """The name on the server: `name@digest` when managed, the plain name when named."""
-        base = self.ref.name or self.name
-        if self.files_digest is not None:
-            return content_address(base, self.files_digest)
-        return self.ref.name
+        return _server_name(self.ref.name, self.files_digest)
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,7 @@ class Rubric:
     @property
     def server_name(self) -> str | None:
         """The name on the server: `name@digest` when managed, the plain name when named."""
-        base = self.ref.name or self.name
-        if self.definition_digest is not None:
-            return content_address(base, self.definition_digest)
-        return self.ref.name
+        return _server_name(self.ref.name, self.definition_digest)
 
 
 @dataclass(frozen=True)
