@@ -237,7 +237,7 @@ def status(paths: tuple[Path, ...], lock_path: Path, as_json: bool, refresh: boo
     given = list(paths) or ([Path("specs")] if Path("specs").is_dir() else [])
     return command.run(command.StatusRequest(
         lock_path, as_json=as_json, refresh=refresh, backend=backend, paths=given,
-        selects=selects, shard=shard,
+        specs_optional=not paths, selects=selects, shard=shard,
     ))
 
 

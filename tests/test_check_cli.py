@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from report_fixtures import REPORT_FIXTURES
 
@@ -119,3 +120,20 @@ def test_status_and_report_take_paths_and_select(tmp_path: Path) -> None:
     assert report_command.run(request) == 0
     text = out_file.read_text()
     assert "reports/sections" not in text and "invoices/invoice/invoice-fields" in text
+
+
+def test_status_lists_spec_cells_not_applied_and_survives_broken_default_specs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check(tmp_path, FLOOR)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec.read_text().replace("pipeline: [sections]", "pipeline: [sections, invoice]"))
+    listed = CliRunner().invoke(cli, ["status", str(spec), "--lock", str(tmp_path / "evalspec.lock")])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines()[-1] == "reports/invoice/report-sections  not applied"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "broken.yaml").write_text("version: 1\nmatrix: {collection: [nope]}\n")
+    plain = CliRunner().invoke(cli, ["status"])
+    assert plain.exit_code == 0, plain.output
+    assert "specs/ does not load" in plain.output

@@ -14,7 +14,7 @@ from evalspec.backend.connect import backend_for_lock, check_same_backend, open_
 from evalspec.backend.fetch import fetch_results
 from evalspec.commands.guard import holding
 from evalspec.console import err, out
-from evalspec.errors import EXIT_OK
+from evalspec.errors import EXIT_OK, SpecError
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
@@ -33,6 +33,7 @@ class StatusRequest:
     backend: str | None = None
     state_dir: Path | None = None
     paths: Sequence[Path] = ()  # specs whose cells the lock lacks are listed as not applied
+    specs_optional: bool = False  # `paths` is the implicit specs/: when it does not load, say so and go on
     selects: Sequence[str] = ()
     shard: str | None = None
 
@@ -52,7 +53,13 @@ def run(request: StatusRequest) -> int:
         err(f"No lockfile at {request.lock_path}: nothing applied yet (`evalspec apply` creates it).")
         return EXIT_OK
     lock = narrowed(lock, selection)
-    missing = not_applied(request.paths, lock, selection)
+    try:
+        missing = not_applied(request.paths, lock, selection)
+    except SpecError:
+        if not request.specs_optional:
+            raise
+        err("note: specs/ does not load (see `evalspec validate`): cells not applied yet are not listed")
+        missing = []
     if request.as_json:
         out(json.dumps({**status_json(lock), "not_applied": missing}, indent=2, sort_keys=True))
     else:
