@@ -132,8 +132,11 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
               help="Render your own jinja2 template (sandboxed; `report` holds the json format's data).")
 @lock_backend_option
 @click.option("--no-fetch", is_flag=True, help="Use cached per-file results only; never ask the backend.")
+@select_option
+@shard_option
 def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: str,
-           out_file: Path | None, template: Path | None, backend: str | None, no_fetch: bool) -> int:
+           out_file: Path | None, template: Path | None, backend: str | None, no_fetch: bool,
+           selects: tuple[str, ...], shard: str | None) -> int:
     """Render the results: scores, per-cell and per-file deltas against a baseline, gate verdicts.
 
     Per-file results come from the cache that apply fills; missing ones are fetched from the
@@ -143,7 +146,7 @@ def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: 
 
     return command.run(command.ReportRequest(
         _paths(paths), lock_path, baseline=baseline, fmt=fmt, out_file=out_file,
-        template=template, backend=backend, fetch=not no_fetch,
+        template=template, backend=backend, fetch=not no_fetch, selects=selects, shard=shard,
     ))
 
 
@@ -151,11 +154,17 @@ def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: 
 @spec_paths
 @lock_option
 @baseline_option
-def check(paths: tuple[Path, ...], lock_path: Path, baseline: str | None) -> int:
+@select_option
+@shard_option
+@json_option
+def check(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, selects: tuple[str, ...],
+          shard: str | None, as_json: bool) -> int:
     """Evaluate the spec's gates on the lock (and baseline): exit 1 when any fails, 0 otherwise."""
     from evalspec.commands import check as command
 
-    return command.run(command.CheckRequest(_paths(paths), lock_path, baseline=baseline))
+    return command.run(command.CheckRequest(
+        _paths(paths), lock_path, baseline=baseline, selects=selects, shard=shard, as_json=as_json,
+    ))
 
 
 @cli.command()
@@ -209,15 +218,59 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Pat
 
 
 @cli.command()
+@spec_paths
 @lock_option
 @json_option
 @click.option("--refresh", is_flag=True, help="Ask the server about unfinished runs and update the lock.")
 @lock_backend_option
-def status(lock_path: Path, as_json: bool, refresh: bool, backend: str | None) -> int:
-    """Show what the lock holds: each cell's run, status, files and score."""
+@select_option
+@shard_option
+def status(paths: tuple[Path, ...], lock_path: Path, as_json: bool, refresh: bool, backend: str | None,
+           selects: tuple[str, ...], shard: str | None) -> int:
+    """Show what the lock holds: each cell's run, status, files and score.
+
+    With specs (PATH, or specs/ when it exists), cells of the spec that the lock does not hold
+    yet are listed as not applied. --select and --shard narrow as in `plan`.
+    """
     from evalspec.commands import status as command
 
-    return command.run(command.StatusRequest(lock_path, as_json=as_json, refresh=refresh, backend=backend))
+    given = list(paths) or ([Path("specs")] if Path("specs").is_dir() else [])
+    return command.run(command.StatusRequest(
+        lock_path, as_json=as_json, refresh=refresh, backend=backend, paths=given,
+        specs_optional=not paths, selects=selects, shard=shard,
+    ))
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Replace files the scaffold would otherwise refuse to overwrite.")
+def init(force: bool) -> int:
+    """Scaffold evalspec in the current repository: a small working specs/ (a managed collection
+    of sample documents with truth, two rubrics, a convert and an extract pipeline, gates), the
+    JSON schemas, .gitignore entries for evalspec's state, a GitHub workflow and a pre-commit
+    config. Refuses to overwrite an existing file unless --force.
+    """
+    from evalspec.commands import init as command
+
+    return command.run(command.InitRequest(Path.cwd(), force=force))
+
+
+@cli.command()
+@lock_option
+@click.option("--keep", "keeps", multiple=True, metavar="git:REF|FILE",
+              help="Also keep what the lock at this git ref (or this lockfile) references "
+              "(repeatable), e.g. --keep git:origin/main.")
+@click.option("--apply", "apply_", is_flag=True, help="Archive the objects listed (default: a dry run).")
+@lock_backend_option
+def gc(lock_path: Path, keeps: tuple[str, ...], apply_: bool, backend: str | None) -> int:
+    """List managed collections and rubrics that no kept lock references; archive them with --apply.
+
+    Managed objects are content-addressed (name@digest): every change of content makes a new one.
+    Kept are those the current lock and each --keep lock record. Objects referenced by id or
+    plain name (unmanaged) are never touched. Archiving is a soft delete: runs stay readable.
+    """
+    from evalspec.commands import gc as command
+
+    return command.run(command.GcRequest(lock_path, keeps, apply=apply_, backend=backend))
 
 
 @cli.group()

@@ -317,6 +317,7 @@ async def test_rubric_create_where_the_backend_has_it() -> None:
 
 
 async def test_rubric_create_on_datalab_says_to_create_it_there(client: DatalabClient) -> None:
-    with pytest.raises(ApiServerError, match="create rubric 'checks' in Datalab first") as info:
+    expected = "create rubric 'checks' in Datalab with the spec's definition"
+    with pytest.raises(ApiServerError, match=expected) as info:
         await client.rubrics.create("checks", None, {"evaluations": []})
     assert info.value.status_code == 405 and not info.value.may_have_acted

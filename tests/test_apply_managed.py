@@ -1,218 +1,113 @@
-"""Managed collections and rubrics: found or created once, files and definitions kept in sync.
+"""Managed objects are immutable and content-addressed: two branches share one `evalspec server`.
 
-The pure helpers are driven with scripted coroutines; syncing runs against the local service
-in-process, with tests/faults.py spoiling answers where a lost one is the point.
+Each branch is its own directory with its own state dir (a fresh CI runner each), applying a
+different definition of the same managed rubric and collection. Afterwards every lock's ids hold
+that branch's content, re-applying either creates and submits nothing, and files both branches
+share were uploaded once.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from faults import FaultInjector, drop
+import yaml
+from apply_helpers import evalspec_env, list_all, lock_of, run_cli, server_runs, write_spec
+from local_server import LocalServer
 
-from evalspec.api import ApiServerError, DatalabClient, RetryPolicy
-from evalspec.api import shapes as api
-from evalspec.api.inprocess import IN_PROCESS_URL
-from evalspec.apply.ledger import UploadLedger
-from evalspec.apply.managed import create_once, repeat_if_lost, single_match, sync_collection, sync_rubric
-from evalspec.errors import ReferenceLookupError
-from evalspec.local import LocalService
-from evalspec.spec.load import load_spec
-from evalspec.spec.spec import Spec
+pytestmark = pytest.mark.slow
 
-SPEC = """\
-version: 1
-collections:
-  demo: {name: demo, files: [data/*]}
-rubrics:
-  checks: {name: demo-checks, definition: checks.yaml}
-pipelines:
-  md: {type: convert}
-matrix: {collection: [demo], pipeline: [md], rubric: [checks]}
-"""
-CHECKS = "evaluations:\n  - {kind: text_contains, text: summary}\n"
-LOST = ApiServerError("POST /x failed (500)", 500, may_have_acted=True)
-REFUSED = ApiServerError("POST /x failed (422)", 422, may_have_acted=False)
-
-NOTES: list[str] = []  # what apply would tell the user; not asserted here
+APPLY = ("apply", "--backend", "datalab", "--poll-interval", "0.05")
 
 
-def collection(id: int, name: str, archived: bool = False) -> api.Collection:
-    return api.Collection(id=id, name=name, archived=archived)
+def _branch(root: Path, prefix: str, beta: str | None = None, extra_check: str | None = None) -> Path:
+    write_spec(root, pipelines=1, collections=1, prefix=prefix)
+    if beta is not None:
+        (root / "specs" / "data" / "c0" / "beta.txt").write_text(beta, encoding="utf-8")
+    if extra_check is not None:
+        with (root / "specs" / "rubrics" / "checks.yaml").open("a", encoding="utf-8") as rubric:
+            rubric.write(f"  - {{kind: text_contains, text: {extra_check}}}\n")
+    return root
 
 
-# --- single_match, create_once, repeat_if_lost ------------------------------------------------
+def _apply(root: Path, server: LocalServer) -> str:
+    done = run_cli(root, evalspec_env(root / "state", server.url, server.api_key), *APPLY)
+    assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
 
 
-def test_single_match_ignores_archived_namesakes_and_refuses_two() -> None:
-    listed = [collection(1, "a", archived=True), collection(2, "a"), collection(3, "ab")]
-    assert single_match("collection", "a", listed, "spec.yaml:3:5").id == 2  # type: ignore[union-attr]
-    assert single_match("collection", "b", listed, "spec.yaml:3:5") is None
-    two = r"spec.yaml:3:5: 2 collections are named 'a' \(ids 2, 4\)"
-    with pytest.raises(ReferenceLookupError, match=two):
-        single_match("collection", "a", [*listed, collection(4, "a")], "spec.yaml:3:5")
+def _collection_files(api: httpx.Client, collection_id: int) -> dict[str, int]:
+    files = api.get(f"/api/v1/collections/{collection_id}/files", params={"limit": 200}).json()["files"]
+    return {f["original_filename"]: f["uploaded_file_id"] for f in files}
 
 
-class Script:
-    """Coroutines that raise or return the next item of a script, counting their calls."""
-
-    def __init__(self, *outcomes: Any) -> None:
-        self.outcomes, self.calls = list(outcomes), 0
-
-    async def __call__(self) -> Any:
-        self.calls += 1
-        outcome = self.outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+def _file_bytes(api: httpx.Client, collection_id: int) -> dict[str, int]:
+    files = api.get(f"/api/v1/collections/{collection_id}/files", params={"limit": 200}).json()["files"]
+    return {f["original_filename"]: f["file_size"] for f in files}
 
 
-def test_create_once_finds_what_a_lost_answer_created() -> None:
-    made = collection(9, "demo")
-    create, find = Script(LOST), Script(made)
-    assert asyncio.run(create_once(create, find)) is made
-    assert (create.calls, find.calls) == (1, 1)
+def _counts(api: httpx.Client) -> tuple[int, int, int]:
+    collections = list_all(api, "/api/v1/collections", "collections", include_archived=True)
+    rubrics = list_all(api, "/api/v1/eval_rubrics", "rubrics", include_archived=True)
+    return len(collections), len(rubrics), len(server_runs(api))
 
 
-def test_create_once_raises_when_nothing_was_created_after_all() -> None:
-    with pytest.raises(ApiServerError) as raised:
-        asyncio.run(create_once(Script(LOST), Script(None)))
-    assert raised.value is LOST
+def _ids(root: Path) -> dict[str, Any]:
+    cell = lock_of(root / "evalspec.lock").cells["c0/p0/checks"]
+    return {"collection": cell.request["collection_id"], "rubric": cell.request["eval_rubric_id"]}
 
 
-def test_create_once_does_not_look_after_a_refusal() -> None:
-    find = Script()
-    with pytest.raises(ApiServerError):
-        asyncio.run(create_once(Script(REFUSED), find))
-    assert find.calls == 0
-
-
-def test_repeat_if_lost_repeats_only_lost_answers_and_at_most_attempts_times() -> None:
-    assert asyncio.run(repeat_if_lost(Script(LOST, LOST, 7))) == 7
-    always_lost = Script(LOST, LOST, LOST, 7)
-    with pytest.raises(ApiServerError):
-        asyncio.run(repeat_if_lost(always_lost, attempts=3))
-    assert always_lost.calls == 3
-    refused = Script(REFUSED, 7)
-    with pytest.raises(ApiServerError):
-        asyncio.run(repeat_if_lost(refused))
-    assert refused.calls == 1
-
-
-# --- syncing against the local service ---------------------------------------------------------
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[LocalService]:
-    with LocalService(tmp_path / "server", api_key=None) as started:
-        yield started
-
-
-def client_for(app: Any) -> DatalabClient:
-    retry = RetryPolicy(base_delay=0.001, max_delay=0.01)
-    return DatalabClient("k", IN_PROCESS_URL, transport=httpx.ASGITransport(app=app), retry=retry)
-
-
-def project(root: Path, files: dict[str, str], checks: str = CHECKS) -> Spec:
-    """The spec in `root` with exactly `files` in its data folder."""
-    data = root / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    for old in data.iterdir():
-        old.unlink()
-    for name, text in files.items():
-        (data / name).write_text(text)
-    (root / "checks.yaml").write_text(checks)
-    (root / "spec.yaml").write_text(SPEC)
-    return load_spec([root / "spec.yaml"], root=root)
-
-
-class Synced:
-    """Syncs the demo collection and reports what the server holds and what was uploaded."""
-
-    def __init__(self, app: Any, root: Path) -> None:
-        self.client, self.root = client_for(app), root
-        self.ledger = UploadLedger(IN_PROCESS_URL, root / "state")
-
-    async def sync(self, files: dict[str, str]) -> int:
-        spec = project(self.root, files)
-        listed = [c async for c in self.client.collections.list()]
-        before = self.client.stats["files.upload"]
-        cid = await sync_collection(self.client, spec.collections["demo"], listed, self.ledger, NOTES.append)
-        self.uploads = self.client.stats["files.upload"] - before
-        return cid
-
-    async def files(self, cid: int) -> dict[str, int]:
-        items = self.client.collections.list_files(cid)
-        listed = [(f.original_filename, f.uploaded_file_id) async for f in items]
-        assert len(dict(listed)) == len(listed), listed  # one file of each name, never old and new
-        return dict(listed)
-
-
-def test_files_are_uploaded_once_replaced_when_changed_and_unlinked_when_dropped(
-    service: LocalService, tmp_path: Path
+def test_two_branches_keep_their_own_content(
+    tmp_path: Path, local_server: LocalServer, local_client: httpx.Client
 ) -> None:
-    async def main() -> None:
-        synced = Synced(service.app, tmp_path)
-        cid = await synced.sync({"a.md": "# A\n", "b.md": "# B\n"})
-        first = await synced.files(cid)
-        assert sorted(first) == ["a.md", "b.md"] and synced.uploads == 2
-        assert await synced.sync({"a.md": "# A\n", "b.md": "# B\n"}) == cid and synced.uploads == 0
-        await synced.sync({"a.md": "# A, edited\n", "b.md": "# B\n"})
-        second = await synced.files(cid)
-        assert synced.uploads == 1 and second["b.md"] == first["b.md"] and second["a.md"] != first["a.md"]
-        await synced.sync({"a.md": "# A, edited\n"})
-        assert await synced.files(cid) == {"a.md": second["a.md"]} and synced.uploads == 0
+    server, api = local_server, local_client
+    main = _branch(tmp_path / "main", "shared")
+    beta = "Beta notes, rewritten on the branch. Summary first, then Next Steps.\n"
+    branch = _branch(tmp_path / "branch", "shared", beta=beta, extra_check="rewritten")
+    out_main = _apply(main, server)
+    out_branch = _apply(branch, server)
+    assert "Updated" not in out_main + out_branch
 
-    asyncio.run(main())
+    main_ids, branch_ids = _ids(main), _ids(branch)
+    assert main_ids["collection"] != branch_ids["collection"]
+    assert main_ids["rubric"] != branch_ids["rubric"]
+    # Each lock's rubric still holds the definition that branch scored with.
+    for root, ids in ((main, main_ids), (branch, branch_ids)):
+        wanted = yaml.safe_load((root / "specs" / "rubrics" / "checks.yaml").read_text())
+        held = api.get(f"/api/v1/eval_rubrics/{ids['rubric']}").json()
+        assert held["eval_definition"] == wanted and held["version"] == 1
+        assert held["name"].startswith("shared-checks@")
+        sizes = _file_bytes(api, ids["collection"])
+        for name in ("alpha.md", "beta.txt"):
+            assert sizes[name] == (root / "specs" / "data" / "c0" / name).stat().st_size
+    # The unchanged document was uploaded once and linked into both collections.
+    main_files, branch_files = _collection_files(api, main_ids["collection"]), _collection_files(
+        api, branch_ids["collection"])
+    assert main_files["alpha.md"] == branch_files["alpha.md"]
+    assert main_files["beta.txt"] != branch_files["beta.txt"]
 
-
-def test_a_file_uploaded_elsewhere_is_trusted_by_name_and_size(service: LocalService, tmp_path: Path) -> None:
-    async def main() -> None:
-        await Synced(service.app, tmp_path / "elsewhere").sync({"a.md": "# A\n"})
-        here = Synced(service.app, tmp_path / "here")  # another machine: its own, empty ledger
-        await here.sync({"a.md": "# a\n"})  # same size: not uploaded again
-        assert here.uploads == 0
-        await here.sync({"a.md": "# A, longer\n"})
-        assert here.uploads == 1
-
-    asyncio.run(main())
-
-
-def test_a_create_whose_answer_was_lost_leaves_one_collection(service: LocalService, tmp_path: Path) -> None:
-    async def main() -> None:
-        injector = FaultInjector(service.app, faults={1: drop()},
-                                 match=lambda m, p: (m, p) == ("POST", "/api/v1/collections"))
-        synced = Synced(injector, tmp_path)
-        cid = await synced.sync({"a.md": "# A\n"})
-        assert injector.injected
-        assert [(c.id, c.name) async for c in synced.client.collections.list()] == [(cid, "demo")]
-
-    asyncio.run(main())
+    # Re-applying either branch creates nothing and submits nothing.
+    before = _counts(api)
+    for root in (main, branch):
+        lock_before = (root / "evalspec.lock").read_bytes()
+        output = _apply(root, server)
+        assert "0 submitted" in output and "Created" not in output
+        assert (root / "evalspec.lock").read_bytes() == lock_before
+    assert _counts(api) == before
 
 
-def test_a_rubric_is_created_then_updated_only_when_its_definition_changes(
-    service: LocalService, tmp_path: Path
+def test_a_rubric_edited_in_place_is_refused(
+    tmp_path: Path, local_server: LocalServer, local_client: httpx.Client
 ) -> None:
-    async def main() -> None:
-        client = client_for(service.app)
-
-        async def sync(checks: str) -> tuple[int, int]:
-            spec = project(tmp_path, {"a.md": "# A\n"}, checks)
-            listed = [r async for r in client.rubrics.list()]
-            before = client.stats["rubrics.update"]
-            rid = await sync_rubric(client, spec.rubrics["checks"], listed, NOTES.append)
-            return rid, client.stats["rubrics.update"] - before
-
-        rid, _ = await sync(CHECKS)
-        assert await sync(CHECKS) == (rid, 0)
-        edited = CHECKS.replace("summary", "totals")
-        assert await sync(edited) == (rid, 1)
-        assert (await client.rubrics.get(rid)).eval_definition["evaluations"][0]["text"] == "totals"
-        assert [r.name async for r in client.rubrics.list()] == ["demo-checks"]
-
-    asyncio.run(main())
+    server, api = local_server, local_client
+    root = _branch(tmp_path, "edited")
+    _apply(root, server)
+    rubric_id = _ids(root)["rubric"]
+    edited = {"evaluations": [{"kind": "text_absent", "text": "x"}]}
+    api.put(f"/api/v1/eval_rubrics/{rubric_id}", json={"eval_definition": edited}).raise_for_status()
+    (root / "evalspec.lock").unlink()
+    done = run_cli(root, evalspec_env(root / "state", server.url, server.api_key), *APPLY)
+    assert done.returncode == 2, done.stderr
+    assert "edited outside evalspec" in done.stderr and "Traceback" not in done.stderr

@@ -130,7 +130,10 @@ def test_managed_objects_are_created_once_then_found(
         first = await resolve_ids(client, spec, wanted, ledger(tmp_path), NOTES.append)
         again = await resolve_ids(client, spec, wanted, ledger(tmp_path), NOTES.append)
         assert (first.collections, first.rubrics) == (again.collections, again.rubrics)
-        assert await names(client) == (["demo"], ["demo-checks"])
+        collections, rubrics = await names(client)
+        assert [c.partition("@")[0] for c in collections] == ["demo"]  # content-addressed: demo@<digest>
+        assert [r.partition("@")[0] for r in rubrics] == ["demo-checks"]
+        assert spec.collections["managed"].server_name in collections
         listed = client.collections.list_files(first.collections["managed"])
         assert [f.original_filename async for f in listed] == ["a.md"]
         rubric = await client.rubrics.get(first.rubrics["rmanaged"])

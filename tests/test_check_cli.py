@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from report_fixtures import REPORT_FIXTURES
 
 from evalspec.cli import cli
+from evalspec.commands import report as report_command
+from evalspec.commands.report import ReportRequest
 
 SPEC = """\
 version: 1
@@ -79,3 +83,57 @@ def test_a_missing_lock_is_exit_2(tmp_path: Path) -> None:
     args = ["check", str(tmp_path / "spec.yaml"), "--lock", str(tmp_path / "x.lock")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and "run `evalspec apply` first" in result.output
+
+
+FLOOR = "  - {name: floor, min_score: 0.8}\n"
+
+
+def test_select_narrows_check_to_the_chosen_cells(tmp_path: Path) -> None:
+    failing = check(tmp_path, FLOOR)
+    assert failing.exit_code == 1  # reports/sections scored 0.6
+    narrowed = check(tmp_path, FLOOR, "--select", "pipeline=invoice")
+    assert narrowed.exit_code == 0, narrowed.output
+    assert "reports/" not in narrowed.output and "invoices/invoice/invoice-fields" in narrowed.output
+
+
+def test_check_json(tmp_path: Path) -> None:
+    result = check(tmp_path, FLOOR, "--json")
+    assert result.exit_code == 1
+    body = json.loads(result.output)
+    assert body["format_version"] == 1 and body["passed"] is False
+    (gate,) = body["gates"]
+    verdicts = {v["cell"]: v["passed"] for v in gate["verdicts"]}
+    assert verdicts["invoices/invoice/invoice-fields"] is True
+    assert verdicts["reports/sections/report-sections"] is False
+
+
+def test_status_and_report_take_paths_and_select(tmp_path: Path) -> None:
+    check(tmp_path, FLOOR)  # writes the spec and the lock
+    spec, lock = str(tmp_path / "spec.yaml"), str(tmp_path / "evalspec.lock")
+    status = CliRunner().invoke(cli, ["status", spec, "--lock", lock, "--select", "pipeline=sections"])
+    assert status.exit_code == 0, status.output
+    rows = [line.split()[0] for line in status.output.splitlines()[1:-1]]
+    assert rows == ["reports/sections/report-sections"]
+    out_file = tmp_path / "report.json"
+    request = ReportRequest([Path(spec)], Path(lock), fmt="json", out_file=out_file,
+                            state_dir=tmp_path / "state", environ={}, selects=("pipeline=invoice",))
+    assert report_command.run(request) == 0
+    text = out_file.read_text()
+    assert "reports/sections" not in text and "invoices/invoice/invoice-fields" in text
+
+
+def test_status_lists_spec_cells_not_applied_and_survives_broken_default_specs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check(tmp_path, FLOOR)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec.read_text().replace("pipeline: [sections]", "pipeline: [sections, invoice]"))
+    listed = CliRunner().invoke(cli, ["status", str(spec), "--lock", str(tmp_path / "evalspec.lock")])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines()[-1] == "reports/invoice/report-sections  not applied"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "broken.yaml").write_text("version: 1\nmatrix: {collection: [nope]}\n")
+    plain = CliRunner().invoke(cli, ["status"])
+    assert plain.exit_code == 0, plain.output
+    assert "specs/ does not load" in plain.output

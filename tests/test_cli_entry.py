@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -71,3 +74,12 @@ def test_a_shard_apply_needs_its_own_lock(tmp_path: Path, monkeypatch: pytest.Mo
     assert run_cli(cli, ["apply", "--shard", "1/2", "--backend", "local"]) == 2
     assert "give it its own --lock" in capsys.readouterr().err
     assert not (tmp_path / "evalspec.lock").exists()
+
+
+def test_shell_completion_as_the_readme_documents_it() -> None:
+    # The installed console script, as a shell calls it: click names the variable after it.
+    script = Path(sys.executable).parent / "evalspec"
+    env = {**os.environ, "_EVALSPEC_COMPLETE": "bash_complete", "COMP_WORDS": "evalspec g", "COMP_CWORD": "1"}
+    done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "plain,gc" in done.stdout.splitlines()

@@ -87,3 +87,26 @@ def test_real_process_version_and_success() -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert (result.returncode, result.stdout) == (0, "evalspec, version 0.1.0\n")
+
+
+def test_unused_gates_and_pipelines_are_warned_about(
+    run_evalspec: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code, out, err = run_evalspec("validate", "gate-and-pipeline-unused.yaml")
+    assert code == 0 and out.startswith("OK: 1 spec file(s), 1 cell(s),")
+    assert err.splitlines() == [
+        "gate-and-pipeline-unused.yaml:15:5: warning: gate 'html-floor': its `where` matches no cell",
+        "gate-and-pipeline-unused.yaml:8:9: warning: pipeline 'html' is used by no cell",
+    ]
+
+
+def test_a_missing_schema_file_is_reported_once_at_its_root(
+    run_evalspec: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code, _, err = run_evalspec("validate", "schema-file-missing.yaml")
+    assert code == 2
+    problems = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(problems) == 1, err
+    assert problems[0].startswith("error: schema-file-missing.yaml:7:") and "file not found" in problems[0]

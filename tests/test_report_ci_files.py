@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
 from evalspec.cli import cli
 
 ROOT = Path(__file__).parent.parent
+SCAFFOLD_WORKFLOW = "evalspec/scaffold/files/dot-github/workflows/evalspec.yml"
 
 
 def test_action_inputs_and_steps() -> None:
@@ -21,7 +26,7 @@ def test_action_inputs_and_steps() -> None:
     }
     scripts = [step["run"] for step in action["runs"]["steps"] if "run" in step]
     commands = [re.findall(r"evalspec (\w+)", script) for script in scripts]
-    assert [c for c in commands if c] == [["apply"], ["report"], ["check"]]
+    assert [c for c in commands if c] == [["validate", "plan"], ["apply"], ["report"], ["check"]]
     for step in action["runs"]["steps"]:
         assert "shell" in step or "uses" in step  # composite run steps must name their shell
 
@@ -49,3 +54,92 @@ def test_pre_commit_hook() -> None:
     assert files.search("specs/a.yaml") and files.search("b.yml") and files.search("s.json")
     assert not files.search("notes.md")
     assert "validate" in cli.commands
+
+
+def _action() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "action.yml").read_text())
+
+
+def _step(name: str) -> dict[str, Any]:
+    (step,) = [s for s in _action()["runs"]["steps"] if s.get("name") == name]
+    return step
+
+
+def test_action_references_only_what_it_declares() -> None:
+    action = _action()
+    text = (ROOT / "action.yml").read_text()
+    ids = {step["id"] for step in action["runs"]["steps"] if "id" in step}
+    assert set(re.findall(r"inputs\.([\w-]+)", text)) <= set(action["inputs"])
+    assert set(re.findall(r"steps\.([\w-]+)\.outputs", text)) <= ids
+
+
+def _run_step(name: str, cwd: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run one of the action's bash steps as the runner would, with `env` as its environment."""
+    output = cwd / "github-output"
+    output.write_text("")
+    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GITHUB_OUTPUT": str(output), **env}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _step(name)["run"]],
+                          cwd=cwd, env=full, capture_output=True, text=True)
+    return done, output.read_text()
+
+
+@pytest.mark.parametrize(("backend", "key", "applies"), [
+    ("datalab", "", "false"), ("datalab", "sk-x", "true"), ("local", "", "true"),
+])
+def test_apply_is_skipped_without_a_key_and_says_so(
+    tmp_path: Path, backend: str, key: str, applies: str
+) -> None:
+    env = {"EVALSPEC_BACKEND": backend, "EVALSPEC_IS_FORK": "true", "DATALAB_API_KEY": key}
+    done, output = _run_step("Can apply run here?", tmp_path, env)
+    assert done.returncode == 0
+    assert f"apply={applies}" in output and "fork=true" in output
+    assert ("apply skipped: no DATALAB_API_KEY" in done.stdout) == (applies == "false")
+    for name in ("evalspec apply", "evalspec check"):  # the steps that need a key are gated on it
+        assert "steps.mode.outputs.apply == 'true'" in _step(name)["if"]
+    assert "steps.mode.outputs.fork != 'true'" in _step("Commit the lock to the pull request")["if"]
+
+
+def _git(cwd: Path, *args: str) -> str:
+    author = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    return subprocess.run(["git", *author, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def test_the_lock_is_committed_once_and_only_when_changed(tmp_path: Path) -> None:
+    remote, work = tmp_path / "remote.git", tmp_path / "work"
+    _git(tmp_path, "init", "-q", "--bare", str(remote))
+    _git(tmp_path, "clone", "-q", str(remote), str(work))
+    _git(work, "checkout", "-q", "-b", "feature")
+    (work / "evalspec.lock").write_text("serial: 1\n")
+    (work / "notes.txt").write_text("not the lock\n")
+    _git(work, "add", ".")
+    _git(work, "commit", "-q", "-m", "start")
+    _git(work, "push", "-q", "origin", "feature")
+    env = {"EVALSPEC_LOCK": "evalspec.lock", "EVALSPEC_BRANCH": "feature"}
+
+    done, output = _run_step("Commit the lock to the pull request", work, env)
+    assert done.returncode == 0, done.stderr
+    assert "committed=false" in output
+
+    (work / "evalspec.lock").write_text("serial: 2\n")
+    (work / "notes.txt").write_text("changed, but not the action's to commit\n")
+    done, output = _run_step("Commit the lock to the pull request", work, env)
+    assert done.returncode == 0, done.stderr
+    assert "committed=true" in output
+    pushed = _git(remote, "log", "--format=%s", "feature").splitlines()
+    assert pushed == ["evalspec: update evalspec.lock", "start"]
+    assert _git(remote, "show", "--name-only", "--format=", "feature").split() == ["evalspec.lock"]
+
+
+def test_sticky_comment_finds_its_own_comment_by_a_marker() -> None:
+    script = _step("Sticky pull request comment")["run"]
+    assert script.count("<!-- evalspec-report -->") == 1
+    assert "--method PATCH" in script and "--method POST" in script
+
+
+def test_scaffold_workflow_uses_the_action_as_declared() -> None:
+    workflow = yaml.safe_load((ROOT / SCAFFOLD_WORKFLOW).read_text())
+    assert "github.event.pull_request.number" in workflow["concurrency"]["group"]
+    steps = workflow["jobs"]["evalspec"]["steps"]
+    (uses,) = [s for s in steps if str(s.get("uses", "")).endswith("evalspec@v0.1.0")]
+    assert set(uses["with"]) <= set(_action()["inputs"])
+    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from evalspec.api.collections import Collections
+from evalspec.api.extensions import Extensions
 from evalspec.api.files import Files
 from evalspec.api.ratelimit import RateLimiter
 from evalspec.api.retry import RetryPolicy
@@ -66,6 +67,7 @@ class DatalabClient:
         self.collections = Collections(self.sender)
         self.files = Files(self.sender)
         self.rubrics = Rubrics(self.sender)
+        self.extensions = Extensions(self.sender)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs: Any) -> DatalabClient:

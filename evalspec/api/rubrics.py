@@ -46,9 +46,10 @@ class Rubrics:
         name: str | None = None,
         description: str | None = None,
         eval_definition: Mapping[str, Any] | None = None,
+        archived: bool | None = None,
     ) -> Rubric:
         """Change the given fields of a rubric; fields left as None are not sent."""
-        body: dict[str, Any] = {"name": name, "description": description}
+        body: dict[str, Any] = {"name": name, "description": description, "archived": archived}
         if eval_definition is not None:
             body["eval_definition"] = dict(eval_definition)
         body = {key: value for key, value in body.items() if value is not None}
@@ -67,8 +68,9 @@ class Rubrics:
             if exc.status_code not in (404, 405):
                 raise
             raise ApiServerError(
-                f"this backend cannot create rubrics: create rubric {name!r} in Datalab first, "
-                "then refer to it by name or id",
+                f"this backend has no call that creates a rubric: create rubric {name!r} in Datalab "
+                "with the spec's definition (the name ends in a digest of it), then apply again; "
+                "or refer to an existing rubric by plain name or id",
                 exc.status_code,
                 may_have_acted=False,
             ) from exc

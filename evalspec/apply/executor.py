@@ -17,10 +17,11 @@ from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wa
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, run_fields
-from evalspec.backend.connect import Backend
+from evalspec.backend.connect import Backend, evaluates_truth
 from evalspec.backend.fetch import fetch_results
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock.store import LockStore
+from evalspec.plan.cells import Cell
 from evalspec.plan.diff import Change
 from evalspec.plan.plan import Plan
 from evalspec.spec.spec import Spec
@@ -58,6 +59,7 @@ class Executor:
 
     def __init__(self, backend: Backend, spec: Spec, store: LockStore, options: ApplyOptions,
                  progress: ApplyEvents) -> None:
+        self.backend = backend
         self.client = backend.client
         self.spec = spec
         self.store = store
@@ -91,8 +93,10 @@ class Executor:
         to_submit = [c for c in plan.changes if _needs_submission(c)]
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
+        cells = [c.cell for c in to_submit if c.cell]
         ids = await resolve_ids(
-            self.client, self.spec, [c.cell for c in to_submit if c.cell], ledger, self.progress.note,
+            self.client, self.spec, cells, ledger, self.progress.note,
+            sidecars=await self._sends_sidecars(cells),
         )
         follower = asyncio.create_task(self._follow()) if self.options.wait else None
         try:
@@ -112,6 +116,15 @@ class Executor:
     def _track(self, key: str, tracked: Tracked) -> None:
         self.keys[tracked.run_id] = key
         self.tracked[tracked.run_id] = tracked
+
+    async def _sends_sidecars(self, cells: list[Cell]) -> bool:
+        """Whether managed collections carry their truth sidecars to this backend (probed only
+        when a collection about to be used has any)."""
+        used = {cell.collection for cell in cells}
+        has_truth = any(
+            f.is_truth for name in used for f in self.spec.collections[name].files or ()
+        )
+        return has_truth and await evaluates_truth(self.backend)
 
     async def _submit_all(self, changes: list[Change], ids: ResolvedIds) -> None:
         async def one(change: Change) -> None:

@@ -1,4 +1,9 @@
-"""Keeping managed collections and rubrics in sync with the spec.
+"""Managed collections and rubrics: immutable, content-addressed objects on the server.
+
+A managed object is named `name@<short digest>` of its content (the set of file digests, or the
+definition). A change of content is a new object; an existing one is never edited, so every lock
+in git keeps pointing at what it was scored with. Files already uploaded (to an earlier version
+of the collection) are linked into the new one, never uploaded again.
 
 Creation is not idempotent on the server, so every create is preceded by a lookup by name, and
 a create whose answer was lost (`may_have_acted`) is followed by another lookup before anything
@@ -7,7 +12,7 @@ is tried again: a crash or a dropped response never leaves two collections of on
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
@@ -84,10 +89,14 @@ async def find_or_create(
 
 async def sync_collection(
     client: DatalabClient, collection: Collection, existing: Sequence[api.Collection],
-    ledger: UploadLedger, note: Note,
+    ledger: UploadLedger, note: Note, *, sidecars: bool,
 ) -> int:
-    """The managed collection's id, after creating it if missing and syncing its files."""
-    name = collection.ref.name or collection.name
+    """The id of the collection holding exactly this content, created (and filled) if missing.
+
+    Truth sidecars go only to a backend that evaluates them (`sidecars`).
+    """
+    name = collection.server_name or collection.name
+    wanted = [f for f in collection.files or () if sidecars or not f.is_truth]
 
     async def list_all() -> list[api.Collection]:
         return [c async for c in client.collections.list()]
@@ -96,38 +105,70 @@ async def sync_collection(
         "collection", name, str(collection.where), existing, list_all,
         lambda: client.collections.create(name, collection.ref.description), note,
     )
-    await sync_files(client, found.id, collection.files or (), ledger, note)
+    # Only a collection whose filling was cut short misses files: complete it, never remove any.
+    await fill_collection(client, found.id, wanted, _base_name(name), ledger, note)
     return found.id
 
 
-async def sync_files(
-    client: DatalabClient, collection_id: int, wanted: Sequence[ManagedFile], ledger: UploadLedger,
-    note: Note,
+def _base_name(server_name: str) -> str:
+    return server_name.rpartition("@")[0] or server_name
+
+
+async def fill_collection(
+    client: DatalabClient, collection_id: int, wanted: Sequence[ManagedFile], base: str,
+    ledger: UploadLedger, note: Note,
 ) -> None:
-    """Upload what is new or changed, link it, and unlink what the spec no longer lists."""
-    present: dict[str, list[api.CollectionFile]] = {}
-    async for item in client.collections.list_files(collection_id):
-        present.setdefault(item.original_filename, []).append(item)
+    """Link the wanted files the collection lacks: earlier uploads where they fit, else new ones."""
+    present = {item.original_filename async for item in _files_of(client, collection_id)}
+    missing = [managed for managed in wanted if managed.upload_name not in present]
+    if not missing:
+        return
+    earlier = await earlier_uploads(client, base, collection_id)
     to_link: list[int] = []
-    to_unlink: list[int] = []
-    for managed in wanted:
-        current = present.pop(managed.upload_name, [])
-        if any(_same_content(item, managed, ledger) for item in current):
-            continue
-        data = managed.path.read_bytes()
-        file_id = await repeat_if_lost(
-            partial(client.files.upload, managed.upload_name, content_type(managed.upload_name), data)
-        )
-        ledger.record(file_id, managed.sha256)
+    uploaded = 0
+    for managed in missing:
+        file_id = _reusable(earlier.get(managed.upload_name, ()), managed, ledger)
+        if file_id is None:
+            data = managed.path.read_bytes()
+            file_id = await repeat_if_lost(partial(
+                client.files.upload, managed.upload_name, content_type(managed.upload_name), data
+            ))
+            ledger.record(file_id, managed.sha256)
+            uploaded += 1
         to_link.append(file_id)
-        to_unlink += [item.uploaded_file_id for item in current]
-    to_unlink += [item.uploaded_file_id for items in present.values() for item in items]
-    if to_link:
-        await repeat_if_lost(lambda: client.collections.add_files(collection_id, to_link))
-    for file_id in to_unlink:
-        await client.collections.remove_file(collection_id, file_id)
-    if to_link or to_unlink:
-        note(f"Collection {collection_id}: {len(to_link)} file(s) uploaded, {len(to_unlink)} unlinked.")
+    await repeat_if_lost(lambda: client.collections.add_files(collection_id, to_link))
+    note(f"Collection {collection_id}: {len(to_link)} file(s) linked, {uploaded} of them uploaded.")
+
+
+def _files_of(client: DatalabClient, collection_id: int) -> AsyncIterator[api.CollectionFile]:
+    return client.collections.list_files(collection_id)
+
+
+async def earlier_uploads(
+    client: DatalabClient, base: str, exclude: int
+) -> dict[str, list[api.CollectionFile]]:
+    """Files of the earlier versions of a managed collection (archived ones too), by name.
+
+    The plain-named collection that evalspec kept in sync before names were content-addressed
+    counts as an earlier version too, so that upgrading uploads nothing again.
+    """
+    found: dict[str, list[api.CollectionFile]] = {}
+    async for other in client.collections.list(include_archived=True):
+        earlier = other.name == base or ("@" in other.name and _base_name(other.name) == base)
+        if other.id == exclude or not earlier:
+            continue
+        async for item in _files_of(client, other.id):
+            found.setdefault(item.original_filename, []).append(item)
+    return found
+
+
+def _reusable(
+    candidates: Sequence[api.CollectionFile], managed: ManagedFile, ledger: UploadLedger
+) -> int | None:
+    for item in candidates:
+        if _same_content(item, managed, ledger):
+            return item.uploaded_file_id
+    return None
 
 
 def _same_content(item: api.CollectionFile, managed: ManagedFile, ledger: UploadLedger) -> bool:
@@ -140,8 +181,8 @@ def _same_content(item: api.CollectionFile, managed: ManagedFile, ledger: Upload
 async def sync_rubric(
     client: DatalabClient, rubric: Rubric, existing: Sequence[api.Rubric], note: Note
 ) -> int:
-    """The managed rubric's id, after creating it if missing or updating a changed definition."""
-    name = rubric.ref.name or rubric.name
+    """The id of the rubric holding exactly this definition, created if missing; never edited."""
+    name = rubric.server_name or rubric.name
     definition = dict(rubric.definition or {})
 
     async def list_all() -> list[api.Rubric]:
@@ -151,10 +192,11 @@ async def sync_rubric(
         "rubric", name, str(rubric.where), existing, list_all,
         lambda: client.rubrics.create(name, rubric.ref.description, definition), note,
     )
-    if created:
-        return found.id
-    current = found.eval_definition or (await client.rubrics.get(found.id)).eval_definition
-    if digest(canonical_json(current)) != rubric.definition_digest:
-        await client.rubrics.update(found.id, eval_definition=definition)
-        note(f"Updated the definition of rubric {name!r} (id {found.id}).")
+    if not created:
+        current = found.eval_definition or (await client.rubrics.get(found.id)).eval_definition
+        if digest(canonical_json(current)) != rubric.definition_digest:
+            raise ReferenceLookupError(
+                f"{rubric.where}: rubric {name!r} (id {found.id}) no longer holds the definition its "
+                "name was made from (it was edited outside evalspec); archive it, then apply again"
+            )
     return found.id

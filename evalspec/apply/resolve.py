@@ -31,9 +31,13 @@ class ResolvedIds:
 
 
 async def resolve_ids(
-    client: DatalabClient, spec: Spec, cells: Iterable[Cell], ledger: UploadLedger, note: Note
+    client: DatalabClient, spec: Spec, cells: Iterable[Cell], ledger: UploadLedger, note: Note,
+    *, sidecars: bool = False,
 ) -> ResolvedIds:
-    """Ids for every collection and rubric the cells use; syncs managed ones on the way."""
+    """Ids for every collection and rubric the cells use; syncs managed ones on the way.
+
+    `sidecars`: the backend evaluates truth sidecars, so managed collections carry them.
+    """
     cells = list(cells)
     ids = ResolvedIds()
     collections = sorted({cell.collection for cell in cells})
@@ -41,7 +45,9 @@ async def resolve_ids(
     if any(spec.collections[name].ref.id is None for name in collections):
         listed = [c async for c in client.collections.list()]
         for name in collections:
-            ids.collections[name] = await _collection_id(client, spec, name, listed, ledger, note)
+            ids.collections[name] = await _collection_id(
+                client, spec, name, listed, ledger, note, sidecars=sidecars
+            )
     else:
         ids.collections = {name: _known_id(spec.collections[name].ref.id) for name in collections}
     if any(spec.rubrics[name].ref.id is None for name in rubrics):
@@ -60,13 +66,13 @@ def _known_id(value: int | None) -> int:
 
 async def _collection_id(
     client: DatalabClient, spec: Spec, name: str, listed: list[api.Collection], ledger: UploadLedger,
-    note: Note,
+    note: Note, *, sidecars: bool,
 ) -> int:
     collection = spec.collections[name]
     if collection.ref.id is not None:
         return collection.ref.id
     if collection.files is not None:
-        return await sync_collection(client, collection, listed, ledger, note)
+        return await sync_collection(client, collection, listed, ledger, note, sidecars=sidecars)
     return _by_name("collection", name, collection.ref.name, listed, str(collection.where), "files")
 
 
@@ -105,11 +111,11 @@ async def lookup_ids(client: DatalabClient, spec: Spec, cells: Iterable[Cell]) -
     rubrics: dict[str, tuple[str, bool, str]] = {}
     for cell in cells:
         coll = spec.collections[cell.collection]
-        if coll.ref.name:
-            collections[cell.collection] = (coll.ref.name, coll.files is not None, str(coll.where))
+        if coll.server_name:
+            collections[cell.collection] = (coll.server_name, coll.files is not None, str(coll.where))
         rubric = spec.rubrics[cell.rubric] if cell.rubric is not None else None
-        if rubric is not None and rubric.ref.name:
-            rubrics[rubric.name] = (rubric.ref.name, rubric.definition is not None, str(rubric.where))
+        if rubric is not None and rubric.server_name:
+            rubrics[rubric.name] = (rubric.server_name, rubric.definition is not None, str(rubric.where))
     known: dict[tuple[str, str], int] = {}
     if collections:
         listed_collections = [c async for c in client.collections.list()]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.api.client import DatalabClient
+from evalspec.api.extensions import TRUTH_SIDECARS
 from evalspec.api.ratelimit import RateLimiter
 from evalspec.base import paths
 from evalspec.base.rates import parse_rate
@@ -76,3 +77,11 @@ async def open_backend(
     with LocalService(paths.local_data_dir(state_dir), api_key=None) as service:
         async with in_process_client(service.app, rate_limiter=limiter) as client:
             yield Backend(name, client)
+
+
+async def evaluates_truth(backend: Backend) -> bool:
+    """Whether the backend reads truth sidecars: the local one and an `evalspec server`, which
+    says so when asked; never Datalab, which would parse (and bill) them as documents."""
+    if backend.name == "local":
+        return True
+    return TRUTH_SIDECARS in await backend.client.extensions.capabilities()

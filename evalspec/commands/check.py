@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.console import out
 from evalspec.errors import EXIT_GATES_FAILED, EXIT_OK
+from evalspec.plan.select import parse_selection
 from evalspec.report.assemble import assemble
-from evalspec.report.checktext import check_lines
+from evalspec.report.checktext import check_json, check_lines
 
 
 @dataclass(frozen=True)
@@ -19,12 +21,20 @@ class CheckRequest:
     paths: Sequence[Path]
     lock_path: Path
     baseline: str | None = None
+    selects: Sequence[str] = ()
+    shard: str | None = None
+    as_json: bool = False
 
 
 def run(request: CheckRequest) -> int:
-    """Print every gate's verdict per cell and a summary; 1 when any gate failed, else 0."""
+    """Print every gate's verdict per cell and a summary (or JSON); 1 when any gate failed, else 0."""
+    selection = parse_selection(request.selects, request.shard)
     # Gates judge the lock's cell-level numbers only, so no per-file results (and no state dir).
-    report = assemble(request.paths, request.lock_path, request.baseline, state_dir=None, with_files=False)
-    for line in check_lines(report):
-        out(line)
+    report = assemble(request.paths, request.lock_path, request.baseline, state_dir=None,
+                      with_files=False, selection=selection)
+    if request.as_json:
+        out(json.dumps(check_json(report), indent=2, sort_keys=True))
+    else:
+        for line in check_lines(report):
+            out(line)
     return EXIT_GATES_FAILED if report.failed_verdicts else EXIT_OK

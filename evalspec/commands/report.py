@@ -12,6 +12,7 @@ from pathlib import Path
 from evalspec.base.atomic import write_atomic
 from evalspec.console import err
 from evalspec.errors import EXIT_OK, RemoteError
+from evalspec.plan.select import parse_selection
 from evalspec.report.assemble import assemble
 from evalspec.report.formats import render, render_template
 from evalspec.report.results import FetchMissing
@@ -32,6 +33,8 @@ class ReportRequest:
     fetch: bool = False
     state_dir: Path | None = None
     environ: Mapping[str, str] | None = None
+    selects: Sequence[str] = ()
+    shard: str | None = None
 
 
 def run(request: ReportRequest) -> int:
@@ -45,7 +48,9 @@ def run(request: ReportRequest) -> int:
     out_file, template, environ = request.out_file, request.template, request.environ
     wants_fetch = request.fetch or request.backend is not None
     fetcher = backend_fetcher(request.backend, lock_path, state_dir) if wants_fetch else None
-    report = assemble(request.paths, lock_path, request.baseline, state_dir=state_dir, fetch_missing=fetcher)
+    selection = parse_selection(request.selects, request.shard)
+    report = assemble(request.paths, lock_path, request.baseline, state_dir=state_dir,
+                      fetch_missing=fetcher, selection=selection)
     text = render_template(report, template) if template is not None else render(report, fmt)
     if out_file is not None:
         write_atomic(out_file, text)

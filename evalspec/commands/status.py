@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,13 @@ from evalspec.backend.connect import backend_for_lock, check_same_backend, open_
 from evalspec.backend.fetch import fetch_results
 from evalspec.commands.guard import holding
 from evalspec.console import err, out
-from evalspec.errors import EXIT_OK
+from evalspec.errors import EXIT_OK, SpecError
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
+from evalspec.plan.cells import expand_spec
+from evalspec.plan.select import Selection, narrowed, parse_selection
+from evalspec.spec.load import load_spec
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class StatusRequest:
     refresh: bool = False
     backend: str | None = None
     state_dir: Path | None = None
+    paths: Sequence[Path] = ()  # specs whose cells the lock lacks are listed as not applied
+    specs_optional: bool = False  # `paths` is the implicit specs/: when it does not load, say so and go on
+    selects: Sequence[str] = ()
+    shard: str | None = None
 
 
 def run(request: StatusRequest) -> int:
@@ -39,12 +47,32 @@ def run(request: StatusRequest) -> int:
                 asyncio.run(_refresh(store, request.backend, request.state_dir))
             finally:
                 store.close()
+    selection = parse_selection(request.selects, request.shard)
     lock = read_current_lock(request.lock_path)
     if lock is None:
         err(f"No lockfile at {request.lock_path}: nothing applied yet (`evalspec apply` creates it).")
         return EXIT_OK
-    out(json.dumps(status_json(lock), indent=2, sort_keys=True) if request.as_json else render_status(lock))
+    lock = narrowed(lock, selection)
+    try:
+        missing = not_applied(request.paths, lock, selection)
+    except SpecError:
+        if not request.specs_optional:
+            raise
+        err("note: specs/ does not load (see `evalspec validate`): cells not applied yet are not listed")
+        missing = []
+    if request.as_json:
+        out(json.dumps({**status_json(lock), "not_applied": missing}, indent=2, sort_keys=True))
+    else:
+        out(render_status(lock) + "".join(f"\n{key}  not applied" for key in missing))
     return EXIT_OK
+
+
+def not_applied(paths: Sequence[Path], lock: Lockfile, selection: Selection) -> list[str]:
+    """Selected cells of the specs at `paths` (none when no paths) that the lock does not hold."""
+    if not paths:
+        return []
+    keys = [cell.key for cell in expand_spec(load_spec(paths))]
+    return [key for key in keys if selection.includes(key) and key not in lock.cells]
 
 
 async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None) -> None:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.console import out
+from evalspec.console import err, out
 from evalspec.errors import EXIT_OK
 from evalspec.plan.cells import expand_spec
+from evalspec.plan.unused import unused_warnings
 from evalspec.spec.load import load_spec
 
 
@@ -20,9 +21,11 @@ class ValidateRequest:
 
 
 def run(request: ValidateRequest) -> int:
-    """Raise SpecError on any problem; print a one-line summary otherwise."""
+    """Raise SpecError on any problem; print warnings and a one-line summary otherwise."""
     spec = load_spec(request.paths)
     cells = expand_spec(spec)
+    for warning in unused_warnings(spec, cells):
+        err(warning)
     out(
         f"OK: {len(spec.files)} spec file(s), {len(cells)} cell(s), "
         f"{len(spec.collections)} collection(s), {len(spec.rubrics)} rubric(s), "

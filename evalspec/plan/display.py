@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from evalspec.plan.diff import ACTIONS, Change
+from evalspec.plan.managed import managed_lines
 from evalspec.plan.plan import Plan
 
 SYMBOLS = {"create": "+", "replace": "~", "poll": ">", "keep": " ", "remove": "-"}
@@ -25,6 +26,7 @@ def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
         lines.append(f"{HEADINGS[action]} ({len(group)}):")
         lines += [_row(change, width, plan.known_ids) for change in group]
         lines.append("")
+    lines += managed_lines(plan.managed)
     lines += _notes(plan)
     lines.append(summary_line(plan))
     return "\n".join(lines)

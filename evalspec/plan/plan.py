@@ -10,6 +10,7 @@ from evalspec.base.canonical import canonical_json, digest
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.cells import Cell, expand_spec
 from evalspec.plan.diff import Change, as_json, count_actions, diff_cells
+from evalspec.plan.managed import ManagedObject, managed_objects
 from evalspec.plan.select import EVERYTHING, Selection
 from evalspec.spec.schema_models import Gate
 from evalspec.spec.spec import Spec
@@ -28,6 +29,8 @@ class Plan:
     gates_changed: bool
     # Ids looked up online (`plan --refresh`), by (request field, server name).
     known_ids: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Managed collections and rubrics the submissions use, by their content-addressed names.
+    managed: tuple[ManagedObject, ...] = ()
 
     @property
     def action_counts(self) -> dict[str, int]:
@@ -46,6 +49,7 @@ class Plan:
             "format_version": PLAN_FORMAT_VERSION,
             "summary": self.action_counts,
             "cells": [as_json(change, self.known_ids) for change in self.changes],
+            "managed": [obj.to_json() for obj in self.managed],
         }
 
 
@@ -67,10 +71,12 @@ def make_plan(
     chosen = [cell for cell in all_cells if selection.includes(cell.key)]
     locked = {k: v for k, v in (lock.cells if lock else {}).items() if selection.includes(k)}
     gates = gates_digest(spec.gates)
+    changes = diff_cells(chosen, locked, retry_failed=retry_failed)
     return Plan(
-        changes=diff_cells(chosen, locked, retry_failed=retry_failed),
+        changes=changes,
         lineage=lock.lineage if lock else None,
         serial=lock.serial if lock else None,
         gates_digest=gates,
         gates_changed=bool(lock and lock.gates is not None and lock.gates != gates),
+        managed=managed_objects(spec, changes),
     )

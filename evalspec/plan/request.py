@@ -63,9 +63,9 @@ def build_request(
     """The request for one cell, from its already-checked parts."""
     lookups: dict[str, str] = {}
     body: dict[str, Any] = {
-        "collection_id": _reference_id(collection.ref.id, "collection_id", collection.ref.name, lookups),
+        "collection_id": _reference_id(collection.ref.id, "collection_id", collection.server_name, lookups),
         "eval_rubric_id": (
-            _reference_id(rubric.ref.id, "eval_rubric_id", rubric.ref.name, lookups) if rubric else None
+            _reference_id(rubric.ref.id, "eval_rubric_id", rubric.server_name, lookups) if rubric else None
         ),
         "pipeline_type": pipeline_type,
         "pipeline_id": pipeline_id,
@@ -90,9 +90,12 @@ def _reference_id(known: int | None, field: str, name: str | None, lookups: dict
 def _fingerprint(
     body: Mapping[str, Any], lookups: Mapping[str, str], collection: Collection, rubric: Rubric | None
 ) -> str:
+    # The spec's names, not the content-addressed ones: the content digests follow below, so a
+    # fingerprint written before managed objects were content-addressed stays the same.
+    names = {"collection_id": collection.ref.name, "eval_rubric_id": rubric.ref.name if rubric else None}
     symbolic = dict(body)
-    for field, name in lookups.items():
-        symbolic[field] = {"name": name}
+    for field in lookups:
+        symbolic[field] = {"name": names[field]}
     return digest(canonical_json({
         "fingerprint_version": FINGERPRINT_VERSION,
         "request": symbolic,

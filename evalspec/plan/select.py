@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from evalspec.errors import UsageError
+from evalspec.lock.lockfile import Lockfile
 
 SELECTABLE = ("collection", "pipeline", "rubric")
 
@@ -40,6 +41,14 @@ class Selection:
 
 
 EVERYTHING = Selection({})
+
+
+def narrowed(lock: Lockfile, selection: Selection) -> Lockfile:
+    """The lock with only the selected cells."""
+    if selection == EVERYTHING:
+        return lock
+    cells = {key: cell for key, cell in lock.cells.items() if selection.includes(key)}
+    return lock.model_copy(update={"cells": cells})
 
 
 def key_parts(key: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from evalspec.errors import InputError
 from evalspec.lock.io import read_lock
 from evalspec.plan.cells import expand_spec
+from evalspec.plan.select import EVERYTHING, Selection, narrowed
 from evalspec.report.baseline import load_baseline
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
@@ -18,25 +19,33 @@ from evalspec.spec.load import load_spec
 
 def assemble(
     paths: Sequence[Path], lock_path: Path, baseline: str | None, *, state_dir: Path | None,
-    with_files: bool = True, fetch_missing: FetchMissing | None = None,
+    with_files: bool = True, fetch_missing: FetchMissing | None = None, selection: Selection = EVERYTHING,
 ) -> Report:
-    """Load spec, lock and baseline; build the report (per-file only if `with_files`); judge the gates."""
+    """Load spec, lock and baseline; build the report (per-file only if `with_files`); judge the gates.
+
+    `selection` (`--select`, `--shard`) narrows every side to the same cells, as in `plan`.
+    """
     spec = load_spec(paths)
     lock = read_lock(lock_path)
     if lock is None:
         raise InputError(f"no lockfile at {lock_path}: run `evalspec apply` first (or pass --lock)")
+    lock = narrowed(lock, selection)
     results = load_results(lock, state_dir, fetch_missing) if with_files else {}
-    base = baseline_side(baseline, lock_path, state_dir, with_files)
-    spec_keys = [cell.key for cell in expand_spec(spec)]
+    base = baseline_side(baseline, lock_path, state_dir, with_files, selection)
+    spec_keys = [cell.key for cell in expand_spec(spec) if selection.includes(cell.key)]
     report = build_report(Side(str(lock_path), lock, results), base, extra_keys=spec_keys)
     return with_gates(report, spec.gates, lock.gates)
 
 
-def baseline_side(text: str | None, lock_path: Path, state_dir: Path | None, with_files: bool) -> Side | None:
+def baseline_side(
+    text: str | None, lock_path: Path, state_dir: Path | None, with_files: bool,
+    selection: Selection = EVERYTHING,
+) -> Side | None:
     """The baseline lock and whatever per-file results of its runs are cached (never fetched)."""
     if text is None:
         return None
     lock = load_baseline(text, lock_path)
+    lock = narrowed(lock, selection) if lock is not None else None
     if lock is None or not with_files:
         return Side(text, lock, {})
     # A baseline may come from another backend or machine: its results are used when cached,

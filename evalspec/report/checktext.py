@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from evalspec.report.values import Report
 
 
@@ -42,3 +44,25 @@ def summary_line(report: Report) -> str:
         counts = f"{failed_checks} of {len(checks)} checks"
         return f"FAILED: {failed_gates} of {len(report.gates)} gates failed ({counts})."
     return f"OK: all {len(report.gates)} gates passed ({len(checks)} checks)."
+
+
+CHECK_FORMAT_VERSION = 1
+
+
+def check_json(report: Report) -> dict[str, Any]:
+    """`check --json`: every gate with its verdicts, and whether all passed (versioned)."""
+    return {
+        "format_version": CHECK_FORMAT_VERSION,
+        "passed": not report.failed_verdicts,
+        "summary": summary_line(report),
+        "gates": [
+            {
+                "name": gate.name, "where": gate.where, "rules": list(gate.rules), "passed": gate.passed,
+                "verdicts": [
+                    {"cell": v.key, "rule": v.rule, "passed": v.passed, "reason": v.reason}
+                    for v in gate.verdicts
+                ],
+            }
+            for gate in report.gates
+        ],
+    }

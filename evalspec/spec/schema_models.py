@@ -48,12 +48,25 @@ def canonical_output_format(value: Any) -> tuple[str, ...] | Any:
     return tuple(fmt for fmt in OUTPUT_FORMATS if fmt in cleaned)
 
 
+# A managed object's server name is `name@` plus 8 hex digits; the service takes 200 characters.
+MAX_MANAGED_NAME = 200 - 9
+
+
+def _check_managed_name(name: str | None) -> None:
+    if name is not None and len(name) > MAX_MANAGED_NAME:
+        raise ValueError(
+            f"a managed object's name is at most {MAX_MANAGED_NAME} characters "
+            "(the server name adds `@` and 8 digits of its content digest)"
+        )
+
+
 class CollectionRef(Model):
     """A document collection: an existing one (by `id` or `name`), or a managed one (`name` + `files`)."""
 
     id: int | None = Field(None, description="Id of an existing collection.", ge=1)
     name: str | None = Field(
-        None, description="Server-side name; looked up at apply time, or created when `files` is set.",
+        None, description="Server-side name, looked up at apply time; with `files`, the base of the "
+        "managed collection's content-addressed name `NAME@<digest of its files>`.",
         min_length=1, max_length=200,
     )
     files: tuple[str, ...] | None = Field(
@@ -68,6 +81,7 @@ class CollectionRef(Model):
             raise ValueError("give exactly one of `id` or `name`")
         if self.files is not None and self.name is None:
             raise ValueError("a managed collection (`files`) is referenced by `name`, not `id`")
+        _check_managed_name(self.name if self.files is not None else None)
         return self
 
 
@@ -76,8 +90,9 @@ class RubricRef(Model):
 
     id: int | None = Field(None, description="Id of an existing rubric.", ge=1)
     name: str | None = Field(
-        None, description="Server-side name; looked up at apply time, or created when "
-        "`definition` is set.", min_length=1, max_length=200,
+        None, description="Server-side name, looked up at apply time; with `definition`, the base of "
+        "the managed rubric's content-addressed name `NAME@<digest of the definition>`.",
+        min_length=1, max_length=200,
     )
     definition: str | None = Field(
         None, description="Managed rubric: YAML or JSON file (relative to this spec file) "
@@ -91,6 +106,7 @@ class RubricRef(Model):
             raise ValueError("give exactly one of `id` or `name`")
         if self.definition is not None and self.name is None:
             raise ValueError("a managed rubric (`definition`) is referenced by `name`, not `id`")
+        _check_managed_name(self.name if self.definition is not None else None)
         return self
 
 

@@ -6,6 +6,7 @@ names (schemas, managed documents, rubric definitions) read and digested.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,31 @@ from typing import Any
 from evalspec.base.yamlsource import KeyPath, Marks
 from evalspec.errors import Diagnostic
 from evalspec.spec.schema_models import CollectionRef, Gate, Matrix, Pipeline, RubricRef, Settings
+
+# Ground truth for `x.pdf` travels as `x.pdf.truth.md` / `x.pdf.truth.json` beside it.
+TRUTH_SUFFIXES = (".truth.md", ".truth.json")
+# Hex digits of a content digest in a managed object's server name (`words@3f2a9c1d`).
+SHORT_DIGEST = 8
+
+
+_ADDRESSED = re.compile(rf".+@[0-9a-f]{{{SHORT_DIGEST}}}")
+
+
+def content_address(name: str, full_digest: str) -> str:
+    """`name@<short digest>`: the server name of a managed object with this content."""
+    return f"{name}@{full_digest.removeprefix('sha256:')[:SHORT_DIGEST]}"
+
+
+def _server_name(ref_name: str | None, content_digest: str | None) -> str | None:
+    # A managed reference always has a name (the spec's models require it).
+    if ref_name is not None and content_digest is not None:
+        return content_address(ref_name, content_digest)
+    return ref_name
+
+
+def is_content_addressed(server_name: str) -> bool:
+    """Whether a server object's name is one evalspec gives managed objects (`name@3f2a9c1d`)."""
+    return _ADDRESSED.fullmatch(server_name) is not None
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,11 @@ class ManagedFile:
     sha256: str
     size: int
 
+    @property
+    def is_truth(self) -> bool:
+        """A ground-truth sidecar: read by evaluating backends, never a document to parse."""
+        return self.upload_name.endswith(TRUTH_SUFFIXES)
+
 
 @dataclass(frozen=True)
 class Collection:
@@ -63,6 +94,11 @@ class Collection:
     files_digest: str | None
     where: Located
 
+    @property
+    def server_name(self) -> str | None:
+        """The name on the server: `name@digest` when managed, the plain name when named."""
+        return _server_name(self.ref.name, self.files_digest)
+
 
 @dataclass(frozen=True)
 class Rubric:
@@ -73,6 +109,11 @@ class Rubric:
     definition: Mapping[str, Any] | None
     definition_digest: str | None
     where: Located
+
+    @property
+    def server_name(self) -> str | None:
+        """The name on the server: `name@digest` when managed, the plain name when named."""
+        return _server_name(self.ref.name, self.definition_digest)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from fastapi import Depends, FastAPI
 
 from evalspec import __version__
-from evalspec.local.http import errors, routes_collections, routes_files, routes_rubrics, routes_runs
+from evalspec.local.http import (
+    errors,
+    routes_collections,
+    routes_extensions,
+    routes_files,
+    routes_rubrics,
+    routes_runs,
+)
 from evalspec.local.http.auth import require_api_key
 from evalspec.local.http.ratelimit import RateLimitMiddleware
 
@@ -34,7 +41,7 @@ def build_app(service: LocalService, *, manage_lifespan: bool) -> FastAPI:
     errors.install(app)
     keyed = [Depends(require_api_key)]
     limited = (429,) if service.rate_limit is not None else ()
-    for module in (routes_runs, routes_collections, routes_files, routes_rubrics):
+    for module in (routes_runs, routes_collections, routes_files, routes_rubrics, routes_extensions):
         app.include_router(module.router, dependencies=keyed,
                            responses=errors.answers(401, *limited, 503))
     app.include_router(routes_files.signed_router, responses=errors.answers(*limited, 503))

@@ -118,6 +118,7 @@ class UpdateRubricRequest(_Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = None
     eval_definition: dict[str, Any] | None = None
+    archived: bool | None = None
 
     @field_validator("eval_definition")
     @classmethod

@@ -38,8 +38,16 @@ class RubricRepo:
         return [_rubric_out(r) for r in rows], total
 
     def update(self, rid: int, changes: dict[str, Any]) -> dict[str, Any]:
-        """Apply the given changes as a new version; the old one joins the history."""
+        """Apply the given changes as a new version; the old one joins the history.
+
+        Archiving (or restoring) is not a new version of the content: it only sets the flag.
+        """
         old = self.get(rid)
+        if changes.get("archived") is not None:
+            self.db.write("UPDATE rubrics SET archived = ?, updated = ? WHERE id = ?",
+                          (int(changes["archived"]), now(), rid))
+            if not any(changes.get(k) is not None for k in ("name", "description", "eval_definition")):
+                return self.get(rid)
         new = {k: changes[k] if changes.get(k) is not None else old[k]
                for k in ("name", "description", "eval_definition")}
         snapshot = {k: old[k] for k in ("version", "name", "description", "eval_definition",

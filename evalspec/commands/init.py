@@ -1,0 +1,89 @@
+"""`evalspec init`: scaffold a small working setup in the current repository.
+
+The templates are package data under `evalspec/scaffold/files/` (dot-files are stored as
+`dot-...` so that no packaging tool drops them). Existing files are never overwritten without
+`--force`; `.gitignore` is the one file added to rather than replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from evalspec.base.atomic import write_atomic
+from evalspec.commands.schema import schema_text
+from evalspec.console import out
+from evalspec.errors import EXIT_OK, InputError
+
+if TYPE_CHECKING:  # a runtime import would warn on newer Pythons (it moved to importlib.resources.abc)
+    from importlib.abc import Traversable
+
+RENAMES = {"dot-github": ".github", "pre-commit-config.yaml": ".pre-commit-config.yaml"}
+SPEC_SCHEMA = "schemas/evalspec.schema.json"
+# evalspec's own state: never to be committed (the lock itself is, beside the specs).
+GITIGNORE_ENTRIES = (".evalspec/", "*.lock.pid", "*.lock.journal")
+NEXT_STEPS = (
+    "Next: `evalspec validate`, `evalspec plan`, `evalspec apply --backend local` (offline), then "
+    "commit the specs and evalspec.lock. Edit .github/workflows/evalspec.yml to point at the "
+    "evalspec action you use, and add DATALAB_API_KEY to the repository's secrets."
+)
+
+
+@dataclass(frozen=True)
+class InitRequest:
+    """The init command's arguments; `root` is the repository to scaffold (the working directory)."""
+
+    root: Path
+    force: bool = False
+
+
+def run(request: InitRequest) -> int:
+    """Write the scaffold; refuse (exit 2, naming the files) when any would be overwritten."""
+    wanted = dict(scaffold())
+    existing = sorted(path for path in wanted if (request.root / path).exists())
+    if existing and not request.force:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise InputError(
+            f"init would overwrite {existing[0]}{more}; nothing was written. "
+            "Use --force to replace the scaffold's files."
+        )
+    for path, data in sorted(wanted.items()):
+        target = request.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, data)
+        out(f"  {'replaced' if path in existing else 'wrote'}   {path}")
+    added = add_gitignore_entries(request.root / ".gitignore")
+    if added:
+        out(f"  ignored  {', '.join(added)} (.gitignore)")
+    out(NEXT_STEPS)
+    return EXIT_OK
+
+
+def scaffold() -> Iterator[tuple[str, str]]:
+    """Every file of the scaffold: (path relative to the repository, text)."""
+    yield from _walk(files("evalspec").joinpath("scaffold/files"), "")
+    yield SPEC_SCHEMA, schema_text()
+
+
+def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, str]]:
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        name = prefix + RENAMES.get(entry.name, entry.name)
+        if entry.is_dir():
+            yield from _walk(entry, name + "/")
+        else:
+            yield name, entry.read_text(encoding="utf-8")
+
+
+def add_gitignore_entries(path: Path) -> list[str]:
+    """Add the entries `.gitignore` lacks (keeping everything it has); the ones added."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    present = {line.strip() for line in text.splitlines()}
+    missing = [entry for entry in GITIGNORE_ENTRIES if entry not in present]
+    if missing:
+        lead = "" if not text or text.endswith("\n") else "\n"
+        block = "# evalspec's local state (the lock itself is committed)\n" + "\n".join(missing) + "\n"
+        write_atomic(path, text + lead + block)
+    return missing
