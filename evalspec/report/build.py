@@ -9,6 +9,7 @@ from evalspec.api.shapes import FileResult, RunResults
 from evalspec.base import runstatus
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.select import key_parts
+from evalspec.report.reasons import checks_of, error_of
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, Report
 
 
@@ -97,8 +98,15 @@ def _by_name(results: RunResults | None) -> dict[str, FileResult]:
 
 
 def _file_row(name: str, now: FileResult | None, then: FileResult | None) -> FileRow:
+    results = now.eval_results if now else {}
     return FileRow(
         filename=name, status=now.status if now else None,
         score=now.eval_score if now else None, baseline_score=then.eval_score if then else None,
         failed=now is not None and is_failed_file(now),
+        checks=checks_of(results), error=error_of(results),
+        request_id=_text(now.request_id) if now else None, lookup_key=now.lookup_key if now else None,
     )
+
+
+def _text(value: int | str | None) -> str | None:
+    return None if value is None else str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evalspec.base.text import plural
 from evalspec.report.values import Report
 
 
@@ -39,6 +40,7 @@ def summary_line(report: Report) -> str:
     failed_gates = sum(1 for gate in report.gates if not gate.passed)
     if failed_gates:
         failed_checks = sum(1 for v in checks if not v.passed)
-        counts = f"{failed_checks} of {len(checks)} checks"
-        return f"FAILED: {failed_gates} of {len(report.gates)} gates failed ({counts})."
-    return f"OK: all {len(report.gates)} gates passed ({len(checks)} checks)."
+        counts = f"{failed_checks} of {plural(len(checks), 'check')}"
+        return f"FAILED: {failed_gates} of {plural(len(report.gates), 'gate')} failed ({counts})."
+    every = "all " if len(report.gates) > 1 else ""
+    return f"OK: {every}{plural(len(report.gates), 'gate')} passed ({plural(len(checks), 'check')})."

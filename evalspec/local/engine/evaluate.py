@@ -41,7 +41,8 @@ def score_file(doc: Document, request: PipelineRequest, definition: dict[str, An
     checks = []
     for ev in definition.get("evaluations") or []:
         outcome = run_check(ev, output, truth)
-        checks.append({"kind": ev["kind"], "weight": ev.get("weight", 1),
+        params = {k: v for k, v in ev.items() if k not in ("kind", "weight")}
+        checks.append({"kind": ev["kind"], "weight": ev.get("weight", 1), "params": params,
                        "score": round(outcome.score, 6), "passed": outcome.passed,
                        "reason": outcome.reason})
     total = sum(float(c["weight"]) for c in checks)
