@@ -12,7 +12,15 @@ from typing import Any
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
 from evalspec.report.values import (
-    CHANGED, NEW, REMOVED, UNCHANGED, CellRow, CheckRow, FileRow, GateResult, Report,
+    CHANGED,
+    NEW,
+    REMOVED,
+    UNCHANGED,
+    CellRow,
+    CheckRow,
+    FileRow,
+    GateResult,
+    Report,
 )
 
 FORMAT_VERSION = 1
@@ -129,7 +137,8 @@ def explained_files(document: dict[str, Any]) -> list[dict[str, Any]]:
 def _importance(item: dict[str, Any]) -> tuple[int, float, float, str, str]:
     f = item["file"]
     rank = 0 if f["failed"] else 1 if (f["delta"] or 0) < 0 else 2
-    return rank, f["delta"] or 0.0, f["score"] if f["score"] is not None else -1.0, item["cell"], f["filename"]
+    score = f["score"] if f["score"] is not None else -1.0
+    return rank, f["delta"] or 0.0, score, item["cell"], f["filename"]
 
 
 def duration(cell: CellRow) -> float | None:
