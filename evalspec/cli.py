@@ -159,11 +159,14 @@ def check(paths: tuple[Path, ...], lock_path: Path, baseline: str | None) -> int
 
 
 @cli.command()
-def schema() -> int:
+@click.option("--rubric", is_flag=True,
+              help="The schema of managed rubric definition files (the local check kinds) instead; "
+              "committed as schemas/rubric.schema.json.")
+def schema(rubric: bool) -> int:
     """Print the JSON Schema of the spec format (for editors and CI)."""
     from evalspec.commands import schema as command
 
-    return command.run(command.SchemaRequest())
+    return command.run(command.SchemaRequest(rubric=rubric))
 
 
 @cli.command()
