@@ -40,6 +40,19 @@ def sample_lock() -> Lockfile:
     }
     return Lockfile(lineage="6d1f0b44-0000-4000-8000-000000000000", serial=0).with_cells(
         cells, gates="sha256:" + "9" * 64,
+        gate_rules={
+            "floor": {"min_score": 0.8, "where": {"pipeline": "md"}}, "all": {"max_drop": 0.02, "where": {}},
+        },
+        inputs={
+            "collections": {
+                "docs": {"digest": "sha256:" + "1" * 64, "files": {"a b.pdf": "sha256:" + "2" * 64}},
+            },
+            "rubrics": {"words": {
+                "digest": "sha256:" + "3" * 64, "file": "specs/rubrics/words.yaml",
+                "definition": '{"evaluations":[{"kind":"text_contains","text":"Total: \\"x\\""}]}',
+            }},
+            "schemas": {"sha256:" + "4" * 64: {"file": "s.json", "json": '{"properties":{}}', "name": "s"}},
+        },
     )
 
 
@@ -65,7 +78,7 @@ def test_dump_is_sorted_and_starts_with_the_header() -> None:
     assert text.startswith(HEADER)
     assert text.index("invoices/md/fields:") < text.index("invoices/md/layout") < text.index("receipts/")
     top = [line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()]
-    assert top == ["backend", "cells", "gates", "lineage", "serial", "version"]
+    assert top == ["backend", "cells", "gate_rules", "gates", "inputs", "lineage", "serial", "version"]
 
 
 def test_with_cells_bumps_the_serial_and_sorts() -> None:
