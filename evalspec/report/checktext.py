@@ -23,7 +23,9 @@ def check_lines(report: Report) -> list[str]:
 def _notes(report: Report) -> list[str]:
     notes = []
     if report.gates_changed:
-        notes.append("note: the gates differ from the ones the lock was applied with (a bar was moved)")
+        which = "the baseline" if report.has_baseline and not report.baseline_empty else "the lock"
+        notes.append(f"note: the gates differ from the ones {which} was applied with (a bar was moved)")
+        notes += [f"  {move}" for move in report.gate_moves]
     drops = any(rule.startswith("max_drop") for gate in report.gates for rule in gate.rules)
     if report.baseline_name is None and drops:
         notes.append("note: no --baseline given: max_drop gates pass without comparing")

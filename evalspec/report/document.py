@@ -11,6 +11,7 @@ from typing import Any
 
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
+from evalspec.plan.explain import Cause
 from evalspec.report.values import (
     CHANGED,
     NEW,
@@ -88,7 +89,7 @@ def _verdicts_by_key(report: Report) -> dict[str, list[dict[str, Any]]]:
 
 
 def cell_json(
-    cell: CellRow, verdicts: Sequence[dict[str, Any]] = (), changed_inputs: Sequence[str] = (),
+    cell: CellRow, verdicts: Sequence[dict[str, Any]] = (), changed_inputs: Sequence[Cause] = (),
 ) -> dict[str, Any]:
     """One cell with its files, the verdicts of the gates that apply to it and, when its inputs
     changed against the baseline, which ones (as the plan names them)."""
@@ -100,7 +101,7 @@ def cell_json(
         "failed_files": cell.failed_files, "submitted_at": cell.submitted_at,
         "completed_at": cell.completed_at, "duration_seconds": duration(cell),
         "verdicts": list(verdicts), "gates_failed": sum(1 for v in verdicts if not v["passed"]),
-        "changed_inputs": list(changed_inputs),
+        "changed_inputs": [cause.to_json() for cause in changed_inputs],
         "files": [file_json(row) for row in cell.files],
     }
 

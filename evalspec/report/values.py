@@ -5,7 +5,10 @@ Values only; building them is `build.py`, judging them is `gates.py`, drawing th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from evalspec.plan.explain import Cause
 
 # How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
 NEW = "new"  # not in the baseline
@@ -130,7 +133,7 @@ class Report:
     gates_changed: bool = False  # the spec's gates differ from the ones the baseline lock was applied with
     gate_moves: tuple[str, ...] = ()  # `gate md-floor: min_score 0.8 -> 0.95`, one per moved bar
     commit: str | None = None  # the git commit the lock was read at, when it is in a repository
-    input_changes: dict[str, tuple[str, ...]] | None = None  # cell key -> the inputs that moved it
+    input_changes: Mapping[str, tuple[Cause, ...]] | None = None  # cell key -> the inputs that moved it
 
     @property
     def has_baseline(self) -> bool:
