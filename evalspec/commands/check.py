@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.console import out
+from evalspec.console import out, paint_verdicts
 from evalspec.errors import EXIT_GATES_FAILED, EXIT_OK
 from evalspec.report.assemble import assemble
 from evalspec.report.checktext import check_lines
@@ -25,6 +25,6 @@ def run(request: CheckRequest) -> int:
     """Print every gate's verdict per cell and a summary; 1 when any gate failed, else 0."""
     # Gates judge the lock's cell-level numbers only, so no per-file results (and no state dir).
     report = assemble(request.paths, request.lock_path, request.baseline, state_dir=None, with_files=False)
-    for line in check_lines(report):
+    for line in paint_verdicts(check_lines(report)):
         out(line)
     return EXIT_GATES_FAILED if report.failed_verdicts else EXIT_OK

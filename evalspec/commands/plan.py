@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.base.atomic import write_atomic
-from evalspec.console import err, out
+from evalspec.console import err, out, paint_plan
 from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
@@ -63,7 +63,7 @@ def run(request: PlanRequest) -> int:
     if as_json:
         out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     else:
-        out(render_plan(plan, show_unchanged=request.show_unchanged))
+        out(paint_plan(render_plan(plan, show_unchanged=request.show_unchanged)))
     if out_file is not None:
         document = saved_plan_json(plan, paths, selects, shard, retry_failed)
         write_atomic(out_file, json.dumps(document, indent=2, sort_keys=True) + "\n")

@@ -32,6 +32,7 @@ class FileScore:
 
     score: float
     results: dict[str, Any]
+    output: dict[str, Any]  # the pipeline's whole output (the service keeps it for `evalspec show`)
 
 
 def score_file(doc: Document, request: PipelineRequest, definition: dict[str, Any],
@@ -49,7 +50,7 @@ def score_file(doc: Document, request: PipelineRequest, definition: dict[str, An
     score = sum(float(c["weight"]) * c["score"] for c in checks) / total if total else 0.0
     return FileScore(score, {"checks": checks, "pages": len(doc.pages),
                              "passed": sum(bool(c["passed"]) for c in checks),
-                             "total": len(checks), "output": summarize(output)})
+                             "total": len(checks), "output": summarize(output)}, output)
 
 
 def summarize(output: dict[str, Any]) -> dict[str, Any]:
