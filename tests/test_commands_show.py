@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from apply_helpers import applied_copy
 from conftest import FIXTURES
 from report_fixtures import REPORT_FIXTURES, STATE_DIR
 
@@ -19,15 +19,8 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_evalspec: Run) -> Path:
     """The plan-explain fixture with a TODO in alpha.md, applied on the local backend."""
-    work = tmp_path / "work"
-    shutil.copytree(FIXTURES / "plan-explain", work)
-    (work / "docs" / "alpha.md").write_text("TODO: the alpha summary\n")
-    monkeypatch.chdir(work)
-    state = tmp_path / "state"  # explicitly, in place of the conftest's tripwire
-    monkeypatch.setattr(evalspec.base.paths, "default_state_dir", lambda: state)
-    code, _, err = run_evalspec("apply", "spec.yaml", "--backend", "local", "--poll-interval", "0.05")
-    assert code in (0, 1), err
-    return work
+    return applied_copy(FIXTURES / "plan-explain", tmp_path / "work", tmp_path / "state", run_evalspec,
+                        monkeypatch, {"docs/alpha.md": "TODO: the alpha summary\n"})
 
 
 def test_a_cell(applied: Path, run_evalspec: Run) -> None:

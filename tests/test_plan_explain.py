@@ -4,14 +4,13 @@ a gate, and each replaced cell names its cause (in the table and in --json)."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from apply_helpers import applied_copy
 from conftest import FIXTURES
 
-import evalspec.base.paths
 from evalspec.lock.io import read_lock
 from evalspec.plan.explain import changed_paths, gate_moves
 
@@ -21,14 +20,8 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_evalspec: Run) -> Path:
     """The plan-explain fixture, applied on the local backend."""
-    work = tmp_path / "work"
-    shutil.copytree(FIXTURES / "plan-explain", work)
-    monkeypatch.chdir(work)
-    state = tmp_path / "state"  # explicitly, in place of the conftest's tripwire
-    monkeypatch.setattr(evalspec.base.paths, "default_state_dir", lambda: state)
-    code, _, err = run_evalspec("apply", "spec.yaml", "--backend", "local", "--poll-interval", "0.05")
-    assert code in (0, 1), err
-    return work
+    work, state = tmp_path / "work", tmp_path / "state"
+    return applied_copy(FIXTURES / "plan-explain", work, state, run_evalspec, monkeypatch)
 
 
 def plan(run_evalspec: Run) -> str:

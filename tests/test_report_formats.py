@@ -178,10 +178,14 @@ def test_json_has_every_check_with_its_reason() -> None:
     assert broken["error"] == "PdfReadError: EOF marker not found"
 
 
+def between(text: str, start: str, end: str) -> str:
+    """The part of `text` from `start` up to the next `end`."""
+    part = text[text.index(start):]
+    return part[: part.index(end)]
+
+
 def test_html_lists_failing_checks_expandable_to_all() -> None:
-    page = render(fixture_report(), "html")
-    row = page[page.index("<td>inv-002.pdf</td>"):]
-    row = row[: row.index("</tr>\n<tr>")]
+    row = between(render(fixture_report(), "html"), "<td>inv-002.pdf</td>", "</tr>\n<tr>")
     assert "po_number missing" in row and "does not match" in row
     assert "<summary>all 4 checks</summary>" in row
     assert "found &#39;Total&#39;" in row  # a passing check, inside the expandable table only
@@ -191,8 +195,7 @@ def test_html_lists_failing_checks_expandable_to_all() -> None:
 def test_html_colours_a_cell_by_its_gates_and_has_a_legend() -> None:
     page = render(fixture_report(), "html")
     # 0.850 fails no-regression: not the green-ish hue of its score (hsl(102, ...)).
-    tile = page[page.index("<title>invoices/invoice/invoice-fields: 0.850"):]
-    tile = tile[: tile.index("</g>")]
+    tile = between(page, "<title>invoices/invoice/invoice-fields: 0.850", "</g>")
     assert "hsl(34, 75%, 78%)" in tile and 'stroke="#b91c1c"' in tile
     assert 'class="legend"' in page
     assert "rich[output_format=markdown+html]</text>" in page  # column headers are never cut
