@@ -23,7 +23,7 @@ def test_example_specs_validate(run_evalspec: Run, monkeypatch: pytest.MonkeyPat
         "hooli-0004.html, initech-0003.pdf)\n"
     )
     assert out == (
-        "OK: 3 spec file(s), 5 cell(s), 2 collection(s), 3 rubric(s), 4 pipeline(s), 4 gate(s)\n"
+        "OK: 3 spec files, 5 cells, 2 collections, 3 rubrics, 4 pipelines, 4 gates\n"
     )
 
 
@@ -31,7 +31,7 @@ def test_valid_fixture(run_evalspec: Run, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.chdir(FIXTURES)
     code, out, _ = run_evalspec("validate", "plan-basic.yaml")
     assert code == 0
-    assert out.startswith("OK: 1 spec file(s), 8 cell(s),")
+    assert out.startswith("OK: 1 spec file, 8 cells,")
 
 
 def test_every_problem_then_a_count(run_evalspec: Run, monkeypatch: pytest.MonkeyPatch) -> None:

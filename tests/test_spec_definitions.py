@@ -53,7 +53,7 @@ def test_an_unknown_kind_is_a_note_and_truth_gaps_are_warnings(run_evalspec: Run
     )
     (mistakes / "docs" / "a.md.truth.json").write_text('{"total": 12}\n')
     code, out, err = run_evalspec("validate", "spec.yaml")
-    assert code == 0 and out.startswith("OK: 1 spec file(s), 2 cell(s)")
+    assert code == 0 and out.startswith("OK: 1 spec file, 2 cells")
     assert err.splitlines() == [
         "warning: docs/gone.md.truth.md: truth sidecar of 'gone.md', which collection 'docs' does not hold",
         "note: rubrics/mistakes.yaml:2:12: evaluations[0].kind: check kind 'text_contians' is not known "
