@@ -3,6 +3,7 @@
     state.py            Store: the database, the blobs and the repositories over them
     db.py, blobs.py     one serialised sqlite connection; bytes stored by sha256
     collections.py, files.py, rubrics.py, runs.py   one repository per kind of object
+    outputs.py          each file's pipeline output (for `evalspec show`)
 
 It knows nothing of HTTP or of how documents are scored.
 """
