@@ -51,6 +51,11 @@ baseline_option = click.option(
 )
 
 
+no_fetch_option = click.option(
+    "--no-fetch", is_flag=True, help="Use cached per-file results only; never ask the backend.",
+)
+
+
 def _paths(paths: tuple[Path, ...]) -> list[Path]:
     return list(paths) or [Path("specs")]
 
@@ -131,7 +136,7 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Render your own jinja2 template (sandboxed; `report` holds the json format's data).")
 @lock_backend_option
-@click.option("--no-fetch", is_flag=True, help="Use cached per-file results only; never ask the backend.")
+@no_fetch_option
 @select_option
 @shard_option
 def report(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, fmt: str,
@@ -168,11 +173,14 @@ def check(paths: tuple[Path, ...], lock_path: Path, baseline: str | None, select
 
 
 @cli.command()
-def schema() -> int:
+@click.option("--rubric", is_flag=True,
+              help="The schema of managed rubric definition files (the local check kinds) instead; "
+              "committed as schemas/rubric.schema.json.")
+def schema(rubric: bool) -> int:
     """Print the JSON Schema of the spec format (for editors and CI)."""
     from evalspec.commands import schema as command
 
-    return command.run(command.SchemaRequest())
+    return command.run(command.SchemaRequest(rubric=rubric))
 
 
 @cli.command()
@@ -271,6 +279,28 @@ def gc(lock_path: Path, keeps: tuple[str, ...], apply_: bool, backend: str | Non
     from evalspec.commands import gc as command
 
     return command.run(command.GcRequest(lock_path, keeps, apply=apply_, backend=backend))
+
+
+@cli.command()
+@click.argument("cell")
+@click.argument("file", required=False)
+@lock_option
+@json_option
+@baseline_option
+@lock_backend_option
+@no_fetch_option
+def show(cell: str, file: str | None, lock_path: Path, as_json: bool, baseline: str | None,
+         backend: str | None, no_fetch: bool) -> int:
+    """Show one cell (request, run, score, its files) or one FILE of it (every check with its
+    verdict, weight and reason, and the pipeline's output where the backend keeps it).
+
+    CELL is a cell key as the plan and the lock write it, e.g. `invoices/md/fields`.
+    """
+    from evalspec.commands import show as command
+
+    return command.run(command.ShowRequest(
+        cell, file, lock_path, as_json=as_json, baseline=baseline, backend=backend, fetch=not no_fetch,
+    ))
 
 
 @cli.group()

@@ -156,3 +156,22 @@ def assert_one_run_per_cell(
 
 def key_headers(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
+
+
+def applied_copy(fixture: Path, work: Path, state: Path, run: Callable[..., tuple[int, str, str]],
+                 monkeypatch: Any, edits: Mapping[str, str] | None = None) -> Path:
+    """`fixture` copied to `work` (the working directory), with `edits` (path -> text) written,
+    and applied on the local backend with its state in `state` (explicitly, in place of the
+    conftest's tripwire); `run` is `run_evalspec`."""
+    import shutil
+
+    import evalspec.base.paths
+
+    shutil.copytree(fixture, work)
+    for name, text in (edits or {}).items():
+        (work / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(evalspec.base.paths, "default_state_dir", lambda: state)
+    code, _, err = run("apply", "spec.yaml", "--backend", "local", "--poll-interval", "0.05")
+    assert code in (0, 1), err
+    return work

@@ -3,7 +3,8 @@
 current.lock (lineage 1111...) against baseline.lock (lineage 2222...):
   invoices/invoice/invoice-fields          0.85 vs 0.90, same inputs   (a regression)
   invoices/markdown/report-quality         running, no score           (new)
-  reports/markdown/report-quality          0.95 vs 0.90, inputs changed (an improvement)
+  reports/markdown/report-quality          0.95 vs 0.90, inputs changed (an improvement): annual.pdf
+  ...                                       (the baseline's `floor` gate was min_score 0.75: a moved bar)
   reports/rich/report-quality[...]         0.80                        (new)
   reports/sections/report-sections         0.60 vs 0.62, 2/3 files, hostile file names
   receipts/md/report-quality               only in the baseline        (removed)
@@ -47,4 +48,5 @@ def fixture_report(*, baseline: bool = True) -> Report:
         lock = fixture_lock("baseline")
         base = Side("baseline.lock", lock, read_cached(lock.lineage, finished_runs(lock), STATE_DIR))
     report = build_report(Side("evalspec.lock", current, load_results(current, STATE_DIR)), base)
-    return with_gates(report, GATES, current.gates)
+    against = base.lock if base is not None and base.lock is not None else current
+    return with_gates(report, GATES, against.gates, against.gate_rules)

@@ -99,7 +99,7 @@ def test_whole_flow(tmp_path: Path, cli: Session, api: httpx.Client) -> None:
 
     # status and status --json show what the lock holds.
     _, out, _ = cli("status")
-    assert all(key in out for key in lock.cells) and "4 cell(s), 4 finished" in out
+    assert all(key in out for key in lock.cells) and "4 cells, 4 finished" in out
     _, out, _ = cli("status", "--json")
     shown = json.loads(out)
     assert shown["lineage"] == lock.lineage and set(shown["cells"]) == set(lock.cells)

@@ -45,7 +45,7 @@ def test_passing_gates_exit_0(tmp_path: Path) -> None:
     assert result.output.splitlines() == [
         "gate invoice-floor (pipeline=invoice): min_score >= 0.8",
         "  PASS invoices/invoice/invoice-fields: min_score >= 0.8: score 0.850 >= 0.8",
-        "OK: all 1 gates passed (1 checks).",
+        "OK: 1 gate passed (1 check).",
     ]
 
 

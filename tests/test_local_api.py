@@ -245,3 +245,24 @@ def test_empty_collection_completes_with_no_score(local_client: httpx.Client) ->
 def test_upload_helper_round_trip(local_client: httpx.Client) -> None:
     fid = upload(local_client, "r.txt", b"round trip")
     assert local_client.get(f"/api/v1/files/{fid}/confirm").json()["file_size"] == 10
+
+
+def test_each_files_output_is_kept_and_served(local_client: httpx.Client) -> None:
+    cid = make_collection(local_client, "outputs", {"bad.pdf": b"%PDF-1.4 garbage",
+                                                    "good.md": b"# Summary\n\nAll good.\n"})
+    rid = make_rubric(local_client, "outputs", "report-quality.yaml")
+    run = wait_run(local_client, _start(local_client, collection_id=cid, eval_rubric_id=rid,
+                                        output_format="markdown").json()["id"])
+    results = local_client.get(f"/api/v1/eval_batch_runs/{run['id']}/results").json()
+    by_name = {f["filename"]: f["request_id"] for f in results["file_results"]}
+    kept = local_client.get(f"/api/v1/eval_batch_runs/{run['id']}/results/{by_name['good.md']}/output")
+    assert kept.status_code == 200
+    assert kept.json()["filename"] == "good.md"
+    assert "All good." in kept.json()["output"]["markdown"]
+    checks = results["file_results"][0]["eval_results"]["checks"]
+    assert all("params" in check for check in checks)  # each check says what it was asked
+    # A file that failed has no output; an unknown result or run is a 404 with a detail.
+    for path in (f"{run['id']}/results/{by_name['bad.pdf']}/output", f"{run['id']}/results/999/output",
+                 "999/results/1/output"):
+        missing = local_client.get(f"/api/v1/eval_batch_runs/{path}")
+        assert missing.status_code == 404 and missing.json()["detail"]

@@ -36,17 +36,21 @@ def test_a_definition_needs_an_evaluations_list(definition: Any) -> None:
 @pytest.mark.parametrize(
     ("evaluation", "problems"),
     [
-        ("text_contains", ["evaluations[0]: must be an object"]),
+        ("text_contains", ["evaluations[0]: an evaluation must be a mapping with a `kind`"]),
         ({"kind": "llm_judge"}, ["evaluations[0]: unknown kind 'llm_judge'; expected one of "
                                  "['field_matches', 'field_present', 'order', 'segment_present', "
                                  "'text_absent', 'text_contains', 'truth_fields', 'truth_similarity']"]),
-        ({"kind": "order", "before": "a"}, ["evaluations[0]: order needs a string parameter 'after'"]),
+        ({"kind": "order", "before": "a"},
+         ["evaluations[0]: order needs a string parameter 'after' (The text that comes later.)"]),
         ({"kind": "text_contains", "text": ""},
          ["evaluations[0]: text_contains needs a string parameter 'text'"]),
         ({"kind": "text_absent", "text": 3}, ["evaluations[0]: text_absent needs a string parameter 'text'"]),
-        ({"kind": "truth_similarity", "weight": -1}, ["evaluations[0]: weight must be a number >= 0"]),
-        ({"kind": "truth_similarity", "weight": True}, ["evaluations[0]: weight must be a number >= 0"]),
-        ({"kind": "truth_similarity", "weight": "2"}, ["evaluations[0]: weight must be a number >= 0"]),
+        ({"kind": "truth_similarity", "weight": -1},
+         ["evaluations[0]: weight must be a finite number >= 0, not -1"]),
+        ({"kind": "truth_similarity", "weight": True},
+         ["evaluations[0]: weight must be a finite number >= 0, not True"]),
+        ({"kind": "truth_similarity", "weight": "2"},
+         ["evaluations[0]: weight must be a finite number >= 0, not '2'"]),
         ({"kind": "truth_similarity", "weight": 0}, []),
         ({"kind": "truth_fields", "fields": ["a", 1]},
          ["evaluations[0]: fields must be a list of dot paths"]),
@@ -65,9 +69,11 @@ def test_a_bad_regex_is_reported_with_the_missing_parameters() -> None:
     ]})
     assert problems[0].startswith("evaluations[1]: pattern is not a valid regex: missing ), unterminated")
     assert problems[1:] == [
-        "evaluations[2]: field_matches needs a string parameter 'field'",
-        "evaluations[2]: field_matches needs a string parameter 'pattern'",
-        "evaluations[2]: weight must be a number >= 0",
+        "evaluations[2]: weight must be a finite number >= 0, not -2",
+        "evaluations[2]: field_matches needs a string parameter 'field' "
+        "(Dot path into the extraction result.)",
+        "evaluations[2]: field_matches needs a string parameter 'pattern' "
+        "(A Python regular expression (re.search).)",
     ]
 
 

@@ -40,6 +40,19 @@ def sample_lock() -> Lockfile:
     }
     return Lockfile(lineage="6d1f0b44-0000-4000-8000-000000000000", serial=0).with_cells(
         cells, gates="sha256:" + "9" * 64,
+        gate_rules={
+            "floor": {"min_score": 0.8, "where": {"pipeline": "md"}}, "all": {"max_drop": 0.02, "where": {}},
+        },
+        inputs={
+            "collections": {
+                "docs": {"digest": "sha256:" + "1" * 64, "files": {"a b.pdf": "sha256:" + "2" * 64}},
+            },
+            "rubrics": {"words": {
+                "digest": "sha256:" + "3" * 64, "file": "specs/rubrics/words.yaml",
+                "definition": '{"evaluations":[{"kind":"text_contains","text":"Total: \\"x\\""}]}',
+            }},
+            "schemas": {"sha256:" + "4" * 64: {"file": "s.json", "json": '{"properties":{}}', "name": "s"}},
+        },
     )
 
 
@@ -65,7 +78,7 @@ def test_dump_is_sorted_and_starts_with_the_header() -> None:
     assert text.startswith(HEADER)
     assert text.index("invoices/md/fields:") < text.index("invoices/md/layout") < text.index("receipts/")
     top = [line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()]
-    assert top == ["backend", "cells", "gates", "lineage", "serial", "version"]
+    assert top == ["backend", "cells", "gate_rules", "gates", "inputs", "lineage", "serial", "version"]
 
 
 def test_with_cells_bumps_the_serial_and_sorts() -> None:
@@ -149,3 +162,14 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path: Path, monkeypatch
         write_atomic(path, "new\n")
     assert path.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["evalspec.lock"]  # no temp file left
+
+
+def test_scores_are_kept_to_six_decimals_so_reruns_do_not_churn() -> None:
+    from evalspec.api.shapes import BatchRun
+    from evalspec.apply.submit import run_fields
+    from evalspec.lock.lockfile import LockCell
+
+    cell = LockCell(fingerprint="f", request={}, avg_score=0.1 + 0.2)  # 0.30000000000000004
+    assert cell.avg_score == 0.3
+    assert run_fields(BatchRun(id=1, collection_id=1, avg_score=2 / 3))["avg_score"] == 0.666667
+    assert "avg_score: 0.3\n" in dump_lock(Lockfile.new().with_cells({"k": cell}))

@@ -107,6 +107,7 @@ def test_render_groups_by_action_and_ends_with_the_summary(spec: Spec) -> None:
         "",
         "to replace (1):",
         "  ~ c/b/r     changed: output_format",
+        "      output_format: markdown -> json",
         "",
         "to follow (submitted, not finished) (2):",
         "  > c/q/r     run 3 is running",

@@ -11,7 +11,7 @@ import pytest
 from report_fixtures import REPORT_FIXTURES
 
 from evalspec.errors import InputError, LockfileError
-from evalspec.report.baseline import load_baseline
+from evalspec.report.baseline import head_commit, load_baseline
 
 BASE_LINEAGE = "22222222-2222-4222-8222-222222222222"
 CURRENT_LINEAGE = "11111111-1111-4111-8111-111111111111"
@@ -101,3 +101,14 @@ def test_a_broken_lock_at_the_ref_names_the_ref(repo: Path) -> None:
     commit_all(repo, "break it")
     with pytest.raises(LockfileError, match=r"git:HEAD:ci/evalspec\.lock"):
         load_baseline("git:HEAD", repo / "ci" / "evalspec.lock")
+
+
+def test_reports_name_the_commit_the_lock_was_read_at(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert head_commit(repo / "evalspec.lock") is None  # not a repository yet
+    git(repo, "init", "-q")
+    (repo / "evalspec.lock").write_text("x")
+    commit_all(repo, "first")
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
+    assert head_commit(repo / "evalspec.lock") == done.stdout.strip()[:12]

@@ -75,7 +75,8 @@ def test_rendering_does_not_depend_on_the_order_of_its_inputs(seed: int) -> None
     then = Side("baseline.lock", baseline, read_cached(baseline.lineage, finished_runs(baseline), STATE_DIR))
     now_shuffled, then_shuffled = _shuffled(now, rng), _shuffled(then, rng)
     assert now_shuffled.lock is not None and list(now_shuffled.lock.cells) != list(current.cells)
-    shuffled = with_gates(build_report(now_shuffled, then_shuffled), GATES, current.gates)
+    report = build_report(now_shuffled, then_shuffled)
+    shuffled = with_gates(report, GATES, baseline.gates, baseline.gate_rules)
     for fmt in GOLDEN_FILES:
         assert render(shuffled, fmt) == render(fixture_report(), fmt)
 
@@ -141,7 +142,13 @@ def test_junit_counts() -> None:
     assert all(case.get("classname", "").startswith("evalspec.") and case.get("time") for case in cases)
     failure = cases[0].find("failure")
     assert failure is not None
-    assert failure.get("message") == "no-regression: dropped 0.050 (0.900 -> 0.850) > 0.02"
+    assert failure.get("message") == (
+        "no-regression: dropped 0.050 (0.900 -> 0.850) > 0.02; 2 files with failing checks"
+    )
+    body = failure.text or ""
+    assert "inv-002.pdf: 0.800\n  FAIL field_present field='po_number': po_number missing" in body
+    assert "FAIL truth_fields: no .truth.json sidecar" in body
+    assert "inv-001.pdf" not in body  # every check of it passed
 
 
 def test_junit_drops_characters_xml_cannot_carry() -> None:
@@ -196,3 +203,47 @@ def test_user_template_errors_and_the_sandbox(tmp_path: Path, body: str, message
     template.write_text(body)
     with pytest.raises(InputError, match=message.replace(".", r"\.")):
         render_template(fixture_report(), template)
+
+
+def test_json_has_every_check_with_its_reason() -> None:
+    document = json.loads(render(fixture_report(), "json"))
+    invoices = next(c for c in document["cells"] if c["key"] == "invoices/invoice/invoice-fields")
+    inv2 = next(f for f in invoices["files"] if f["filename"] == "inv-002.pdf")
+    assert inv2["failing_checks"] == 2 and len(inv2["checks"]) == 4
+    assert inv2["checks"][1] == {
+        "kind": "field_present", "params": "field='po_number'", "passed": False, "weight": 1.0,
+        "score": 0.0, "reason": "po_number missing",
+    }
+    assert inv2["request_id"] == "2" and inv2["lookup_key"] == "k2"
+    sections = next(c for c in document["cells"] if c["key"] == "reports/sections/report-sections")
+    broken = next(f for f in sections["files"] if f["filename"] == "broken | *file*.pdf")
+    assert broken["error"] == "PdfReadError: EOF marker not found"
+
+
+def between(text: str, start: str, end: str) -> str:
+    """The part of `text` from `start` up to the next `end`."""
+    part = text[text.index(start):]
+    return part[: part.index(end)]
+
+
+def test_html_lists_failing_checks_expandable_to_all() -> None:
+    row = between(render(fixture_report(), "html"), "<td>inv-002.pdf</td>", "</tr>\n<tr>")
+    assert "po_number missing" in row and "does not match" in row
+    assert "<summary>all 4 checks</summary>" in row
+    assert "found &#39;Total&#39;" in row  # a passing check, inside the expandable table only
+    assert row.index("found &#39;Total&#39;") > row.index("<details>")
+
+
+def test_html_colours_a_cell_by_its_gates_and_has_a_legend() -> None:
+    page = render(fixture_report(), "html")
+    # 0.850 fails no-regression: not the green-ish hue of its score (hsl(102, ...)).
+    tile = between(page, "<title>invoices/invoice/invoice-fields: 0.850", "</g>")
+    assert "hsl(34, 75%, 78%)" in tile and 'stroke="#b91c1c"' in tile
+    assert 'class="legend"' in page
+    assert "rich[output_format=markdown+html]</text>" in page  # column headers are never cut
+
+
+def test_markdown_escapes_no_more_than_it_must() -> None:
+    text = render(fixture_report(), "markdown")
+    assert "min_score >= 0.8" in text and "completed_with_errors" in text
+    assert "\\_" not in text

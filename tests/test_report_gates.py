@@ -118,7 +118,11 @@ def test_removed_cells_are_not_judged() -> None:
 
 def test_check_lines_for_the_fixture() -> None:
     lines = check_lines(fixture_report())
-    assert lines[0] == "gate floor (all cells): min_score >= 0.8"
+    assert lines[:3] == [
+        "note: the gates differ from the ones the baseline was applied with (a bar was moved)",
+        "  gate floor: min_score 0.75 -> 0.8",
+        "gate floor (all cells): min_score >= 0.8",
+    ]
     drop = "dropped 0.050 (0.900 -> 0.850) > 0.02"
     assert f"  FAIL invoices/invoice/invoice-fields: max_drop <= 0.02: {drop}" in lines
     assert "  PASS reports/markdown/report-quality: min_score >= 0.8: score 0.950 >= 0.8" in lines
@@ -137,9 +141,20 @@ def test_check_lines_warn_about_an_idle_gate_and_a_missing_baseline() -> None:
 
 
 def test_a_moved_bar_is_noted() -> None:
-    lock = fixture_lock("current")
+    # A lock of before the gates were kept has only their digest: the move is noted, unnamed.
     moved = with_gates(fixture_report(), GATES, gates_digest(GATES[:1]))
     same = with_gates(fixture_report(), GATES, gates_digest(GATES))
-    assert moved.gates_changed and not same.gates_changed
-    assert lock.gates is None and not fixture_report().gates_changed  # never applied with gates
+    assert moved.gates_changed and not same.gates_changed and moved.gate_moves == ()
     assert check_lines(moved)[0].startswith("note: the gates differ")
+    # The fixture compares with the baseline lock, which kept its gates: the bar is named.
+    assert fixture_lock("current").gate_rules is None
+    assert fixture_report().gate_moves == ("gate floor: min_score 0.75 -> 0.8",)
+    assert not fixture_report(baseline=False).gates_changed  # the current lock: never applied with gates
+
+
+def test_changed_inputs_are_named_as_the_plan_names_them() -> None:
+    report = fixture_report()
+    assert report.input_changes is not None
+    [cause] = report.input_changes["reports/markdown/report-quality"]
+    assert str(cause) == "collection reports: changed annual.pdf"
+    assert "invoices/invoice/invoice-fields" not in report.input_changes  # same fingerprint

@@ -8,7 +8,7 @@ from report_fixtures import fixture_report
 
 from evalspec.report.formats import PR_COMMENT_LIMIT, render
 from evalspec.report.step_summary import STEP_SUMMARY_LIMIT, append_step_summary
-from evalspec.report.values import UNCHANGED, CellRow, FileRow, Report
+from evalspec.report.values import UNCHANGED, CellRow, CheckRow, FileRow, Report
 
 MIB = 1 << 20
 FILES_NOTE = "Per-file results were left out to keep this report under 60 KB"
@@ -83,3 +83,44 @@ def test_step_summary_keeps_files_that_fit_in_it_but_not_in_a_comment(tmp_path: 
 
 def test_no_step_summary_without_the_variable() -> None:
     assert append_step_summary(fixture_report(), {}) is None
+
+
+def reasons_report(files: int) -> Report:
+    """One cell whose every file fails two checks, with long reasons."""
+    rows = tuple(
+        FileRow(
+            f"document-{n:05d}.pdf", "completed", 0.5 - n / 100_000, 0.6, False,
+            checks=(
+                CheckRow("field_present", "field='po_number'", False, 1.0, 0.0, "po_number missing " * 8),
+                CheckRow("text_contains", "text='Total'", True, 1.0, 1.0, "found 'Total'"),
+                CheckRow("field_matches", "field='total'", False, 1.0, 0.0, "total='12,00' does not match"),
+            ),
+        )
+        for n in range(files)
+    )
+    cell = CellRow(
+        key="docs/md/words", collection="docs", pipeline="md", rubric="words", overrides="",
+        change=UNCHANGED, status="completed", run_id=1, score=0.5, baseline_score=0.6,
+        total_files=files, completed_files=files, failed_files=0, files=rows,
+    )
+    return Report(
+        lock_name="evalspec.lock", lineage="l", serial=1, baseline_name="b", baseline_empty=False,
+        cells=(cell,),
+    )
+
+
+def test_markdown_keeps_the_most_important_reasons_within_the_budget() -> None:
+    text = render(reasons_report(2_000), "markdown")
+    assert len(text.encode("utf-8")) <= PR_COMMENT_LIMIT
+    assert "### Why files scored low" in text
+    # Largest drop first: the last documents dropped most, so they are the ones kept.
+    assert "document-01999.pdf" in text and "document-00000.pdf" not in text
+    assert "more files with failing checks left out to fit the size limit" in text
+    assert "`field_present` `field='po_number'` (weight 1): po_number missing" in text
+    assert "found 'Total'" not in text  # passing checks are not listed in the comment
+
+
+def test_markdown_lists_every_failing_check_when_it_fits() -> None:
+    text = render(reasons_report(3), "markdown")
+    assert text.count("❌ `field_matches`") == 3
+    assert "left out" not in text

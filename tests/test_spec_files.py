@@ -131,9 +131,9 @@ def test_rubric_definition_is_loaded_and_digested(work: Path) -> None:
 def test_rubric_definition_without_evaluations(work: Path) -> None:
     (work / "r.json").write_text(json.dumps({"checks": []}))
     (work / "spec.yaml").write_text("version: 1\nrubrics:\n  q: {name: q, definition: r.json}\n")
+    # Reported at the rubric file itself, not at the spec line naming it.
     assert errors("spec.yaml", root=work) == [
-        f"spec.yaml:3:28: rubrics.q.definition: {work / 'r.json'}: a rubric definition is a mapping "
-        "with an `evaluations` list"
+        "r.json:1:1: a rubric definition is a mapping with an `evaluations` list"
     ]
 
 

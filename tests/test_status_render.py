@@ -23,7 +23,7 @@ def _lock() -> Lockfile:
 def test_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lock = _lock()
     table = render_status(lock)
-    assert "0.500" in table and "submitting" in table and "2 cell(s), 1 finished" in table
+    assert "0.500" in table and "submitting" in table and "2 cells, 1 finished" in table
     shown = status_json(lock)
     assert "request" not in json.dumps(shown) and shown["serial"] == lock.serial
     write_lock(tmp_path / "evalspec.lock", lock)

@@ -8,6 +8,7 @@ from typing import Any
 from evalspec.api.paging import items_of, offset_pages, total_of
 from evalspec.api.sender import Call, Sender, fetch_json
 from evalspec.api.shapes import BatchRun, RunResults
+from evalspec.errors import ServerError
 
 RUNS = "/api/v1/eval_batch_runs"
 MAX_PAGE = 200
@@ -70,6 +71,20 @@ class BatchRuns:
         """A run and its per-file results."""
         call = Call("GET", f"{RUNS}/{run_id}/results", "runs.results")
         return RunResults.model_validate(await fetch_json(self._sender, call))
+
+
+    async def file_output(self, run_id: int, request_id: int | str) -> dict[str, Any] | None:
+        """A file's pipeline output, from the local service's extension endpoint; None when the
+        service keeps none (a 404: Datalab has no such endpoint)."""
+        call = Call("GET", f"{RUNS}/{run_id}/results/{request_id}/output", "runs.file_output")
+        try:
+            data = await fetch_json(self._sender, call)
+        except ServerError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+        output = data.get("output") if isinstance(data, dict) else None
+        return output if isinstance(output, dict) else None
 
 
 def _filters(

@@ -23,7 +23,7 @@ from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock.store import LockStore
 from evalspec.plan.cells import Cell
 from evalspec.plan.diff import Change
-from evalspec.plan.plan import Plan
+from evalspec.plan.plan import Plan, inputs_after_apply
 from evalspec.spec.spec import Spec
 
 DEFAULT_CONCURRENCY = 8
@@ -89,7 +89,8 @@ class Executor:
             if change.action == "remove":
                 self.store.remove(change.key)
                 self.outcome.removed += 1
-        self.store.set_gates(plan.gates_digest)
+        self.store.set_gates(plan.gates_digest, plan.gate_rules)
+        self.store.set_inputs(inputs_after_apply(self.store.lock, plan))
         to_submit = [c for c in plan.changes if _needs_submission(c)]
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)

@@ -18,6 +18,7 @@ from typing import Any
 from evalspec.api import BatchRun, DatalabClient, may_have_acted
 from evalspec.base.clock import parse_timestamp, utc_now
 from evalspec.errors import RemoteError
+from evalspec.lock.lockfile import round_score
 from evalspec.lock.store import LockStore
 
 # Server clocks may run behind ours: a run created this long before our intent still counts.
@@ -31,7 +32,7 @@ def run_fields(run: BatchRun) -> dict[str, Any]:
     """The lock fields a run's answer tells us."""
     return {
         "run_id": run.id, "status": run.status, "total_files": run.total_files,
-        "completed_files": run.completed_files, "avg_score": run.avg_score,
+        "completed_files": run.completed_files, "avg_score": round_score(run.avg_score),
         "completed_at": run.completed_at,
     }
 

@@ -10,4 +10,6 @@
     canonical.py    canonical JSON and sha256 digests
     paths.py        the state directory (`.evalspec/`): the filesystem-root seam
     runstatus.py    what a run's status word means (Datalab does not document them)
+    checkkinds.py   the local check kinds and their parameters: spec checks, engine, rubric schema
+    text.py         plural: `1 check`, `2 checks`
 """

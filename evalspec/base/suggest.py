@@ -19,3 +19,8 @@ def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
     if not hint:
         hint = f" (defined: {', '.join(known)})" if known else f" (no {kind}s are defined)"
     return f"unknown {kind} {name!r}{hint}"
+
+
+def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """Up to `n` of `choices` closest to `word`, best first (none when nothing is close)."""
+    return difflib.get_close_matches(word, sorted(set(choices)), n=n, cutoff=0.4)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.console import out
+from evalspec.console import out, paint_verdicts
 from evalspec.errors import EXIT_GATES_FAILED, EXIT_OK
 from evalspec.plan.select import parse_selection
 from evalspec.report.assemble import assemble
@@ -35,6 +35,6 @@ def run(request: CheckRequest) -> int:
     if request.as_json:
         out(json.dumps(check_json(report), indent=2, sort_keys=True))
     else:
-        for line in check_lines(report):
+        for line in paint_verdicts(check_lines(report)):
             out(line)
     return EXIT_GATES_FAILED if report.failed_verdicts else EXIT_OK

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.base.text import plural
 from evalspec.commands.guard import holding
 from evalspec.console import out
 from evalspec.errors import EXIT_OK, LockfileError, UsageError
@@ -53,5 +54,5 @@ def merge(request: LockMergeRequest) -> int:
     merged = merge_locks(named)
     with holding(output):
         write_lock(output, merged)
-    out(f"Merged {len(inputs)} lock(s) into {output}: {len(merged.cells)} cell(s).")
+    out(f"Merged {plural(len(inputs), 'lock')} into {output}: {plural(len(merged.cells), 'cell')}.")
     return EXIT_OK

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.base.atomic import write_atomic
-from evalspec.console import out
+from evalspec.console import err, out, paint_plan
 from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
@@ -18,6 +18,7 @@ from evalspec.plan.display import render_plan
 from evalspec.plan.plan import Plan, make_plan
 from evalspec.plan.saved import saved_plan_json
 from evalspec.plan.select import parse_selection
+from evalspec.spec.definitions import spec_notes
 from evalspec.spec.load import load_spec
 from evalspec.spec.spec import Spec
 
@@ -53,13 +54,16 @@ def run(request: PlanRequest) -> int:
     spec = load_spec(paths)
     lock = read_current_lock(lock_path)
     plan = make_plan(spec, lock, selection, retry_failed=retry_failed)
+    cells = [change.cell for change in plan.changes if change.cell is not None]
+    for note in spec_notes(spec, [(cell.collection, cell.rubric) for cell in cells]):
+        err(note)
     if request.refresh:
         known = asyncio.run(_lookup(spec, plan, backend, lock, lock_path))
         plan = dataclasses.replace(plan, known_ids=known)
     if as_json:
         out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     else:
-        out(render_plan(plan, show_unchanged=request.show_unchanged))
+        out(paint_plan(render_plan(plan, show_unchanged=request.show_unchanged)))
     if out_file is not None:
         document = saved_plan_json(plan, paths, selects, shard, retry_failed)
         write_atomic(out_file, json.dumps(document, indent=2, sort_keys=True) + "\n")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.base.atomic import write_atomic
+from evalspec.base.text import plural
 from evalspec.console import err
 from evalspec.errors import EXIT_OK, RemoteError
 from evalspec.plan.select import parse_selection
@@ -71,7 +72,7 @@ def backend_fetcher(backend: str | None, lock_path: Path, state_dir: Path | None
         try:
             asyncio.run(_fetch(backend, lock_path, lineage, run_ids, state_dir))
         except RemoteError as exc:
-            err(f"warning: could not fetch the per-file results of {len(run_ids)} run(s): {exc}")
+            err(f"warning: could not fetch the per-file results of {plural(len(run_ids), 'run')}: {exc}")
             err("warning: those cells show cell-level numbers only")
 
     return fetch

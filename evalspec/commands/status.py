@@ -12,6 +12,7 @@ from evalspec.apply.follow import Tracked, poll_round
 from evalspec.apply.submit import run_fields
 from evalspec.backend.connect import backend_for_lock, check_same_backend, open_backend
 from evalspec.backend.fetch import fetch_results
+from evalspec.base.text import plural
 from evalspec.commands.guard import holding
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, SpecError
@@ -115,5 +116,5 @@ def render_status(lock: Lockfile) -> str:
         status = cell.status or ("submitting" if cell.run_id is None else "?")
         lines.append(f"{key:<{width}}  {status:<10} {cell.run_id or '-':>7} {files:>9}  {score}")
     finished = sum(cell.is_finished for cell in lock.cells.values())
-    lines.append(f"{len(lock.cells)} cell(s), {finished} finished (lock serial {lock.serial}).")
+    lines.append(f"{plural(len(lock.cells), 'cell')}, {finished} finished (lock serial {lock.serial}).")
     return "\n".join(lines)

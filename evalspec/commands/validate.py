@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.base.text import plural
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK
 from evalspec.plan.cells import expand_spec
 from evalspec.plan.unused import unused_warnings
+from evalspec.spec.definitions import spec_notes
 from evalspec.spec.load import load_spec
 
 
@@ -26,9 +28,11 @@ def run(request: ValidateRequest) -> int:
     cells = expand_spec(spec)
     for warning in unused_warnings(spec, cells):
         err(warning)
+    for note in spec_notes(spec, [(cell.collection, cell.rubric) for cell in cells]):
+        err(note)
     out(
-        f"OK: {len(spec.files)} spec file(s), {len(cells)} cell(s), "
-        f"{len(spec.collections)} collection(s), {len(spec.rubrics)} rubric(s), "
-        f"{len(spec.pipelines)} pipeline(s), {len(spec.gates)} gate(s)"
+        f"OK: {plural(len(spec.files), 'spec file')}, {plural(len(cells), 'cell')}, "
+        f"{plural(len(spec.collections), 'collection')}, {plural(len(spec.rubrics), 'rubric')}, "
+        f"{plural(len(spec.pipelines), 'pipeline')}, {plural(len(spec.gates), 'gate')}"
     )
     return EXIT_OK

@@ -81,6 +81,7 @@ class WorkerPool:
             parsed = parse_document(doc["filename"], data, doc.get("content_type"))
             sidecars = {k: self.store.blobs.get(v) for k, v in doc["sidecars"].items()}
             scored = score_file(parsed, request, definition, truth_from(sidecars))
+            self.store.outputs.put(run_id, doc["file_id"], scored.output)
             status, score, results = "completed", scored.score, scored.results
         except Exception as exc:  # a bad file is a failed file, never a failed run
             status, score, results = "failed", 0.0, {"error": f"{type(exc).__name__}: {exc}",

@@ -5,11 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalspec.base import runstatus
 
 LOCK_VERSION = 1
+SCORE_DIGITS = 6  # scores are kept to this many decimals, so a re-run with the same result does not churn
+
+
+def round_score(value: float | None) -> float | None:
+    """A score as the lock keeps it."""
+    return None if value is None else round(value, SCORE_DIGITS)
 
 
 class LockCell(BaseModel):
@@ -26,6 +32,8 @@ class LockCell(BaseModel):
     avg_score: float | None = None
     submitted_at: str | None = None
     completed_at: str | None = None
+
+    _rounded = field_validator("avg_score")(round_score)
 
     @property
     def is_finished(self) -> bool:
@@ -47,6 +55,15 @@ class Lockfile(BaseModel):
     lineage: str
     serial: int = Field(ge=0)
     gates: str | None = Field(None, description="Digest of the spec's gates when last applied.")
+    gate_rules: dict[str, dict[str, Any]] | None = Field(
+        None, description="The gates themselves, by name, so that a moved bar shows as old -> new "
+        "(None in locks written before they were kept).",
+    )
+    inputs: dict[str, dict[str, Any]] | None = Field(
+        None, description="What the managed inputs were when applied, so that plan and report can "
+        "name what changed: `collections` (name -> digest and file digests), `rubrics` (name -> "
+        "digest, file, definition as canonical JSON), `schemas` (digest -> name, file, canonical JSON).",
+    )
     backend: str | None = Field(
         None, description="Where the run ids live: `local`, or the service's base URL.",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from evalspec.errors import LockfileError
 from evalspec.lock.lockfile import LockCell, Lockfile
@@ -34,4 +35,17 @@ def merge_locks(named: Sequence[tuple[str, Lockfile]]) -> Lockfile:
         "serial": max(lock.serial for _, lock in named),
         "gates": gates.pop() if len(gates) == 1 else first.gates,
         "backend": backends.pop() if backends else None,
+        "inputs": _merged_inputs([lock.inputs for _, lock in named]),
     }).with_cells({key: cell for key, (_, cell) in cells.items()})
+
+
+def _merged_inputs(all_inputs: list[dict[str, dict[str, Any]] | None]) -> dict[str, dict[str, Any]] | None:
+    """Shards each record the inputs of the cells they ran: the merged lock keeps them all."""
+    known = [inputs for inputs in all_inputs if inputs is not None]
+    if not known:
+        return None
+    merged: dict[str, dict[str, Any]] = {}
+    for inputs in known:
+        for section, entries in inputs.items():
+            merged.setdefault(section, {}).update(entries)
+    return merged

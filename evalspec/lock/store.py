@@ -91,10 +91,20 @@ class LockStore:
             self._base = self._base.model_copy(update={"backend": identity})
             self._dirty = True
 
-    def set_gates(self, digest: str) -> None:
-        """Record the digest of the gates this lock was applied with."""
-        if self._base.gates != digest:
-            self._base = self._base.model_copy(update={"gates": digest})
+    def set_gates(self, digest: str, rules: dict[str, dict[str, Any]] | None = None) -> None:
+        """Record the gates this lock was applied with: their digest and, when given, the gates."""
+        update: dict[str, Any] = {"gates": digest}
+        if rules is not None:
+            update["gate_rules"] = rules
+        self._update_base(update)
+
+    def set_inputs(self, inputs: dict[str, dict[str, Any]]) -> None:
+        """Record what the managed inputs were (see `plan/inputs.py`), so the next plan can diff them."""
+        self._update_base({"inputs": inputs})
+
+    def _update_base(self, update: dict[str, Any]) -> None:
+        if any(getattr(self._base, name) != value for name, value in update.items()):
+            self._base = self._base.model_copy(update=update)
             self._dirty = True
 
     def checkpoint(self) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from evalspec.lock.lockfile import LockCell
 from evalspec.plan.cells import Cell
+from evalspec.plan.explain import Cause
 
 Action = Literal["create", "replace", "keep", "poll", "remove"]
 ACTIONS: tuple[Action, ...] = ("create", "replace", "poll", "keep", "remove")
@@ -22,6 +23,13 @@ class Change:
     reason: str
     cell: Cell | None
     locked: LockCell | None
+    causes: tuple[Cause, ...] = ()  # for a replacement: each input that forced it
+
+    @property
+    def needs_lookups(self) -> bool:
+        """Whether apply will submit this cell (and so needs the ids of references by name)."""
+        return self.action in ("create", "replace") or (self.action == "poll" and self.locked is not None
+                                                       and self.locked.run_id is None)
 
 
 def diff_cells(
@@ -88,6 +96,7 @@ def as_json(change: Change, known: Mapping[tuple[str, str], int] | None = None) 
     """A change in plan JSON form: the request is the exact body apply will POST (ids that
     still need a lookup are null, and named under `lookups`)."""
     body, lookups = change.cell.request.with_known(known or {}) if change.cell else (None, {})
+    lookups = lookups if change.needs_lookups else {}
     item: dict[str, Any] = {
         "key": change.key,
         "action": change.action,
@@ -97,4 +106,6 @@ def as_json(change: Change, known: Mapping[tuple[str, str], int] | None = None) 
     }
     if lookups:
         item["lookups"] = lookups
+    if change.causes:
+        item["causes"] = [cause.to_json() for cause in change.causes]
     return item

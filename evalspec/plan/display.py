@@ -17,14 +17,14 @@ HEADINGS = {
 
 def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
     """A readable table grouped by action, ending with the summary line."""
-    lines: list[str] = []
+    lines: list[str] = _objects(plan)
     width = max((len(c.key) for c in plan.changes), default=0)
     for action in ACTIONS:
         group = [c for c in plan.changes if c.action == action]
         if not group or (action == "keep" and not show_unchanged):
             continue
         lines.append(f"{HEADINGS[action]} ({len(group)}):")
-        lines += [_row(change, width, plan.known_ids) for change in group]
+        lines += [line for change in group for line in _row(change, width, plan.known_ids)]
         lines.append("")
     lines += managed_lines(plan.managed)
     lines += _notes(plan)
@@ -32,13 +32,25 @@ def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _row(change: Change, width: int, known: Mapping[tuple[str, str], int]) -> str:
-    lookups = change.cell.request.with_known(known)[1] if change.cell else {}
+def _row(change: Change, width: int, known: Mapping[tuple[str, str], int]) -> list[str]:
+    lookups = change.cell.request.with_known(known)[1] if change.cell and change.needs_lookups else {}
     extra = f"  [lookup: {', '.join(sorted(lookups.values()))}]" if lookups else ""
-    return f"  {SYMBOLS[change.action]} {change.key:<{width}}  {change.reason}{extra}"
+    lines = [f"  {SYMBOLS[change.action]} {change.key:<{width}}  {change.reason}{extra}"]
+    for cause in change.causes:
+        lines.append(f"      {cause}")
+        lines += [f"        {line}" for line in cause.detail]
+    return lines
+
+
+def _objects(plan: Plan) -> list[str]:
+    if not plan.object_changes:
+        return []
+    return ["managed objects:", *(f"  {line}" for line in plan.object_changes), ""]
 
 
 def _notes(plan: Plan) -> list[str]:
+    if plan.gate_moves:
+        return ["gates moved since the lock was applied:", *(f"  {m}" for m in plan.gate_moves), ""]
     if not plan.gates_changed:
         return []
     return ["Note: the spec's gates changed since the lock was last written.", ""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,10 @@ from evalspec.base.canonical import canonical_json, digest
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.cells import Cell, expand_spec
 from evalspec.plan.diff import Change, as_json, count_actions, diff_cells
+from evalspec.plan.explain import gate_moves, input_causes, object_changes
+from evalspec.plan.inputs import Inputs, applied_inputs, gate_rules, merged_inputs
 from evalspec.plan.managed import ManagedObject, managed_objects
+from evalspec.plan.request import SCHEMA_FIELDS
 from evalspec.plan.select import EVERYTHING, Selection
 from evalspec.spec.schema_models import Gate
 from evalspec.spec.spec import Spec
@@ -27,6 +31,11 @@ class Plan:
     serial: int | None
     gates_digest: str
     gates_changed: bool
+    # What the lock keeps of this plan's inputs and gates, and what moved since the lock's.
+    inputs: Inputs = field(default_factory=dict)
+    gate_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    object_changes: tuple[str, ...] = ()
+    gate_moves: tuple[str, ...] = ()
     # Ids looked up online (`plan --refresh`), by (request field, server name).
     known_ids: Mapping[tuple[str, str], int] = field(default_factory=dict)
     # Managed collections and rubrics the submissions use, by their content-addressed names.
@@ -48,6 +57,8 @@ class Plan:
         return {
             "format_version": PLAN_FORMAT_VERSION,
             "summary": self.action_counts,
+            "managed_objects": list(self.object_changes),
+            "gate_moves": list(self.gate_moves),
             "cells": [as_json(change, self.known_ids) for change in self.changes],
             "managed": [obj.to_json() for obj in self.managed],
         }
@@ -71,12 +82,42 @@ def make_plan(
     chosen = [cell for cell in all_cells if selection.includes(cell.key)]
     locked = {k: v for k, v in (lock.cells if lock else {}).items() if selection.includes(k)}
     gates = gates_digest(spec.gates)
+    inputs = applied_inputs(spec, chosen)
+    rules = gate_rules(spec.gates)
+    known_inputs = lock.inputs if lock else {}
     changes = diff_cells(chosen, locked, retry_failed=retry_failed)
     return Plan(
-        changes=changes,
+        changes=tuple(_explained(change, known_inputs, inputs) for change in changes),
         lineage=lock.lineage if lock else None,
         serial=lock.serial if lock else None,
         gates_digest=gates,
         gates_changed=bool(lock and lock.gates is not None and lock.gates != gates),
         managed=managed_objects(spec, changes),
+        inputs=inputs, gate_rules=rules,
+        object_changes=object_changes(known_inputs, inputs) if known_inputs is not None else (),
+        gate_moves=gate_moves(lock.gate_rules, rules) if lock else (),
     )
+
+
+def inputs_after_apply(lock: Lockfile, plan: Plan) -> Inputs:
+    """The lock's `inputs` once `plan` is applied: the plan's over the lock's; schemas that no
+    cell of either uses any more are dropped."""
+    requests = [cell.request for cell in lock.cells.values()]
+    in_use = {request[f] for request in requests for f in SCHEMA_FIELDS if isinstance(request.get(f), str)}
+    in_use |= {d for c in plan.changes if c.cell for d in c.cell.request.schema_digests.values()}
+    return merged_inputs(lock.inputs, plan.inputs, in_use)
+
+
+def _explained(change: Change, old_inputs: Inputs | None, new_inputs: Inputs) -> Change:
+    """A replacement with the inputs that forced it named (its reason lists them)."""
+    cell, locked = change.cell, change.locked
+    if cell is None or locked is None or locked.fingerprint == cell.request.fingerprint:
+        return change
+    causes = input_causes(
+        change.key, (locked.request, old_inputs), (cell.request.lock_form(), new_inputs),
+        skip=tuple(cell.request.lookups),
+    )
+    if not causes:
+        return change
+    reason = "changed: " + ", ".join(cause.input for cause in causes)
+    return dataclasses.replace(change, reason=reason, causes=causes)

@@ -4,8 +4,10 @@
     load_baseline(text, lock_path)             -> Lockfile | None  (a lockfile path or `git:REF`)
     load_results(lock, state_dir, fetch)       -> {key: RunResults} (cache first, fetch seam for misses)
     build_report(current, baseline, extra_keys) -> Report
-    with_gates(report, gates, lock_gates_digest) -> Report with a GateResult per gate
+    with_gates(report, gates, digest, rules)   -> Report with a GateResult per gate (and moved bars)
     render(report, fmt) / render_template(report, path) -> text
+    checks_of(eval_results)                    -> each check's verdict and reason (reasons.py)
+    cell_lines / file_lines                    -> what `evalspec show` prints (showtext.py)
 
 jinja2 is imported only in this package: one dependency per stage.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from evalspec.errors import InputError
 from evalspec.lock.io import read_lock
 from evalspec.plan.cells import expand_spec
 from evalspec.plan.select import EVERYTHING, Selection, narrowed
-from evalspec.report.baseline import load_baseline
+from evalspec.report.baseline import head_commit, load_baseline
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
 from evalspec.report.results import FetchMissing, finished_runs, load_results, read_cached
@@ -34,7 +35,10 @@ def assemble(
     base = baseline_side(baseline, lock_path, state_dir, with_files, selection)
     spec_keys = [cell.key for cell in expand_spec(spec) if selection.includes(cell.key)]
     report = build_report(Side(str(lock_path), lock, results), base, extra_keys=spec_keys)
-    return with_gates(report, spec.gates, lock.gates)
+    report = dataclasses.replace(report, commit=head_commit(lock_path))
+    # A moved bar is named against the baseline's gates: what the reviewer compares with.
+    against = base.lock if base is not None and base.lock is not None else lock
+    return with_gates(report, spec.gates, against.gates, against.gate_rules)
 
 
 def baseline_side(

@@ -37,6 +37,16 @@ def lock_at_ref(ref: str, lock_path: Path) -> Lockfile | None:
     return parse_lock(_git(root, "show", spec, what=f"cannot read {spec}", strip=False), f"git:{spec}")
 
 
+def head_commit(lock_path: Path) -> str | None:
+    """The commit checked out where the lock lives (shown in reports), or None outside git."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=lock_path.resolve().parent,
+                              capture_output=True, text=True)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from evalspec.api.shapes import FileResult, RunResults
 from evalspec.base import runstatus
 from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
+from evalspec.report.reasons import checks_of, error_of
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, Report
 
 
@@ -33,7 +35,21 @@ def build_report(current: Side, baseline: Side | None = None, extra_keys: Iterab
         baseline_name=baseline.name if baseline is not None else None,
         baseline_empty=baseline is not None and baseline.lock is None,
         cells=tuple(_cell(key, lock, current.results, baseline) for key in keys),
+        input_changes=_input_changes(lock, baseline.lock if baseline is not None else None),
     )
+
+
+def _input_changes(lock: Lockfile, base: Lockfile | None) -> dict[str, tuple[Cause, ...]]:
+    """For each cell whose fingerprint moved against the baseline, the inputs that moved it,
+    named as the plan names them."""
+    if base is None:
+        return {}
+    found = {}
+    for key, now in lock.cells.items():
+        then = base.cells.get(key)
+        if then is not None and then.fingerprint != now.fingerprint:
+            found[key] = input_causes(key, (then.request, base.inputs), (now.request, lock.inputs))
+    return found
 
 
 def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunResults], base: Side | None) -> CellRow:
@@ -97,8 +113,15 @@ def _by_name(results: RunResults | None) -> dict[str, FileResult]:
 
 
 def _file_row(name: str, now: FileResult | None, then: FileResult | None) -> FileRow:
+    results = now.eval_results if now else {}
     return FileRow(
         filename=name, status=now.status if now else None,
         score=now.eval_score if now else None, baseline_score=then.eval_score if then else None,
         failed=now is not None and is_failed_file(now),
+        checks=checks_of(results), error=error_of(results),
+        request_id=_text(now.request_id) if now else None, lookup_key=now.lookup_key if now else None,
     )
+
+
+def _text(value: int | str | None) -> str | None:
+    return None if value is None else str(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalspec.base.text import plural
 from evalspec.report.values import Report
 
 
@@ -24,7 +25,9 @@ def check_lines(report: Report) -> list[str]:
 def _notes(report: Report) -> list[str]:
     notes = []
     if report.gates_changed:
-        notes.append("note: the gates differ from the ones the lock was applied with (a bar was moved)")
+        which = "the baseline" if report.has_baseline and not report.baseline_empty else "the lock"
+        notes.append(f"note: the gates differ from the ones {which} was applied with (a bar was moved)")
+        notes += [f"  {move}" for move in report.gate_moves]
     drops = any(rule.startswith("max_drop") for gate in report.gates for rule in gate.rules)
     if report.baseline_name is None and drops:
         notes.append("note: no --baseline given: max_drop gates pass without comparing")
@@ -41,9 +44,10 @@ def summary_line(report: Report) -> str:
     failed_gates = sum(1 for gate in report.gates if not gate.passed)
     if failed_gates:
         failed_checks = sum(1 for v in checks if not v.passed)
-        counts = f"{failed_checks} of {len(checks)} checks"
-        return f"FAILED: {failed_gates} of {len(report.gates)} gates failed ({counts})."
-    return f"OK: all {len(report.gates)} gates passed ({len(checks)} checks)."
+        counts = f"{failed_checks} of {plural(len(checks), 'check')}"
+        return f"FAILED: {failed_gates} of {plural(len(report.gates), 'gate')} failed ({counts})."
+    every = "all " if len(report.gates) > 1 else ""
+    return f"OK: {every}{plural(len(report.gates), 'gate')} passed ({plural(len(checks), 'check')})."
 
 
 CHECK_FORMAT_VERSION = 1

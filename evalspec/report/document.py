@@ -11,7 +11,18 @@ from typing import Any
 
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
-from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, GateResult, Report
+from evalspec.plan.explain import Cause
+from evalspec.report.values import (
+    CHANGED,
+    NEW,
+    REMOVED,
+    UNCHANGED,
+    CellRow,
+    CheckRow,
+    FileRow,
+    GateResult,
+    Report,
+)
 
 FORMAT_VERSION = 1
 TOP_MOVERS = 10
@@ -25,10 +36,15 @@ def report_document(report: Report) -> dict[str, Any]:
         "generator": f"evalspec {__version__}",
         "lock": {"path": report.lock_name, "lineage": report.lineage, "serial": report.serial},
         "baseline": _baseline(report),
+        "commit": report.commit,
         "gates_changed": report.gates_changed,
+        "gate_moves": list(report.gate_moves),
         "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
-        "cells": [cell_json(cell, verdicts.get(cell.key, [])) for cell in report.cells],
+        "cells": [
+            cell_json(cell, verdicts.get(cell.key, []), (report.input_changes or {}).get(cell.key, ()))
+            for cell in report.cells
+        ],
     }
 
 
@@ -72,8 +88,11 @@ def _verdicts_by_key(report: Report) -> dict[str, list[dict[str, Any]]]:
     return by_key
 
 
-def cell_json(cell: CellRow, verdicts: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """One cell with its files and the verdicts of the gates that apply to it."""
+def cell_json(
+    cell: CellRow, verdicts: Sequence[dict[str, Any]] = (), changed_inputs: Sequence[Cause] = (),
+) -> dict[str, Any]:
+    """One cell with its files, the verdicts of the gates that apply to it and, when its inputs
+    changed against the baseline, which ones (as the plan names them)."""
     return {
         "key": cell.key, "collection": cell.collection, "pipeline": cell.pipeline, "rubric": cell.rubric,
         "column": cell.pipeline + cell.overrides, "change": cell.change, "status": cell.status,
@@ -82,16 +101,45 @@ def cell_json(cell: CellRow, verdicts: Sequence[dict[str, Any]] = ()) -> dict[st
         "failed_files": cell.failed_files, "submitted_at": cell.submitted_at,
         "completed_at": cell.completed_at, "duration_seconds": duration(cell),
         "verdicts": list(verdicts), "gates_failed": sum(1 for v in verdicts if not v["passed"]),
+        "changed_inputs": [cause.to_json() for cause in changed_inputs],
         "files": [file_json(row) for row in cell.files],
     }
 
 
 def file_json(row: FileRow) -> dict[str, Any]:
-    """One file of a cell's run."""
+    """One file of a cell's run, with every check's verdict and reason."""
     return {
         "filename": row.filename, "status": row.status, "score": row.score,
         "baseline_score": row.baseline_score, "delta": row.delta, "failed": row.failed,
+        "error": row.error, "request_id": row.request_id, "lookup_key": row.lookup_key,
+        "checks": [check_json(check) for check in row.checks],
+        "failing_checks": len(row.failing_checks),
     }
+
+
+def check_json(check: CheckRow) -> dict[str, Any]:
+    """One check of one file."""
+    return {
+        "kind": check.kind, "params": check.params, "passed": check.passed,
+        "weight": check.weight, "score": check.score, "reason": check.reason,
+    }
+
+
+def explained_files(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Files with something to explain (failed, or failing checks), most important first:
+    failed, then regressed (largest drop first), then the rest (lowest score first)."""
+    found = [
+        {"cell": cell["key"], "file": f} for cell in document["cells"] for f in cell["files"]
+        if f["status"] is not None and (f["failed"] or f["failing_checks"] or f["error"])
+    ]
+    return sorted(found, key=_importance)
+
+
+def _importance(item: dict[str, Any]) -> tuple[int, float, float, str, str]:
+    f = item["file"]
+    rank = 0 if f["failed"] else 1 if (f["delta"] or 0) < 0 else 2
+    score = f["score"] if f["score"] is not None else -1.0
+    return rank, f["delta"] or 0.0, score, item["cell"], f["filename"]
 
 
 def duration(cell: CellRow) -> float | None:

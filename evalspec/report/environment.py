@@ -10,12 +10,19 @@ from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from evalspec.base.text import plural
+
 ESCAPED_SUFFIXES = (".html", ".htm", ".xml", ".svg")
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
 # Characters XML 1.0 cannot carry at all, even escaped; a file name could hold them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Characters that would start markdown or HTML syntax inside a table cell or a line of text.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# What would start markdown or HTML syntax inside a table cell or a line of text (GitHub's
+# renderer): these characters anywhere; `_` only at a word's edge (GFM ignores it inside a word);
+# `<` only where it would open a tag, `&` only where it would start an entity.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~])")
+_MD_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_TAG = re.compile(r"<([A-Za-z/!?])")
+_MD_ENTITY = re.compile(r"&(#?[A-Za-z0-9]+;)")
 
 
 def autoescape_for(name: str | None) -> bool:
@@ -36,7 +43,10 @@ def make_environment(loader: BaseLoader | None = None, *, sandboxed: bool = Fals
         undefined=StrictUndefined, autoescape=autoescape_for, finalize=_finalize,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(score=score, delta=delta, md=md, heat=heat, seconds=seconds)
+    env.filters.update(
+        score=score, delta=delta, md=md, heat=heat, seconds=seconds, plural=plural, num=num, code=code,
+        verdict_heat=verdict_heat,
+    )
     return env
 
 
@@ -66,10 +76,33 @@ def delta(value: float | None) -> str:
 
 
 def md(value: Any) -> str:
-    """Text safe inside markdown (a PR comment): HTML and markdown syntax escaped, one line."""
-    # `<` could open an HTML tag and `&` an entity; a `>` inside a line is plain text to markdown.
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;")
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+    """Text safe inside a GitHub markdown line or table cell, escaped no more than it must be, so
+    the raw comment reads well in a terminal too: `po_number` and `a/b/c` stay as they are."""
+    text = " ".join(str(value).splitlines())
+    text = _MD_ENTITY.sub(r"&amp;\1", text)
+    text = _MD_TAG.sub(r"&lt;\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_UNDERSCORE.sub(r"\\_", text)
+
+
+def code(value: Any) -> str:
+    """A markdown code span: its text is shown as it is, nothing inside needs escaping."""
+    text = " ".join(str(value).splitlines())
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def num(value: float | None) -> str:
+    """A weight or threshold as written: 1, 0.5, 2.25."""
+    return "" if value is None else f"{value:g}"
+
+
+def verdict_heat(value: float | None, passed: bool | None) -> str:
+    """A cell's fill judged against its gates: red-to-amber when a gate fails for it, however
+    high the score (a 0.85 failing a 0.9 gate is not green); the score's hue otherwise."""
+    if passed is False and value is not None:
+        return f"hsl({round(max(0.0, min(1.0, value)) * 40)}, 75%, 78%)"
+    return heat(value)
 
 
 def heat(value: float | None) -> str:

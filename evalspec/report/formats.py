@@ -9,15 +9,20 @@ from typing import Any
 from jinja2 import TemplateError
 
 from evalspec.errors import InputError
-from evalspec.report.document import grids, movers, report_document
+from evalspec.report.document import explained_files, grids, movers, report_document
 from evalspec.report.environment import make_environment, user_template_environment
 from evalspec.report.values import Report
 
 FORMATS = ("markdown", "html", "junit", "json")
 TEMPLATES = {"markdown": "report.md", "html": "report.html", "junit": "junit.xml"}
 PR_COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters; keep a margin
-# Each step further from the full report, tried in order until the markdown fits.
-MARKDOWN_LEVELS: tuple[tuple[bool, int | None], ...] = ((True, None), (False, None), (False, 100), (False, 0))
+# Each step further from the full report, tried in order until the markdown fits: (per-file
+# tables, cell rows, explained files). What matters least goes first: the per-file tables, then
+# the reasons of the least important files, then cell rows.
+MARKDOWN_LEVELS: tuple[tuple[bool, int | None, int | None], ...] = (
+    (True, None, None), (False, None, None), (False, None, 50), (False, None, 10),
+    (False, 100, 10), (False, 0, 0),
+)
 
 
 def render(report: Report, fmt: str, *, limit: int = PR_COMMENT_LIMIT) -> str:
@@ -36,8 +41,10 @@ def fit_markdown(document: dict[str, Any], limit: int) -> str:
     """Markdown under `limit` bytes: drop the per-file part first, then cell rows, then truncate."""
     template = make_environment().get_template(TEMPLATES["markdown"])
     text = ""
-    for files, cell_limit in MARKDOWN_LEVELS:
-        text = template.render(context(document, files=files, cell_limit=cell_limit, limit=limit))
+    for files, cell_limit, explain_limit in MARKDOWN_LEVELS:
+        text = template.render(context(
+            document, files=files, cell_limit=cell_limit, limit=limit, explain_limit=explain_limit,
+        ))
         if len(text.encode("utf-8")) <= limit:
             return text
     note = "\n\n> Report truncated to fit the size limit; see the full report in the CI artifacts.\n"
@@ -47,13 +54,17 @@ def fit_markdown(document: dict[str, Any], limit: int) -> str:
 
 def context(
     document: dict[str, Any], *, files: bool = True, cell_limit: int | None = None, limit: int | None = None,
+    explain_limit: int | None = None,
 ) -> dict[str, Any]:
-    """What every template sees: the JSON document plus grids, movers and what was left out."""
+    """What every template sees: the JSON document plus grids, movers, the files to explain
+    (most important first) and what was left out."""
     regressions, improvements = movers(document)
+    explained = explained_files(document)
+    shown = explained if explain_limit is None else explained[:explain_limit]
     return {
         "report": document, "grids": grids(document), "regressions": regressions,
         "improvements": improvements, "include_files": files, "cell_limit": cell_limit,
-        "size_limit": limit,
+        "size_limit": limit, "explained": shown, "explained_left_out": len(explained) - len(shown),
     }
 
 

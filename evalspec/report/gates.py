@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from evalspec.plan.explain import gate_moves
+from evalspec.plan.inputs import gate_rules as lock_form_rules
 from evalspec.plan.plan import gates_digest
 from evalspec.report.values import NEW, CellRow, GateResult, Report, Verdict
 from evalspec.spec.schema_models import Gate, GateWhere
@@ -16,11 +19,18 @@ EPSILON = 1e-9
 Rule = Callable[[CellRow], tuple[bool, str]]
 
 
-def with_gates(report: Report, gates: Sequence[Gate], lock_gates_digest: str | None = None) -> Report:
-    """The report with each gate's verdicts; notes when the gates moved since the lock was applied."""
-    changed = lock_gates_digest is not None and lock_gates_digest != gates_digest(gates)
+def with_gates(
+    report: Report, gates: Sequence[Gate], lock_gates_digest: str | None = None,
+    lock_gate_rules: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Report:
+    """The report with each gate's verdicts; notes when the gates moved since the lock (the
+    baseline's, when there is one) was applied: each moved bar by name when that lock kept its
+    gates, else from the digest alone."""
+    moves = gate_moves(lock_gate_rules, lock_form_rules(gates))
+    changed = bool(moves) if lock_gate_rules is not None else (
+        lock_gates_digest is not None and lock_gates_digest != gates_digest(gates))
     results = evaluate_gates(gates, report.current_cells, report.has_baseline)
-    return dataclasses.replace(report, gates=results, gates_changed=changed)
+    return dataclasses.replace(report, gates=results, gates_changed=changed, gate_moves=moves)
 
 
 def evaluate_gates(

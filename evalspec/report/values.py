@@ -5,7 +5,10 @@ Values only; building them is `build.py`, judging them is `gates.py`, drawing th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from evalspec.plan.explain import Cause
 
 # How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
 NEW = "new"  # not in the baseline
@@ -22,6 +25,18 @@ def difference(score: float | None, baseline: float | None) -> float | None:
 
 
 @dataclass(frozen=True)
+class CheckRow:
+    """One check of a rubric on one file, as the backend reported it."""
+
+    kind: str
+    params: str  # its parameters in short: `text='Total' field=po_number`
+    passed: bool | None  # None when the backend gave no verdict
+    weight: float | None
+    score: float | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class FileRow:
     """One file of a cell's run, matched by filename to the same file of the baseline run."""
 
@@ -30,11 +45,20 @@ class FileRow:
     score: float | None
     baseline_score: float | None
     failed: bool
+    checks: tuple[CheckRow, ...] = ()
+    error: str | None = None  # why the backend could not score the file at all
+    request_id: str | None = None  # the ids the backend gave the file's result
+    lookup_key: str | None = None
 
     @property
     def delta(self) -> float | None:
         """Score minus baseline score, when both runs scored the file."""
         return difference(self.score, self.baseline_score)
+
+    @property
+    def failing_checks(self) -> tuple[CheckRow, ...]:
+        """The checks that did not pass."""
+        return tuple(check for check in self.checks if check.passed is False)
 
 
 @dataclass(frozen=True)
@@ -106,7 +130,10 @@ class Report:
     baseline_empty: bool  # a baseline was asked for but holds no lock (e.g. none at that git ref)
     cells: tuple[CellRow, ...]
     gates: tuple[GateResult, ...] = ()
-    gates_changed: bool = False  # the spec's gates differ from the digest the lock was applied with
+    gates_changed: bool = False  # the spec's gates differ from the ones the baseline lock was applied with
+    gate_moves: tuple[str, ...] = ()  # `gate md-floor: min_score 0.8 -> 0.95`, one per moved bar
+    commit: str | None = None  # the git commit the lock was read at, when it is in a repository
+    input_changes: Mapping[str, tuple[Cause, ...]] | None = None  # cell key -> the inputs that moved it
 
     @property
     def has_baseline(self) -> bool:

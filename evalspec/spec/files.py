@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from evalspec.base.canonical import canonical_json, digest, file_sha256
-from evalspec.base.yamlsource import YamlLoadError, load_yaml
 from evalspec.spec.spec import ManagedFile
 
 CONTENT_TYPES = {
@@ -68,17 +67,6 @@ def canonical_schema(value: Any) -> tuple[str, str]:
     """The compact canonical text of a schema and its digest."""
     text = canonical_json(value)
     return text, digest(text)
-
-
-def load_rubric_definition(path: Path) -> dict[str, Any]:
-    """A managed rubric's eval_definition (YAML or JSON): a mapping with an `evaluations` list."""
-    try:
-        value, _ = load_yaml(path, display_name=str(path))
-    except YamlLoadError as exc:
-        raise FileProblem(str(exc.diagnostic)) from None
-    if not isinstance(value, dict) or not isinstance(value.get("evaluations"), list):
-        raise FileProblem(f"{path}: a rubric definition is a mapping with an `evaluations` list")
-    return value
 
 
 def expand_managed_files(

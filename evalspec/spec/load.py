@@ -12,6 +12,7 @@ from evalspec.base.validation import validate_model
 from evalspec.base.yamlsource import Marks, YamlLoadError, load_yaml
 from evalspec.errors import Diagnostic, SpecError
 from evalspec.spec import files as spec_files
+from evalspec.spec.definitions import load_definition, sidecar_problems
 from evalspec.spec.references import check_references
 from evalspec.spec.schema_models import Gate, Settings, SpecFile
 from evalspec.spec.spec import (
@@ -73,6 +74,7 @@ class _Loader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Diagnostic] = []
+        self.notes: list[str] = []  # warnings and notes: shown, never fatal
         self.files: list[str] = []
         self.named: dict[str, dict[str, tuple[Any, Located, Path]]] = {s: {} for s in NAMED_SECTIONS}
         self.matrices: list[MatrixDef] = []
@@ -154,6 +156,7 @@ class _Loader:
             gates=tuple(self.gates),
             settings=self.settings[0] if self.settings else Settings(),
             gate_sites=tuple(self.gate_sites),
+            notes=tuple(self.notes),
         )
         self.problems.extend(check_references(spec, frozenset(self.broken)))
         if self.problems:
@@ -167,24 +170,39 @@ class _Loader:
             if ref.files is not None:
                 try:
                     files, files_digest = spec_files.expand_managed_files(path, ref.files, self.root)
+                    self._check_sidecars(Collection(name, ref, files, files_digest, where))
                 except spec_files.FileProblem as exc:
                     self.problems.append(where.diagnostic(str(exc), "files"))
             out[name] = Collection(name, ref, files, files_digest, where)
         return out
 
+    def _check_sidecars(self, collection: Collection) -> None:
+        errors, warnings = sidecar_problems(collection)
+        self.problems += errors
+        self.notes += warnings
+
     def _rubrics(self) -> dict[str, Rubric]:
         out: dict[str, Rubric] = {}
         for name, (ref, where, path) in self.named["rubrics"].items():
-            definition, definition_digest = None, None
-            if ref.definition is not None:
-                try:
-                    target = spec_files.resolve_inside(path, ref.definition, self.root)
-                    definition = spec_files.load_rubric_definition(target)
-                    definition_digest = spec_files.canonical_schema(definition)[1]
-                except spec_files.FileProblem as exc:
-                    self.problems.append(where.diagnostic(str(exc), "definition"))
-            out[name] = Rubric(name, ref, definition, definition_digest, where)
+            definition = self._definition(ref.definition, where, path) if ref.definition else None
+            digest = spec_files.canonical_schema(definition)[1] if definition is not None else None
+            out[name] = Rubric(name, ref, definition, digest, where)
         return out
+
+    def _definition(self, relative: str, where: Located, path: Path) -> dict[str, Any] | None:
+        """A managed rubric's definition, its problems at the rubric file's own lines."""
+        try:
+            target = spec_files.resolve_inside(path, relative, self.root)
+        except spec_files.FileProblem as exc:
+            self.problems.append(where.diagnostic(str(exc), "definition"))
+            return None
+        if not target.is_file():
+            self.problems.append(where.diagnostic(f"{target}: file not found", "definition"))
+            return None
+        definition, errors, notes = load_definition(target)
+        self.problems += errors
+        self.notes += notes
+        return definition
 
     def _schemas(self) -> dict[str, SchemaFile]:
         out: dict[str, SchemaFile] = {}

@@ -146,3 +146,4 @@ class Spec:
     gates: tuple[Gate, ...]
     settings: Settings
     gate_sites: tuple[Located, ...] = ()  # where each gate was written, parallel to `gates`
+    notes: tuple[str, ...] = ()  # warnings and notes found while loading (never fatal)

@@ -24,13 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from evalspec.base.checkkinds import CHECK_KINDS, evaluation_problems
 from evalspec.local.engine.labels import fold_text, values_equal
 
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "text_contains": ("text",), "text_absent": ("text",), "order": ("before", "after"),
-    "field_present": ("field",), "field_matches": ("field", "pattern"),
-    "segment_present": ("section",), "truth_similarity": (), "truth_fields": (),
-}
 DEFAULT_THRESHOLD = 0.8
 
 
@@ -65,26 +61,13 @@ def validate_definition(definition: Any) -> list[str]:
 
 
 def _evaluation_problems(ev: Any) -> list[str]:
-    if not isinstance(ev, dict):
-        return ["must be an object"]
-    kind = ev.get("kind")
-    if kind not in REQUIRED:
-        return [f"unknown kind {kind!r}; expected one of {sorted(REQUIRED)}"]
-    problems = [f"{kind} needs a string parameter {p!r}"
-                for p in REQUIRED[kind] if not isinstance(ev.get(p), str) or not ev.get(p)]
-    weight = ev.get("weight", 1)
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-        problems.append("weight must be a number >= 0")
-    if kind == "field_matches" and isinstance(ev.get("pattern"), str):
-        try:
-            re.compile(ev["pattern"])
-        except re.error as exc:
-            problems.append(f"pattern is not a valid regex: {exc}")
-    fields = ev.get("fields")
-    if kind == "truth_fields" and fields is not None and (
-            not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
-        problems.append("fields must be a list of dot paths")
-    return problems
+    # The catalogue in evalspec.base.checkkinds is shared with the spec stage's offline checks;
+    # here an unknown kind is an error, since this engine cannot run it.
+    found = evaluation_problems(ev)
+    if isinstance(ev, dict) and ev.get("kind") not in CHECK_KINDS and not any(
+            p.severity == "error" and not p.where for p in found):
+        return [f"unknown kind {ev.get('kind')!r}; expected one of {sorted(CHECK_KINDS)}"]
+    return [p.message for p in found if p.severity == "error"]
 
 
 def run_check(ev: dict[str, Any], output: dict[str, Any], truth: Truth) -> Outcome:

@@ -32,6 +32,7 @@ class FileScore:
 
     score: float
     results: dict[str, Any]
+    output: dict[str, Any]  # the pipeline's whole output (the service keeps it for `evalspec show`)
 
 
 def score_file(doc: Document, request: PipelineRequest, definition: dict[str, Any],
@@ -41,14 +42,15 @@ def score_file(doc: Document, request: PipelineRequest, definition: dict[str, An
     checks = []
     for ev in definition.get("evaluations") or []:
         outcome = run_check(ev, output, truth)
-        checks.append({"kind": ev["kind"], "weight": ev.get("weight", 1),
+        params = {k: v for k, v in ev.items() if k not in ("kind", "weight")}
+        checks.append({"kind": ev["kind"], "weight": ev.get("weight", 1), "params": params,
                        "score": round(outcome.score, 6), "passed": outcome.passed,
                        "reason": outcome.reason})
     total = sum(float(c["weight"]) for c in checks)
     score = sum(float(c["weight"]) * c["score"] for c in checks) / total if total else 0.0
     return FileScore(score, {"checks": checks, "pages": len(doc.pages),
                              "passed": sum(bool(c["passed"]) for c in checks),
-                             "total": len(checks), "output": summarize(output)})
+                             "total": len(checks), "output": summarize(output)}, output)
 
 
 def summarize(output: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from evalspec.local.http import (
     routes_collections,
     routes_extensions,
     routes_files,
+    routes_outputs,
     routes_rubrics,
     routes_runs,
 )
@@ -41,7 +42,9 @@ def build_app(service: LocalService, *, manage_lifespan: bool) -> FastAPI:
     errors.install(app)
     keyed = [Depends(require_api_key)]
     limited = (429,) if service.rate_limit is not None else ()
-    for module in (routes_runs, routes_collections, routes_files, routes_rubrics, routes_extensions):
+    routers = (routes_runs, routes_outputs, routes_collections, routes_files, routes_rubrics,
+               routes_extensions)
+    for module in routers:
         app.include_router(module.router, dependencies=keyed,
                            responses=errors.answers(401, *limited, 503))
     app.include_router(routes_files.signed_router, responses=errors.answers(*limited, 503))

@@ -4,6 +4,7 @@
     db.py, blobs.py     one serialised sqlite connection; bytes stored by sha256, streamed in
     collections.py, files.py, rubrics.py, runs.py   one repository per kind of object
                         (files.py: upload URLs are single-use, expire, and have a size limit)
+    outputs.py          each file's pipeline output (for `evalspec show`)
 
 It knows nothing of HTTP or of how documents are scored.
 """

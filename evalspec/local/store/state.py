@@ -8,6 +8,7 @@ from evalspec.local.store.blobs import BlobStore
 from evalspec.local.store.collections import CollectionRepo
 from evalspec.local.store.db import Database
 from evalspec.local.store.files import FileRepo, UploadRules
+from evalspec.local.store.outputs import OutputRepo
 from evalspec.local.store.rubrics import RubricRepo
 from evalspec.local.store.runs import RunRepo
 
@@ -22,6 +23,7 @@ class Store:
         self.collections = CollectionRepo(self.db)
         self.rubrics = RubricRepo(self.db)
         self.runs = RunRepo(self.db)
+        self.outputs = OutputRepo(self.db, self.blobs)
 
     def close(self) -> None:
         self.db.close()

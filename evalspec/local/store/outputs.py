@@ -1,0 +1,44 @@
+"""Each file's pipeline output, kept so `evalspec show` can say what the pipeline produced.
+
+The output is a JSON blob (content-addressed, so identical outputs are stored once) linked to its
+file result by (run id, file id). The table is created on first use, so a data directory made
+before outputs were kept still opens; its older results simply have none.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from evalspec.local.store.blobs import BlobStore
+from evalspec.local.store.db import Database
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS file_outputs (run_id INTEGER NOT NULL, file_id INTEGER NOT NULL, "
+    "sha256 TEXT NOT NULL, PRIMARY KEY (run_id, file_id))"
+)
+
+
+class OutputRepo:
+    """Pipeline outputs by file result."""
+
+    def __init__(self, db: Database, blobs: BlobStore) -> None:
+        self.db, self.blobs = db, blobs
+        self.db.write(SCHEMA)
+
+    def put(self, run_id: int, file_id: int, output: dict[str, Any]) -> None:
+        """Keep one file's output (before its result is recorded, so a result never lacks it)."""
+        digest = self.blobs.put(json.dumps(output, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        self.db.write("INSERT OR REPLACE INTO file_outputs (run_id, file_id, sha256) VALUES (?, ?, ?)",
+                      (run_id, file_id, digest))
+
+    def get(self, run_id: int, request_id: int) -> dict[str, Any] | None:
+        """The output of the file result `request_id` of `run_id`, or None when none was kept."""
+        row = self.db.one(
+            "SELECT o.sha256, r.filename FROM file_results r JOIN file_outputs o "
+            "ON o.run_id = r.run_id AND o.file_id = r.file_id WHERE r.run_id = ? AND r.request_id = ?",
+            (run_id, request_id))
+        if row is None:
+            return None
+        return {"request_id": request_id, "filename": row["filename"],
+                "output": json.loads(self.blobs.get(row["sha256"]))}

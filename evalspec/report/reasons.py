@@ -1,0 +1,75 @@
+"""Why a file scored what it did: each check's verdict read from a file result's `eval_results`.
+
+Datalab does not publish the inside of `eval_results`, so this reads it tolerantly: a list of
+check objects under `checks` (the local service), `evaluations` or `results`, each with a kind
+(`kind`, `name` or `type`), a verdict (`passed` or `pass`), `weight`, `score` and a reason
+(`reason`, `message`, `explanation` or `observed`). Anything else in a check is a parameter.
+An `error` string says why the file could not be scored at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from evalspec.report.values import CheckRow
+
+LIST_KEYS = ("checks", "evaluations", "results")
+KIND_KEYS = ("kind", "name", "type")
+VERDICT_KEYS = ("passed", "pass", "success")
+REASON_KEYS = ("reason", "message", "explanation", "observed")
+NOT_PARAMS = {*KIND_KEYS, *VERDICT_KEYS, *REASON_KEYS, "weight", "score", "params"}
+PARAM_TEXT_LIMIT = 40  # a parameter is shown in short: a long regex or text is cut
+
+
+def checks_of(eval_results: Mapping[str, Any]) -> tuple[CheckRow, ...]:
+    """The checks an `eval_results` object reports, in its order; () when it reports none."""
+    for key in LIST_KEYS:
+        items = eval_results.get(key)
+        if isinstance(items, list):
+            return tuple(_check(item) for item in items if isinstance(item, Mapping))
+    return ()
+
+
+def error_of(eval_results: Mapping[str, Any]) -> str | None:
+    """Why the file could not be scored, when the backend says so."""
+    error = eval_results.get("error")
+    return str(error) if error else None
+
+
+def _check(item: Mapping[str, Any]) -> CheckRow:
+    params = item.get("params")
+    if not isinstance(params, Mapping):
+        params = {k: v for k, v in item.items() if k not in NOT_PARAMS}
+    return CheckRow(
+        kind=str(_first(item, KIND_KEYS) or "check"), params=short_params(params),
+        passed=_verdict(_first(item, VERDICT_KEYS)), weight=_number(item.get("weight")),
+        score=_number(item.get("score")), reason=str(_first(item, REASON_KEYS) or ""),
+    )
+
+
+def short_params(params: Mapping[str, Any]) -> str:
+    """`field=po_number pattern='^PO-\\d+'`: each parameter, long values cut."""
+    return " ".join(f"{key}={_short(value)}" for key, value in sorted(params.items()))
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if len(text) > PARAM_TEXT_LIMIT:
+        text = text[: PARAM_TEXT_LIMIT - 1] + "…"
+    return f"'{text}'" if isinstance(value, str) else text
+
+
+def _first(item: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((item[key] for key in keys if item.get(key) is not None), None)
+
+
+def _verdict(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
