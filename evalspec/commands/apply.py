@@ -11,10 +11,11 @@ from pathlib import Path
 
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
 from evalspec.backend.connect import check_same_backend, open_backend
+from evalspec.base.durations import parse_duration
 from evalspec.commands.guard import holding
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
-from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed
+from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed, UsageError
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.store import LockStore
 from evalspec.plan.display import summary_line
@@ -43,6 +44,7 @@ class ApplyRequest:
     concurrency: int | None = None
     poll_interval: float = 1.0
     state_dir: Path | None = None
+    timeout: str | None = None
 
 
 def run(request: ApplyRequest) -> int:
@@ -52,6 +54,7 @@ def run(request: ApplyRequest) -> int:
     selects, shard = (saved.selects, saved.shard) if saved else (request.selects, request.shard)
     retry_failed = saved.retry_failed if saved else request.retry_failed
     spec = load_spec(paths)
+    timeout_seconds(request.timeout)  # a bad --timeout is refused before anything is touched
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
         if saved is not None and request.plan_file is not None:
@@ -88,6 +91,8 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
         concurrency=request.concurrency or spec.settings.concurrency or DEFAULT_CONCURRENCY,
         poll_base=request.poll_interval,
         state_dir=request.state_dir,
+        timeout=timeout_seconds(request.timeout or spec.settings.timeout),
+        score_scale=spec.settings.score_scale,
     )
     async with open_backend(
         request.backend, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
@@ -117,9 +122,26 @@ def _stop_on_interrupt(executor: Executor) -> None:
         loop.add_signal_handler(signal.SIGINT, stop)
 
 
+def timeout_seconds(text: str | None) -> float | None:
+    """The apply timeout in seconds (None: wait for every run)."""
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"--timeout: {exc}") from None
+
+
 def _conclude(outcome: ApplyOutcome, request: ApplyRequest) -> int:
     if outcome.fatal is not None:
         raise RemoteError(f"{outcome.fatal}; the lock is saved: {RESUME_HINT}")
+    if outcome.timed_out:
+        raise RemoteError(
+            f"Timed out with {outcome.in_flight} run(s) unfinished; the lock is saved with them as "
+            "they are. `evalspec apply` follows them up (never resubmits), or "
+            "`evalspec status --refresh` records where they are."
+            + ("\nMeanwhile:\n  " + "\n  ".join(outcome.cell_errors[:20]) if outcome.cell_errors else "")
+        )
     if outcome.interrupted:
         raise Interrupted(
             f"Interrupted with {outcome.in_flight} run(s) in flight; the lock is saved; {RESUME_HINT}."

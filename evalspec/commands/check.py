@@ -19,12 +19,14 @@ class CheckRequest:
     paths: Sequence[Path]
     lock_path: Path
     baseline: str | None = None
+    state_dir: Path | None = None
 
 
 def run(request: CheckRequest) -> int:
     """Print every gate's verdict per cell and a summary; 1 when any gate failed, else 0."""
-    # Gates judge the lock's cell-level numbers only, so no per-file results (and no state dir).
-    report = assemble(request.paths, request.lock_path, request.baseline, state_dir=None, with_files=False)
+    # Per-file results are read from the cache when apply left them (never fetched): they tell
+    # completed files from failed ones for min_completed_ratio.
+    report = assemble(request.paths, request.lock_path, request.baseline, state_dir=request.state_dir)
     for line in check_lines(report):
         out(line)
     return EXIT_GATES_FAILED if report.failed_verdicts else EXIT_OK

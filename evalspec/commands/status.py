@@ -63,7 +63,7 @@ async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None
     async with open_backend(name, state_dir=state_dir) as opened:
         check_same_backend(lock, opened, store.path)
         for run in await poll_round(opened.client, tracked):
-            store.update_run(unfinished[run.id], run_fields(run))
+            store.update_run(unfinished[run.id], run_fields(run, lock.score_scale or 1.0))
             if run.is_finished:
                 await fetch_results(opened.client, store.lineage, [run.id], state_dir)
     store.checkpoint()

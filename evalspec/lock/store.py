@@ -91,6 +91,13 @@ class LockStore:
             self._base = self._base.model_copy(update={"backend": identity})
             self._dirty = True
 
+    def set_score_scale(self, scale: float) -> None:
+        """Record the score scale the lock's scores were read with (1 is the default, not written)."""
+        recorded = None if scale == 1 else scale
+        if self._base.score_scale != recorded:
+            self._base = self._base.model_copy(update={"score_scale": recorded})
+            self._dirty = True
+
     def set_gates(self, digest: str) -> None:
         """Record the digest of the gates this lock was applied with."""
         if self._base.gates != digest:
