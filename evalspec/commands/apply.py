@@ -11,6 +11,7 @@ from pathlib import Path
 
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
 from evalspec.backend.connect import check_same_backend, open_backend
+from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.base.durations import parse_duration
 from evalspec.commands.guard import holding
 from evalspec.commands.progress import Progress
@@ -68,6 +69,9 @@ def run(request: ApplyRequest) -> int:
             plan = make_plan(spec, store.lock, selection, retry_failed=retry_failed)
             _keep_only_shard(store, selection)
             err(summary_line(plan))
+            if request.backend == "local":
+                for warning in unevaluated_rubric_warnings(spec):
+                    err(warning)
             outcome = asyncio.run(_apply(request, spec, plan, store))
         finally:
             store.close()

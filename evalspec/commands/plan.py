@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.base.atomic import write_atomic
-from evalspec.console import out
+from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
@@ -53,6 +54,9 @@ def run(request: PlanRequest) -> int:
     spec = load_spec(paths)
     lock = read_current_lock(lock_path)
     plan = make_plan(spec, lock, selection, retry_failed=retry_failed)
+    if (backend or (lock.backend if lock else None)) == "local":
+        for warning in unevaluated_rubric_warnings(spec):
+            err(warning)
     if request.refresh:
         known = asyncio.run(_lookup(spec, plan, backend, lock, lock_path))
         plan = dataclasses.replace(plan, known_ids=known)

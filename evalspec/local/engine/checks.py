@@ -12,7 +12,8 @@ An eval_definition is `{"evaluations": [{"kind": ..., "weight": 1, ...parameters
     truth_fields {fields?, threshold?}  share of the .truth.json leaf fields the extraction equals
 
 Text comparisons fold case and runs of whitespace. The binary checks score 0 or 1; the two truth
-checks give partial credit and pass at `threshold` (default 0.8).
+checks give partial credit and pass at `threshold` (default 0.8). A kind not listed here (one of
+Datalab's own) is accepted and skipped: a definition written for Datalab still runs offline.
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ def _evaluation_problems(ev: Any) -> list[str]:
     if not isinstance(ev, dict):
         return ["must be an object"]
     kind = ev.get("kind")
+    if not isinstance(kind, str) or not kind:
+        return ["needs a string 'kind'"]
     if kind not in REQUIRED:
-        return [f"unknown kind {kind!r}; expected one of {sorted(REQUIRED)}"]
+        return []  # not evaluated locally (see is_known_kind): its parameters are Datalab's business
     problems = [f"{kind} needs a string parameter {p!r}"
                 for p in REQUIRED[kind] if not isinstance(ev.get(p), str) or not ev.get(p)]
     weight = ev.get("weight", 1)
@@ -85,6 +88,14 @@ def _evaluation_problems(ev: Any) -> list[str]:
             not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
         problems.append("fields must be a list of dot paths")
     return problems
+
+
+KNOWN_KINDS = tuple(sorted(REQUIRED))
+
+
+def is_known_kind(kind: Any) -> bool:
+    """Whether the local engine evaluates this kind (others are skipped, not failed)."""
+    return kind in CHECKS
 
 
 def run_check(ev: dict[str, Any], output: dict[str, Any], truth: Truth) -> Outcome:
