@@ -223,6 +223,21 @@ def status(lock_path: Path, as_json: bool, refresh: bool, backend: str | None) -
     return command.run(command.StatusRequest(lock_path, as_json=as_json, refresh=refresh, backend=backend))
 
 
+@cli.command()
+@spec_paths
+@backend_option
+def doctor(paths: tuple[Path, ...], backend: str) -> int:
+    """Probe the backend read-only before the first apply: key, endpoints, answer shapes, score
+    scale and status words on existing runs, the server's clock, rate-limit headers.
+
+    Run it first with a Datalab key. Prints a table; exits 0 when evalspec can work with the
+    service, 3 when not. PATH (default specs/, if present) gives settings.score_scale.
+    """
+    from evalspec.commands import doctor as command
+
+    return command.run(command.DoctorRequest(_paths(paths), backend=backend))
+
+
 @cli.group()
 def lock() -> None:
     """Manage lockfiles: create one for shard jobs, merge shard locks."""
