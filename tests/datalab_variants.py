@@ -124,7 +124,8 @@ def _is_json(headers: list[Any]) -> bool:
     return any(k.lower() == b"content-type" and b"json" in v for k, v in headers)
 
 
-async def _answer(send: Callable[..., Any], status: int, body: bytes, headers: list[Any] | None = None) -> None:
+async def _answer(send: Callable[..., Any], status: int, body: bytes,
+                  headers: list[Any] | None = None) -> None:
     kept = [(k, v) for k, v in headers or [(b"content-type", b"application/json")]
             if k.lower() != b"content-length"]
     kept.append((b"content-length", str(len(body)).encode()))
