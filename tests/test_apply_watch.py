@@ -74,7 +74,9 @@ def test_no_progress_for_ten_minutes_is_warned_once_per_quiet_stretch() -> None:
         watch.after_round(progressed=False, in_flight=2)
     assert events.notes == []
     watch.after_round(progressed=False, in_flight=2)
-    assert events.notes == ["warning: no run has progressed for 10m (2 in flight); `--timeout` bounds the wait"]
+    assert events.notes == [
+        "warning: no run has progressed for 10m (2 in flight); `--timeout` bounds the wait",
+    ]
     watch.after_round(progressed=True, in_flight=2)
     watch.after_round(progressed=False, in_flight=2)
     assert len(events.notes) == 1

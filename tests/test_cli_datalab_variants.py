@@ -96,14 +96,23 @@ def test_our_own_answers_score_the_true_value(project: Path, monkeypatch: pytest
 
 def test_a_percent_scale_without_the_setting_is_an_error_never_a_pass(
         project: Path, monkeypatch: pytest.MonkeyPatch, run_evalspec: Cli) -> None:
-    with datalab_like(project, monkeypatch, score_scale=100):
+    with datalab_like(project, monkeypatch, score_scale=100) as service:
         code, _, err = apply(run_evalspec, project)
-    assert code == 3
-    assert "c0/p0/checks" in err and "75 is outside 0..1" in err and "score_scale: 100" in err
-    (cell,) = lock_of(project / "evalspec.lock").cells.values()
-    assert cell.avg_score == 75 and cell.error and "score_scale" in cell.error  # raw, with why
-    code, out, _ = check(run_evalspec, project)
-    assert code == 1 and "FAIL c0/p0/checks: min_score >= 0.5: avg_score of run" in out
+        assert code == 3
+        assert "c0/p0/checks" in err and "75 is outside 0..1" in err and "score_scale: 100" in err
+        assert "avg_score 75.000" not in err  # the progress line never shows it as a score
+        (cell,) = lock_of(project / "evalspec.lock").cells.values()
+        assert cell.avg_score == 75 and cell.error and "score_scale" in cell.error  # raw, with why
+        code, out, _ = check(run_evalspec, project)
+        assert code == 1 and "FAIL c0/p0/checks: min_score >= 0.5: avg_score of run" in out
+        # With the setting fixed, the next apply reads the same run's scores again.
+        settings(project, "score_scale: 100")
+        code, _, err = apply(run_evalspec, project)
+        assert code == 0, err
+        assert len(server_runs(service)) == 1
+    (again,) = lock_of(project / "evalspec.lock").cells.values()
+    assert again.run_id == cell.run_id and again.avg_score == TRUE_SCORE and again.error is None
+    assert check(run_evalspec, project)[0] == 0
 
 
 def test_a_percent_scale_with_the_setting_reads_the_true_score(

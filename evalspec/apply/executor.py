@@ -22,6 +22,7 @@ from evalspec.apply.submit import Submitter, run_fields
 from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend
 from evalspec.backend.fetch import cached_results, fetch_results, file_score_error
+from evalspec.base.scores import read_score
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock.store import LockStore
 from evalspec.plan.diff import Change
@@ -55,6 +56,7 @@ class ApplyOutcome:
     removed: int = 0
     failed_runs: list[str] = field(default_factory=list)
     cell_errors: list[str] = field(default_factory=list)
+    score_errors: list[str] = field(default_factory=list)
     in_flight: int = 0
     interrupted: bool = False
     timed_out: bool = False
@@ -224,12 +226,17 @@ class Executor:
                 if error is not None:
                     self.store.update_run(key, {"error": error})
                     self._score_error(key, error)
-        self.progress.on_finished(key, run)
+        self.progress.on_finished(key, self._as_read(run))
+
+    def _as_read(self, run: BatchRun) -> BatchRun:
+        """The run with its score as the lock takes it (divided by the scale; None when invalid)."""
+        reading = read_score(run.avg_score, self.options.score_scale)
+        return run.model_copy(update={"avg_score": reading.value})
 
     def _score_error(self, key: str, error: str | None) -> None:
         """A score that cannot be trusted: the cell keeps it with the error, and apply exits 3."""
         if error is not None:
-            self.outcome.cell_errors.append(f"{key}: {error}")
+            self.outcome.score_errors.append(f"{key}: {error}")
 
 
 def _needs_submission(change: Change) -> bool:

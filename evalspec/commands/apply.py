@@ -140,23 +140,27 @@ def _conclude(outcome: ApplyOutcome, request: ApplyRequest) -> int:
     if outcome.fatal is not None:
         raise RemoteError(f"{outcome.fatal}; the lock is saved: {RESUME_HINT}")
     if outcome.timed_out:
+        meanwhile = outcome.failed_runs + outcome.cell_errors + outcome.score_errors
         raise RemoteError(
             f"Timed out with {outcome.in_flight} run(s) unfinished; the lock is saved with them as "
             "they are. `evalspec apply` follows them up (never resubmits), or "
             "`evalspec status --refresh` records where they are."
-            + ("\nMeanwhile:\n  " + "\n  ".join(outcome.cell_errors[:20]) if outcome.cell_errors else "")
+            + ("\nMeanwhile:\n  " + "\n  ".join(meanwhile[:20]) if meanwhile else "")
         )
     if outcome.interrupted:
         raise Interrupted(
             f"Interrupted with {outcome.in_flight} run(s) in flight; the lock is saved; {RESUME_HINT}."
         )
-    problems = outcome.failed_runs + outcome.cell_errors
+    problems = outcome.failed_runs + outcome.cell_errors + outcome.score_errors
     if problems:
         shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
-        raise RunsFailed(
-            f"{len(problems)} cell(s) failed:\n  {shown}\n"
-            "The lock records them; `evalspec apply --retry-failed` resubmits failed runs."
-        )
+        hints = ["The lock records them"]
+        if outcome.failed_runs or outcome.cell_errors:
+            hints.append("`evalspec apply --retry-failed` resubmits failed runs")
+        if outcome.score_errors:
+            hints.append("with settings.score_scale fixed, `evalspec apply` reads their scores "
+                         "again (nothing is resubmitted)")
+        raise RunsFailed(f"{len(problems)} cell(s) failed:\n  {shown}\n" + "; ".join(hints) + ".")
     if not request.wait:
         out(f"Submitted {outcome.submitted} run(s) without waiting; "
             "`evalspec apply` or `evalspec status --refresh` follows them up.")

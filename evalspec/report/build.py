@@ -47,7 +47,7 @@ def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunResults], ba
         key=key, collection=parts["collection"], pipeline=parts["pipeline"], rubric=parts["rubric"],
         overrides=key[len(key.split("[", 1)[0]):], change=_change(now, then, base is not None),
         status=now.status if now else None, run_id=now.run_id if now else None,
-        score=now.avg_score if now else None, baseline_score=then.avg_score if then else None,
+        score=_trusted(now), baseline_score=_trusted(then),
         total_files=now.total_files if now else None, completed_files=now.completed_files if now else None,
         failed_files=_count(results, runstatus.FILE_FAILED),
         files=file_rows(results, base_results, lock.score_scale or 1.0),
@@ -55,6 +55,11 @@ def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunResults], ba
         error=now.error if now else None,
         ok_files=_count(results, runstatus.FILE_COMPLETED),
     )
+
+
+def _trusted(cell: LockCell | None) -> float | None:
+    """The cell's score, unless the lock says it cannot be trusted (then it is no score)."""
+    return cell.avg_score if cell is not None and cell.error is None else None
 
 
 def _change(now: LockCell | None, then: LockCell | None, compared: bool) -> str | None:
