@@ -103,6 +103,8 @@ def test_a_percent_scale_without_the_setting_is_an_error_never_a_pass(
         assert "avg_score 75.000" not in err  # the progress line never shows it as a score
         (cell,) = lock_of(project / "evalspec.lock").cells.values()
         assert cell.avg_score == 75 and cell.error and "score_scale" in cell.error  # raw, with why
+        status = run_evalspec("status", "--lock", str(project / "evalspec.lock"))[1]
+        assert "invalid: avg_score of run" in status and "75.000" not in status
         code, out, _ = check(run_evalspec, project)
         assert code == 1 and "FAIL c0/p0/checks: min_score >= 0.5: avg_score of run" in out
         # With the setting fixed, the next apply reads the same run's scores again.
@@ -219,7 +221,8 @@ def test_no_local_extensions_is_a_clear_error(project: Path, monkeypatch: pytest
 
 def test_doctor_on_our_service_after_a_run(project: Path, monkeypatch: pytest.MonkeyPatch,
                                            run_evalspec: Cli) -> None:
-    with datalab_like(project, monkeypatch):
+    with LocalService(project / "server", api_key=KEY) as service, serving(service.app) as url:
+        monkeypatch.setenv("DATALAB_BASE_URL", url)
         assert apply(run_evalspec, project)[0] == 0
         code, out, _ = run_evalspec("doctor", str(project / "specs"))
     assert code == 0, out

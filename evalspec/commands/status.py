@@ -84,6 +84,8 @@ def render_status(lock: Lockfile) -> str:
     for key, cell in lock.cells.items():
         files = f"{cell.completed_files or 0}/{cell.total_files or 0}"
         score = f"{cell.avg_score:.3f}" if cell.avg_score is not None else "-"
+        if cell.error is not None:
+            score = f"invalid: {cell.error}"
         status = cell.status or ("submitting" if cell.run_id is None else "?")
         lines.append(f"{key:<{width}}  {status:<10} {cell.run_id or '-':>7} {files:>9}  {score}")
     finished = sum(cell.is_finished for cell in lock.cells.values())
