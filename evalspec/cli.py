@@ -198,9 +198,12 @@ def schema(rubric: bool) -> int:
 @click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
 @click.option("--poll-interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
               help="First wait between poll rounds; it grows while nothing changes.")
+@click.option("--timeout", metavar="DURATION",
+              help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
+              "none): the lock is saved, exit 3, and `evalspec apply` resumes.")
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Path | None, wait: bool,
           retry_failed: bool, selects: tuple[str, ...], shard: str | None, rate_limit: str | None,
-          concurrency: int | None, poll_interval: float) -> int:
+          concurrency: int | None, poll_interval: float, timeout: str | None) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
@@ -221,7 +224,7 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Pat
     return command.run(command.ApplyRequest(
         paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
         retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,
-        concurrency=concurrency, poll_interval=poll_interval,
+        concurrency=concurrency, poll_interval=poll_interval, timeout=timeout,
     ))
 
 
@@ -301,6 +304,21 @@ def show(cell: str, file: str | None, lock_path: Path, as_json: bool, baseline: 
     return command.run(command.ShowRequest(
         cell, file, lock_path, as_json=as_json, baseline=baseline, backend=backend, fetch=not no_fetch,
     ))
+
+
+@cli.command()
+@spec_paths
+@backend_option
+def doctor(paths: tuple[Path, ...], backend: str) -> int:
+    """Probe the backend read-only before the first apply: key, endpoints, answer shapes, score
+    scale and status words on existing runs, the server's clock, rate-limit headers.
+
+    Run it first with a Datalab key. Prints a table; exits 0 when evalspec can work with the
+    service, 3 when not. PATH (default specs/, if present) gives settings.score_scale.
+    """
+    from evalspec.commands import doctor as command
+
+    return command.run(command.DoctorRequest(_paths(paths), backend=backend))
 
 
 @cli.group()

@@ -136,7 +136,7 @@ async def test_post_is_not_retried_when_the_server_may_have_acted(status: int) -
 
 
 async def test_post_that_exhausts_429s_did_not_act() -> None:
-    scripted = Scripted(*[429] * 10)
+    scripted = Scripted(*[(429, {"retry-after": "0"})] * 10)
     async with make_client(scripted.app, retry=recording_policy([], max_attempts=3)) as client:
         with pytest.raises(ApiServerError) as info:
             await client.runs.start({"collection_id": 1})

@@ -10,9 +10,16 @@ import pytest
 from click.testing import CliRunner, Result
 from report_fixtures import REPORT_FIXTURES
 
+import evalspec.base.paths
 from evalspec.cli import cli
 from evalspec.commands import report as report_command
 from evalspec.commands.report import ReportRequest
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """check reads cached per-file results from the state directory: give it an empty one."""
+    monkeypatch.setattr(evalspec.base.paths, "default_state_dir", lambda: tmp_path / "state")
 
 SPEC = """\
 version: 1
@@ -61,7 +68,7 @@ def test_a_failing_gate_exits_1(tmp_path: Path) -> None:
 
 
 def test_max_drop_against_a_baseline_file(tmp_path: Path) -> None:
-    gates = "  - {name: no-regression, where: {collection: invoices}, max_drop: 0.02}\n"
+    gates = "  - {name: no-regression, where: {pipeline: invoice}, max_drop: 0.02}\n"
     assert check(tmp_path, gates).exit_code == 0  # no baseline: passes, with a note
     result = check(tmp_path, gates, "--baseline", str(REPORT_FIXTURES / "baseline.lock"))
     assert result.exit_code == 1, result.output

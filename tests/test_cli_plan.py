@@ -176,3 +176,26 @@ def test_real_process_detailed_exitcode_and_bad_spec(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: extract-without-schema.yaml:9:3: matrix: pipeline 'invoice'")
     assert "Traceback" not in bad.stderr
+
+
+def test_plan_for_the_local_backend_warns_about_a_rubric_it_cannot_evaluate(
+        run_evalspec: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "datalab.yaml").write_text("evaluations:\n  - {kind: llm_judge, prompt: \"good?\"}\n")
+    (tmp_path / "mixed.yaml").write_text("evaluations:\n  - {kind: llm_judge}\n"
+                                         "  - {kind: text_contains, text: a}\n")
+    (tmp_path / "spec.yaml").write_text(
+        "version: 1\ncollections: {docs: {id: 1}}\n"
+        "rubrics:\n  judged: {name: judged, definition: datalab.yaml}\n"
+        "  mixed: {name: mixed, definition: mixed.yaml}\n"
+        "pipelines: {md: {type: convert}}\n"
+        "matrix: {collection: [docs], pipeline: [md], rubric: [judged, mixed]}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    lock = str(tmp_path / "none.lock")
+    code, _, err = run_evalspec("plan", "spec.yaml", "--lock", lock, "--backend", "local")
+    assert code == 0
+    (warning,) = [line for line in err.splitlines() if "uses no check kind" in line]
+    assert warning.startswith("warning: rubric 'judged' (spec.yaml:4:")
+    assert "uses no check kind the local backend evaluates (llm_judge)" in warning
+    # Datalab evaluates its own kinds: only validate's notes remain, no warning about scoring 0
+    assert "uses no check kind" not in run_evalspec("plan", "spec.yaml", "--lock", lock)[2]

@@ -146,7 +146,7 @@ def test_rubric_create_get_list_and_update_bumps_version(local_client: httpx.Cli
 
 
 @pytest.mark.parametrize(("definition", "message"), [
-    ({"evaluations": [{"kind": "spelling"}]}, "unknown kind 'spelling'"),
+    ({"evaluations": [{"kind": 5}]}, "needs a `kind` (a string)"),
     ({"evaluations": [{"kind": "order", "before": "a"}]}, "order needs a string parameter 'after'"),
     ({"evaluations": [{"kind": "field_matches", "field": "a", "pattern": "("}]}, "valid regex"),
     ({"evaluations": [{"kind": "text_absent", "text": "a", "weight": -1}]}, "weight"),

@@ -162,7 +162,7 @@ def test_junit_drops_characters_xml_cannot_carry() -> None:
 def test_json_is_versioned_and_complete() -> None:
     document = json.loads(render(fixture_report(), "json"))
     assert document["format_version"] == FORMAT_VERSION == 1
-    assert document["summary"]["removed"] == 1 and document["summary"]["checks_failed"] == 4
+    assert document["summary"]["removed"] == 1 and document["summary"]["checks_failed"] == 5
     sections = next(c for c in document["cells"] if c["key"] == "reports/sections/report-sections")
     assert {f["filename"] for f in sections["files"]} >= set(HOSTILE)
     assert sections["failed_files"] == 1 and sections["gates_failed"] == 2

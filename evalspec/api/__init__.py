@@ -6,6 +6,7 @@ DatalabClient            client.py     construction, key safety, endpoint groups
 ├── RateLimiter          ratelimit.py  token bucket shared by submissions and polls
 ├── RetryPolicy          retry.py      backoff, Retry-After, what is safe to retry
 ├── failures             failures.py   HTTP failures -> evalspec errors (one line each)
+├── answers              answers.py    answers -> models; a shape surprise names endpoint and field
 ├── paging / stats       paging.py, stats.py   page walkers; requests counted per kind
 └── in_process_client    inprocess.py  the same client over httpx.ASGITransport
 """

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from evalspec.api.paging import cursor_of, cursor_pages, items_of, offset_pages, total_of
+from evalspec.api.answers import fetch_model, fetch_page
+from evalspec.api.paging import CursorPage, cursor_of, cursor_pages, offset_pages
 from evalspec.api.sender import Call, Sender, fetch_json
 from evalspec.api.shapes import Collection, CollectionFile
 
@@ -29,9 +30,8 @@ class Collections:
         async def fetch(limit: int, offset: int) -> tuple[list[Collection], int | None]:
             params = {"limit": limit, "offset": offset, "include_archived": include_archived}
             call = Call("GET", COLLECTIONS, "collections.list", params=params)
-            body = await fetch_json(self._sender, call)
-            items = [Collection.model_validate(i) for i in items_of(body, "collections")]
-            return items, total_of(body)
+            items, total, _ = await fetch_page(self._sender, call, Collection, "collections")
+            return items, total
 
         return offset_pages(fetch, limit=page_size)
 
@@ -39,7 +39,7 @@ class Collections:
         """Create a collection. Not idempotent: after a failure, look it up by name first."""
         body = {"name": name, "description": description}
         call = Call("POST", COLLECTIONS, "collections.create", json=body)
-        return Collection.model_validate(await fetch_json(self._sender, call))
+        return await fetch_model(self._sender, call, Collection)
 
     async def update(
         self,
@@ -53,7 +53,7 @@ class Collections:
         given = {"name": name, "description": description, "archived": archived}
         body = {key: value for key, value in given.items() if value is not None}
         call = Call("PUT", f"{COLLECTIONS}/{collection_id}", "collections.update", json=body)
-        return Collection.model_validate(await fetch_json(self._sender, call))
+        return await fetch_model(self._sender, call, Collection)
 
     async def delete(self, collection_id: int) -> None:
         """Archive a collection (the service's delete is soft)."""
@@ -74,17 +74,15 @@ class Collections:
         """Every file linked into a collection, following the server's cursor."""
         url = f"{COLLECTIONS}/{collection_id}/files"
 
-        async def fetch(cursor: str | None) -> tuple[list[CollectionFile], str | None]:
+        async def fetch(cursor: str | None) -> CursorPage[CollectionFile]:
             params: dict[str, Any] = {"limit": page_size}
             if cursor is not None:
                 params["cursor"] = cursor
-            body = await fetch_json(
-                self._sender, Call("GET", url, "collections.files", params=params)
-            )
-            files = [CollectionFile.model_validate(i) for i in items_of(body, "files")]
-            return files, cursor_of(body)
+            call = Call("GET", url, "collections.files", params=params)
+            files, total, body = await fetch_page(self._sender, call, CollectionFile, "files")
+            return CursorPage(files, cursor_of(body), total)
 
-        return cursor_pages(fetch)
+        return cursor_pages(fetch, f"GET {url}")
 
     async def remove_file(self, collection_id: int, file_id: int) -> None:
         """Unlink one file from a collection (the upload itself stays)."""

@@ -82,8 +82,11 @@ def error_for_response(
     detail = scrub(detail_line(response), secret)
     # A 403 from presigned storage means an expired URL, not a bad key: only blame the key
     # when the request carried it.
-    if status in (401, 403) and "x-api-key" in response.request.headers:
-        return AuthError(f"the service refused the API key ({status}): {detail}")
+    if status == 401 and "x-api-key" in response.request.headers:
+        return AuthError(f"the service refused the API key (401): {detail}")
+    # A 403 is a permission or plan limit on an accepted key, not a bad key.
+    if status == 403 and "x-api-key" in response.request.headers:
+        return AuthError(f"permission denied (403) for {where(response.request)}: {detail}")
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     message = f"{where(response.request)} failed ({status}){tries}: {detail}"
     return ApiServerError(message, status, may_have_acted=acted)

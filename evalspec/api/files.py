@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evalspec.api.answers import fetch_model
 from evalspec.api.sender import Call, Sender, fetch_json
 from evalspec.api.shapes import UploadTicket
 
@@ -34,7 +35,7 @@ class Files:
         """Step 1: register the file and get where to put its bytes."""
         body = {"filename": filename, "content_type": content_type}
         call = Call("POST", f"{FILES}/upload", "files.upload", json=body)
-        return UploadTicket.model_validate(await fetch_json(self._sender, call))
+        return await fetch_model(self._sender, call, UploadTicket)
 
     async def confirm(self, file_id: int) -> None:
         """Step 3: tell the service the bytes are in place."""

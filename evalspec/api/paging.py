@@ -8,12 +8,29 @@ that repeats itself.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from evalspec.api.failures import ApiServerError
 
 T = TypeVar("T")
 
+
+@dataclass(frozen=True)
+class CursorPage(Generic[T]):
+    """One page of a cursor list: its items, the next cursor, and the total it announced."""
+
+    items: Sequence[T]
+    cursor: str | None
+    total: int | None = None
+
+
 OffsetFetch = Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]]
-CursorFetch = Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]]
+CursorFetch = Callable[[str | None], Awaitable[CursorPage[T]]]
+
+
+class ListingTruncated(ApiServerError):
+    """A paged listing ended before the count it announced."""
 
 
 async def offset_pages(fetch: OffsetFetch[T], *, limit: int) -> AsyncIterator[T]:
@@ -30,15 +47,27 @@ async def offset_pages(fetch: OffsetFetch[T], *, limit: int) -> AsyncIterator[T]
             return
 
 
-async def cursor_pages(fetch: CursorFetch[T]) -> AsyncIterator[T]:
-    """Yield every item of a cursor list; `fetch(cursor)` returns (items, next cursor)."""
+async def cursor_pages(fetch: CursorFetch[T], what: str = "a listing") -> AsyncIterator[T]:
+    """Yield every item of a cursor list; `fetch(cursor)` returns its page.
+
+    A list that ends before the total it announced raises ListingTruncated: a silently short
+    file listing would make apply upload and link files again.
+    """
     cursor: str | None = None
     seen: set[str] = set()
+    count = 0
     while True:
-        items, cursor = await fetch(cursor)
-        for item in items:
+        page = await fetch(cursor)
+        cursor, total = page.cursor, page.total
+        for item in page.items:
             yield item
-        if not items or not cursor or cursor in seen:
+        count += len(page.items)
+        if not page.items or not cursor or cursor in seen:
+            if total is not None and count < total:
+                raise ListingTruncated(
+                    f"{what} ended after {count} of the {total} items it announced", None,
+                    may_have_acted=False,
+                )
             return
         seen.add(cursor)
 

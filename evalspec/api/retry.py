@@ -49,6 +49,9 @@ class RetryPolicy:
     max_delay: float = 30.0
     # A Retry-After beyond this is clamped: an hour-long wait is better reported than obeyed.
     max_retry_after: float = 120.0
+    # Datalab's limits are per minute: a 429 without Retry-After is waited out towards the start
+    # of the next minute, within this total before giving up.
+    rate_limit_budget: float = 180.0
     random: Callable[[], float] = field(default=_random.random)
     sleep: Callable[[float], Awaitable[None]] = field(default=anyio.sleep)
     now: Callable[[], float] = field(default=time.time)
@@ -70,6 +73,10 @@ class RetryPolicy:
             return min(max(retry_after, 0.0), self.max_retry_after)
         ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return self.random() * ceiling
+
+    def until_next_minute(self) -> float:
+        """Seconds to just past the start of the next clock minute (with jitter), at least 1."""
+        return max(1.0, 60.0 - self.now() % 60.0) + self.random() * 2.0
 
     def retry_after(self, response: httpx.Response) -> float | None:
         """The response's Retry-After in seconds, or None when absent or unreadable."""

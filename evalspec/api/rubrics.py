@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from evalspec.api.answers import fetch_model, fetch_page
 from evalspec.api.failures import ApiServerError
-from evalspec.api.paging import items_of, offset_pages, total_of
-from evalspec.api.sender import Call, Sender, fetch_json
+from evalspec.api.paging import offset_pages
+from evalspec.api.sender import Call, Sender
 from evalspec.api.shapes import Rubric
 
 RUBRICS = "/api/v1/eval_rubrics"
@@ -27,17 +28,16 @@ class Rubrics:
 
         async def fetch(limit: int, offset: int) -> tuple[list[Rubric], int | None]:
             params = {"limit": limit, "offset": offset, "include_archived": include_archived}
-            body = await fetch_json(
-                self._sender, Call("GET", RUBRICS, "rubrics.list", params=params)
-            )
-            return [Rubric.model_validate(i) for i in items_of(body, "rubrics")], total_of(body)
+            call = Call("GET", RUBRICS, "rubrics.list", params=params)
+            rubrics, total, _ = await fetch_page(self._sender, call, Rubric, "rubrics")
+            return rubrics, total
 
         return offset_pages(fetch, limit=page_size)
 
     async def get(self, rubric_id: int) -> Rubric:
         """One rubric, with its eval definition."""
         call = Call("GET", f"{RUBRICS}/{rubric_id}", "rubrics.get")
-        return Rubric.model_validate(await fetch_json(self._sender, call))
+        return await fetch_model(self._sender, call, Rubric)
 
     async def update(
         self,
@@ -54,7 +54,7 @@ class Rubrics:
             body["eval_definition"] = dict(eval_definition)
         body = {key: value for key, value in body.items() if value is not None}
         call = Call("PUT", f"{RUBRICS}/{rubric_id}", "rubrics.update", json=body)
-        return Rubric.model_validate(await fetch_json(self._sender, call))
+        return await fetch_model(self._sender, call, Rubric)
 
     async def create(
         self, name: str, description: str | None, eval_definition: Mapping[str, Any]
@@ -63,7 +63,7 @@ class Rubrics:
         body = {"name": name, "description": description, "eval_definition": dict(eval_definition)}
         call = Call("POST", RUBRICS, "rubrics.create", json=body)
         try:
-            return Rubric.model_validate(await fetch_json(self._sender, call))
+            return await fetch_model(self._sender, call, Rubric)
         except ApiServerError as exc:
             if exc.status_code not in (404, 405):
                 raise

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from evalspec.api.paging import items_of, offset_pages, total_of
+from evalspec.api.answers import fetch_model, fetch_page
+from evalspec.api.paging import offset_pages
 from evalspec.api.sender import Call, Sender, fetch_json
 from evalspec.api.shapes import BatchRun, RunResults
 from evalspec.errors import ServerError
@@ -22,13 +23,11 @@ class BatchRuns:
 
     async def start(self, body: Mapping[str, Any]) -> BatchRun:
         """Start one run. Not idempotent: see `retry.py` on what a failure may leave behind."""
-        data = await fetch_json(self._sender, Call("POST", RUNS, "runs.start", json=dict(body)))
-        return BatchRun.model_validate(data)
+        return await fetch_model(self._sender, Call("POST", RUNS, "runs.start", json=dict(body)), BatchRun)
 
     async def get(self, run_id: int) -> BatchRun:
         """One run's status and progress."""
-        data = await fetch_json(self._sender, Call("GET", f"{RUNS}/{run_id}", "runs.get"))
-        return BatchRun.model_validate(data)
+        return await fetch_model(self._sender, Call("GET", f"{RUNS}/{run_id}", "runs.get"), BatchRun)
 
     async def list(
         self,
@@ -42,9 +41,9 @@ class BatchRuns:
         """One page of the team's runs, filtered, and the total the server reports."""
         params = _filters(collection_id, eval_rubric_id, pipeline_id)
         params.update(limit=limit, offset=offset)
-        body = await fetch_json(self._sender, Call("GET", RUNS, "runs.list", params=params))
-        runs = [BatchRun.model_validate(item) for item in items_of(body, "batch_runs")]
-        return runs, total_of(body)
+        call = Call("GET", RUNS, "runs.list", params=params)
+        runs, total, _ = await fetch_page(self._sender, call, BatchRun, "batch_runs")
+        return runs, total
 
     def iter(
         self,
@@ -70,8 +69,7 @@ class BatchRuns:
     async def results(self, run_id: int) -> RunResults:
         """A run and its per-file results."""
         call = Call("GET", f"{RUNS}/{run_id}/results", "runs.results")
-        return RunResults.model_validate(await fetch_json(self._sender, call))
-
+        return await fetch_model(self._sender, call, RunResults)
 
     async def file_output(self, run_id: int, request_id: int | str) -> dict[str, Any] | None:
         """A file's pipeline output, from the local service's extension endpoint; None when the

@@ -61,6 +61,7 @@ class Call:
 class _Progress:
     attempts: int = 0
     acted: bool = False
+    rate_waited: float = 0.0  # seconds spent waiting out 429s without Retry-After
 
 
 class Sender:
@@ -143,16 +144,31 @@ class Sender:
     def _after_status(self, response: httpx.Response, idempotent: bool, p: _Progress) -> float:
         status = response.status_code
         p.acted = p.acted or (status >= 500 and status not in NOT_ACTED_STATUSES)
+        retry_after = self._policy.retry_after(response)
+        if status == 429 and retry_after is None:
+            return self._wait_for_next_minute(response, p)
         final = p.attempts >= self._policy.max_attempts
         if final or not self._policy.retry_status(status, idempotent=idempotent):
-            raise error_for_response(
-                response, attempts=p.attempts, acted=p.acted, secret=self._key.reveal()
-            )
-        retry_after = self._policy.retry_after(response)
+            raise self._final(response, p)
         if status == 429 and retry_after is not None:
             # The budget is shared by every request in flight: hold them all, not just this one.
             self._limiter.pause(min(retry_after, self._policy.max_retry_after))
         return self._policy.delay(p.attempts, retry_after)
+
+    def _wait_for_next_minute(self, response: httpx.Response, p: _Progress) -> float:
+        """A 429 that does not say how long: per-minute limits reset at the next minute."""
+        wait = self._policy.until_next_minute()
+        if p.rate_waited + wait > self._policy.rate_limit_budget:
+            raise self._final(response, p, f" (rate limited for {p.rate_waited:.0f} s)")
+        p.rate_waited += wait
+        self._limiter.pause(wait)
+        return wait
+
+    def _final(self, response: httpx.Response, p: _Progress, note: str = "") -> Exception:
+        error = error_for_response(response, attempts=p.attempts, acted=p.acted, secret=self._key.reveal())
+        if note:
+            error.args = (f"{error}{note}",)
+        return error
 
 
 async def fetch_json(sender: Sender, call: Call) -> Any:

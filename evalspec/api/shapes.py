@@ -25,6 +25,11 @@ def _dict_or_empty(value: Any) -> Any:
     return {} if value is None else value
 
 
+def _text_or_empty(value: Any) -> Any:
+    # A null status is an unknown status, not a broken answer.
+    return "" if value is None else value
+
+
 class BatchRun(ApiModel):
     """One eval batch run (`EvalBatchRunResponse`)."""
 
@@ -36,10 +41,13 @@ class BatchRun(ApiModel):
     status: str = ""
     started_at: str | None = None
     completed_at: str | None = None
-    total_files: int = 0
-    completed_files: int = 0
+    # Counts the server sends as null are unknown, not zero.
+    total_files: int | None = None
+    completed_files: int | None = None
     avg_score: float | None = None
     created: str | None = None
+
+    _no_null_status = field_validator("status", mode="before")(_text_or_empty)
 
     @property
     def is_finished(self) -> bool:
@@ -64,6 +72,7 @@ class FileResult(ApiModel):
     lookup_key: str | None = None
 
     _no_null_results = field_validator("eval_results", mode="before")(_dict_or_empty)
+    _no_null_texts = field_validator("status", "filename", mode="before")(_text_or_empty)
 
 
 class RunResults(ApiModel):
@@ -90,7 +99,7 @@ class Collection(ApiModel):
     name: str
     description: str | None = None
     archived: bool = False
-    file_count: int = 0
+    file_count: int | None = None
     created: str | None = None
     updated: str | None = None
 

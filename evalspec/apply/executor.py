@@ -8,6 +8,8 @@ cells with a run id are followed, cells with only an intent are adopted or resub
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,8 +19,10 @@ from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wa
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, run_fields
+from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
-from evalspec.backend.fetch import fetch_results
+from evalspec.backend.fetch import cached_results, fetch_results, file_score_error
+from evalspec.base.scores import read_score
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock.store import LockStore
 from evalspec.plan.cells import Cell
@@ -38,6 +42,10 @@ class ApplyOptions:
     poll_base: float = 1.0
     poll_ceiling: float = 15.0
     state_dir: Path | None = None
+    timeout: float | None = None  # seconds to wait for runs; None waits for them all
+    score_scale: float = 1.0
+    stall_after: float = STALL_AFTER
+    clock: Callable[[], float] = time.monotonic
 
 
 @dataclass
@@ -49,8 +57,10 @@ class ApplyOutcome:
     removed: int = 0
     failed_runs: list[str] = field(default_factory=list)
     cell_errors: list[str] = field(default_factory=list)
+    score_errors: list[str] = field(default_factory=list)
     in_flight: int = 0
     interrupted: bool = False
+    timed_out: bool = False
     fatal: RemoteError | None = None
 
 
@@ -70,7 +80,9 @@ class Executor:
         self.submissions_done = False
         self.tracked: dict[int, Tracked] = {}
         self.keys: dict[int, str] = {}
-        self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop)
+        self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop,
+                                   options.score_scale)
+        self.watch = Watch(progress.note, options.clock, options.timeout, options.stall_after)
         # Results are fetched beside the polling, not in its way: one round may finish 200 runs.
         self._fetches: set[asyncio.Task[None]] = set()
         self._fetch_gate = asyncio.Semaphore(options.concurrency)
@@ -91,6 +103,7 @@ class Executor:
                 self.outcome.removed += 1
         self.store.set_gates(plan.gates_digest, plan.gate_rules)
         self.store.set_inputs(inputs_after_apply(self.store.lock, plan))
+        self.store.set_score_scale(self.options.score_scale)
         to_submit = [c for c in plan.changes if _needs_submission(c)]
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
@@ -160,31 +173,44 @@ class Executor:
         self.outcome.submitted += 1
         self.outcome.adopted += adopted
         self.progress.on_submitted(cell.key, run, adopted)
+        self.watch.saw(run)
         self._track(cell.key, Tracked.from_request(run.id, body, run))
 
     async def _follow(self) -> None:
         schedule = PollSchedule(self.options.poll_base, self.options.poll_ceiling)
         while not self.stop.is_set() and (self.tracked or not self.submissions_done):
-            await wait_unless(self.stop, schedule.current)
-            if self.stop.is_set() or not self.tracked:
+            remaining = self.watch.remaining()
+            wait = schedule.current if remaining is None else max(0.0, min(schedule.current, remaining))
+            await wait_unless(self.stop, wait)
+            if self._timed_out() or self.stop.is_set() or not self.tracked:
                 continue
             try:
                 any_change = await self._poll_once()
-            except (AuthError, NetworkError) as exc:
+            except RemoteError as exc:
                 self.outcome.fatal = self.outcome.fatal or exc
                 self.stop.set()
                 return
             self.store.checkpoint()
+            self.watch.after_round(any_change, len(self.tracked))
             schedule.next(any_change)
+            self._timed_out()
+
+    def _timed_out(self) -> bool:
+        """At the timeout: stop submitting and polling; the lock keeps the runs as they are."""
+        if self.watch.expired and not self.stop.is_set():
+            self.outcome.timed_out = True
+            self.stop.set()
+        return self.outcome.timed_out
 
     async def _poll_once(self) -> bool:
         any_change = False
         runs = await poll_round(self.client, dict(self.tracked))
         for run in runs:
             key = self.keys[run.id]
+            self.watch.saw(run)
             if changed(self.tracked[run.id].last, run):
                 any_change = True
-                self.store.update_run(key, run_fields(run))
+                self.store.update_run(key, run_fields(run, self.options.score_scale))
             if run.is_finished:
                 self._on_finished(key, run)
             else:
@@ -196,6 +222,7 @@ class Executor:
         del self.tracked[run.id]
         if run.is_failed:
             self.outcome.failed_runs.append(f"{key} (run {run.id}, {run.status})")
+        self._score_error(key, run_fields(run, self.options.score_scale)["error"])
         task = asyncio.create_task(self._fetch(key, run))
         self._fetches.add(task)
         task.add_done_callback(self._fetches.discard)
@@ -206,7 +233,24 @@ class Executor:
                 await fetch_results(self.client, self.store.lineage, [run.id], self.options.state_dir)
             except RemoteError as exc:
                 self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); report retries")
-        self.progress.on_finished(key, run)
+            results = cached_results(self.store.lineage, run.id, self.options.state_dir)
+            cell = self.store.cell(key)
+            if results is not None and cell is not None and cell.error is None:
+                error = file_score_error(results, self.options.score_scale)
+                if error is not None:
+                    self.store.update_run(key, {"error": error})
+                    self._score_error(key, error)
+        self.progress.on_finished(key, self._as_read(run))
+
+    def _as_read(self, run: BatchRun) -> BatchRun:
+        """The run with its score as the lock takes it (divided by the scale; None when invalid)."""
+        reading = read_score(run.avg_score, self.options.score_scale)
+        return run.model_copy(update={"avg_score": reading.value})
+
+    def _score_error(self, key: str, error: str | None) -> None:
+        """A score that cannot be trusted: the cell keeps it with the error, and apply exits 3."""
+        if error is not None:
+            self.outcome.score_errors.append(f"{key}: {error}")
 
 
 def _needs_submission(change: Change) -> bool:

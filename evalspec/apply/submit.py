@@ -17,6 +17,7 @@ from typing import Any
 
 from evalspec.api import BatchRun, DatalabClient, may_have_acted
 from evalspec.base.clock import parse_timestamp, utc_now
+from evalspec.base.scores import read_score
 from evalspec.errors import RemoteError
 from evalspec.lock.lockfile import round_score
 from evalspec.lock.store import LockStore
@@ -28,12 +29,17 @@ CLOCK_SKEW = timedelta(seconds=60)
 Signature = tuple[Any, ...]
 
 
-def run_fields(run: BatchRun) -> dict[str, Any]:
-    """The lock fields a run's answer tells us."""
+def run_fields(run: BatchRun, scale: float = 1.0) -> dict[str, Any]:
+    """The lock fields a run's answer tells us, its score divided by `scale`.
+
+    A score outside 0..1 after that is kept raw, with the error that says why it is not valid.
+    """
+    score = read_score(run.avg_score, scale, f"avg_score of run {run.id}")
     return {
         "run_id": run.id, "status": run.status, "total_files": run.total_files,
-        "completed_files": run.completed_files, "avg_score": round_score(run.avg_score),
-        "completed_at": run.completed_at,
+        "completed_files": run.completed_files,
+        "avg_score": round_score(score.value) if score.error is None else score.raw,
+        "completed_at": run.completed_at, "error": score.error,
     }
 
 
@@ -46,8 +52,9 @@ class Submitter:
     """Submits cells one signature at a time, adopting runs that a lost answer hid."""
 
     def __init__(self, client: DatalabClient, store: LockStore, gate: asyncio.Semaphore | None = None,
-                 stop: asyncio.Event | None = None) -> None:
+                 stop: asyncio.Event | None = None, scale: float = 1.0) -> None:
         self.client = client
+        self.scale = scale
         self.store = store
         self._stop = stop or asyncio.Event()
         # Taken inside the signature lock: a cell waiting for its signature's turn must not
@@ -73,13 +80,13 @@ class Submitter:
             if previous is not None and previous.run_id is None and previous.fingerprint == fingerprint:
                 adopted = await self.find_adoptable(body, previous.submitted_at)
                 if adopted is not None:
-                    self.store.record_run(key, run_fields(adopted))
+                    self.store.record_run(key, run_fields(adopted, self.scale))
                     return adopted, True
             if previous is not None and previous.run_id is not None:
                 self._superseded.add(previous.run_id)
             self.store.record_intent(key, fingerprint, lock_form, utc_now())
             run, adopted_now = await self._post(body, self.store.cell(key))
-            self.store.record_run(key, run_fields(run))
+            self.store.record_run(key, run_fields(run, self.scale))
             return run, adopted_now
 
     async def _post(self, body: Mapping[str, Any], intent: Any) -> tuple[BatchRun, bool]:

@@ -1,12 +1,16 @@
-"""Fetching finished runs' per-file results into the cache (once per run)."""
+"""Fetching finished runs' per-file results into the cache (once per run), and judging their scores."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from evalspec.api import DatalabClient
+from evalspec.api.shapes import RunResults
 from evalspec.backend.results_cache import read_results, write_results
+from evalspec.base.scores import read_score
 
 
 async def fetch_results(
@@ -21,3 +25,21 @@ async def fetch_results(
         write_results(lineage, run_id, results.model_dump(mode="json"), state_dir)
         fetched += 1
     return fetched
+
+
+def cached_results(lineage: str, run_id: int, state_dir: Path | None = None) -> RunResults | None:
+    """The cached results of a run, or None when not cached (or not readable)."""
+    document = read_results(lineage, run_id, state_dir)
+    try:
+        return RunResults.model_validate(document) if document is not None else None
+    except ValidationError:
+        return None
+
+
+def file_score_error(results: RunResults, scale: float) -> str | None:
+    """Why the run's per-file scores cannot be trusted on this scale (the first such file), or None."""
+    for result in results.file_results:
+        reading = read_score(result.eval_score, scale, f"eval_score of {result.filename!r}")
+        if reading.error is not None:
+            return reading.error
+    return None

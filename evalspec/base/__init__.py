@@ -9,7 +9,9 @@
     clock.py        utc_now, parse_timestamp: the clock seam and the one timestamp format
     canonical.py    canonical JSON and sha256 digests
     paths.py        the state directory (`.evalspec/`): the filesystem-root seam
-    runstatus.py    what a run's status word means (Datalab does not document them)
+    runstatus.py    the status vocabulary: terminal words and synonyms, file outcomes, unknown words
+    durations.py    parse_duration: `90`, `90s`, `45m`, `2h` (apply --timeout, settings.timeout)
+    scores.py       read_score: a score divided by settings.score_scale, or why it is invalid
     checkkinds.py   the local check kinds and their parameters: spec checks, engine, rubric schema
     text.py         plural: `1 check`, `2 checks`
 """

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
 from evalspec.backend.connect import check_same_backend, open_backend
+from evalspec.backend.local_kinds import unevaluated_rubric_warnings
+from evalspec.base.durations import parse_duration
 from evalspec.commands.guard import holding
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
-from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed
+from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed, UsageError
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.store import LockStore
 from evalspec.plan.display import summary_line
@@ -43,6 +45,7 @@ class ApplyRequest:
     concurrency: int | None = None
     poll_interval: float = 1.0
     state_dir: Path | None = None
+    timeout: str | None = None
 
 
 def run(request: ApplyRequest) -> int:
@@ -52,6 +55,7 @@ def run(request: ApplyRequest) -> int:
     selects, shard = (saved.selects, saved.shard) if saved else (request.selects, request.shard)
     retry_failed = saved.retry_failed if saved else request.retry_failed
     spec = load_spec(paths)
+    timeout_seconds(request.timeout)  # a bad --timeout is refused before anything is touched
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
         if saved is not None and request.plan_file is not None:
@@ -65,6 +69,9 @@ def run(request: ApplyRequest) -> int:
             plan = make_plan(spec, store.lock, selection, retry_failed=retry_failed)
             _keep_only_shard(store, selection)
             err(summary_line(plan))
+            if request.backend == "local":
+                for warning in unevaluated_rubric_warnings(spec):
+                    err(warning)
             outcome = asyncio.run(_apply(request, spec, plan, store))
         finally:
             store.close()
@@ -88,6 +95,8 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
         concurrency=request.concurrency or spec.settings.concurrency or DEFAULT_CONCURRENCY,
         poll_base=request.poll_interval,
         state_dir=request.state_dir,
+        timeout=timeout_seconds(request.timeout or spec.settings.timeout),
+        score_scale=spec.settings.score_scale,
     )
     async with open_backend(
         request.backend, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
@@ -117,20 +126,41 @@ def _stop_on_interrupt(executor: Executor) -> None:
         loop.add_signal_handler(signal.SIGINT, stop)
 
 
+def timeout_seconds(text: str | None) -> float | None:
+    """The apply timeout in seconds (None: wait for every run)."""
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"--timeout: {exc}") from None
+
+
 def _conclude(outcome: ApplyOutcome, request: ApplyRequest) -> int:
     if outcome.fatal is not None:
         raise RemoteError(f"{outcome.fatal}; the lock is saved: {RESUME_HINT}")
+    if outcome.timed_out:
+        meanwhile = outcome.failed_runs + outcome.cell_errors + outcome.score_errors
+        raise RemoteError(
+            f"Timed out with {outcome.in_flight} run(s) unfinished; the lock is saved with them as "
+            "they are. `evalspec apply` follows them up (never resubmits), or "
+            "`evalspec status --refresh` records where they are."
+            + ("\nMeanwhile:\n  " + "\n  ".join(meanwhile[:20]) if meanwhile else "")
+        )
     if outcome.interrupted:
         raise Interrupted(
             f"Interrupted with {outcome.in_flight} run(s) in flight; the lock is saved; {RESUME_HINT}."
         )
-    problems = outcome.failed_runs + outcome.cell_errors
+    problems = outcome.failed_runs + outcome.cell_errors + outcome.score_errors
     if problems:
         shown = "\n  ".join(problems[:20]) + ("\n  ..." if len(problems) > 20 else "")
-        raise RunsFailed(
-            f"{len(problems)} cell(s) failed:\n  {shown}\n"
-            "The lock records them; `evalspec apply --retry-failed` resubmits failed runs."
-        )
+        hints = ["The lock records them"]
+        if outcome.failed_runs or outcome.cell_errors:
+            hints.append("`evalspec apply --retry-failed` resubmits failed runs")
+        if outcome.score_errors:
+            hints.append("with settings.score_scale fixed, `evalspec apply` reads their scores "
+                         "again (nothing is resubmitted)")
+        raise RunsFailed(f"{len(problems)} cell(s) failed:\n  {shown}\n" + "; ".join(hints) + ".")
     if not request.wait:
         out(f"Submitted {outcome.submitted} run(s) without waiting; "
             "`evalspec apply` or `evalspec status --refresh` follows them up.")

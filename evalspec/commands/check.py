@@ -24,14 +24,16 @@ class CheckRequest:
     selects: Sequence[str] = ()
     shard: str | None = None
     as_json: bool = False
+    state_dir: Path | None = None
 
 
 def run(request: CheckRequest) -> int:
     """Print every gate's verdict per cell and a summary (or JSON); 1 when any gate failed, else 0."""
     selection = parse_selection(request.selects, request.shard)
-    # Gates judge the lock's cell-level numbers only, so no per-file results (and no state dir).
-    report = assemble(request.paths, request.lock_path, request.baseline, state_dir=None,
-                      with_files=False, selection=selection)
+    # Per-file results are read from the cache when apply left them (never fetched): they tell
+    # completed files from failed ones for min_completed_ratio.
+    report = assemble(request.paths, request.lock_path, request.baseline, state_dir=request.state_dir,
+                      selection=selection)
     if request.as_json:
         out(json.dumps(check_json(report), indent=2, sort_keys=True))
     else:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.base.atomic import write_atomic
 from evalspec.console import err, out, paint_plan
 from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
@@ -57,6 +58,9 @@ def run(request: PlanRequest) -> int:
     cells = [change.cell for change in plan.changes if change.cell is not None]
     for note in spec_notes(spec, [(cell.collection, cell.rubric) for cell in cells]):
         err(note)
+    if (backend or (lock.backend if lock else None)) == "local":
+        for warning in unevaluated_rubric_warnings(spec):
+            err(warning)
     if request.refresh:
         known = asyncio.run(_lookup(spec, plan, backend, lock, lock_path))
         plan = dataclasses.replace(plan, known_ids=known)

@@ -40,14 +40,14 @@ class Progress:
         self.finished += 1
         self.failed += run.is_failed
         score = f"avg_score {run.avg_score:.3f}" if run.avg_score is not None else "no score"
-        files = f"{run.completed_files}/{run.total_files} files"
+        files = f"{_count(run.completed_files)}/{_count(run.total_files)} files"
         self._line(f"{run.status:<9} {key}  {score}  ({files}, run {run.id})")
         self._tick()
 
     def on_round(self, runs: list[BatchRun]) -> None:
         """A poll round's view of the runs still going."""
-        self.files_done = sum(r.completed_files for r in runs)
-        self.files_total = sum(r.total_files for r in runs)
+        self.files_done = sum(r.completed_files or 0 for r in runs)
+        self.files_total = sum(r.total_files or 0 for r in runs)
         self._tick()
 
     def note(self, text: str) -> None:
@@ -89,3 +89,7 @@ class Progress:
         files = f", files {self.files_done}/{self.files_total} in running runs" if self.files_total else ""
         return (f"{self.finished}/{self.total} runs finished ({self.failed} failed), "
                 f"{self.submitted}/{self.to_submit} submitted{files}")
+
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else str(value)

@@ -92,7 +92,7 @@ async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None
     async with open_backend(name, state_dir=state_dir) as opened:
         check_same_backend(lock, opened, store.path)
         for run in await poll_round(opened.client, tracked):
-            store.update_run(unfinished[run.id], run_fields(run))
+            store.update_run(unfinished[run.id], run_fields(run, lock.score_scale or 1.0))
             if run.is_finished:
                 await fetch_results(opened.client, store.lineage, [run.id], state_dir)
     store.checkpoint()
@@ -113,6 +113,8 @@ def render_status(lock: Lockfile) -> str:
     for key, cell in lock.cells.items():
         files = f"{cell.completed_files or 0}/{cell.total_files or 0}"
         score = f"{cell.avg_score:.3f}" if cell.avg_score is not None else "-"
+        if cell.error is not None:
+            score = f"invalid: {cell.error}"
         status = cell.status or ("submitting" if cell.run_id is None else "?")
         lines.append(f"{key:<{width}}  {status:<10} {cell.run_id or '-':>7} {files:>9}  {score}")
     finished = sum(cell.is_finished for cell in lock.cells.values())

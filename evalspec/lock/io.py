@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,7 +26,19 @@ HEADER = (
 
 def dump_lock(lock: Lockfile) -> str:
     """The lock as YAML text: sorted keys, no write timestamps, so equal locks are equal bytes."""
-    return HEADER + codec.emit(lock.model_dump(mode="json"))
+    return HEADER + codec.emit(_without_absent(lock.model_dump(mode="json")))
+
+
+def _without_absent(data: dict[str, Any]) -> dict[str, Any]:
+    """The dump without the optional keys that are unset (see `Lockfile.OPTIONAL_KEYS`)."""
+    for key in Lockfile.OPTIONAL_KEYS:
+        if data.get(key) is None:
+            data.pop(key, None)
+    for cell in data["cells"].values():
+        for key in Lockfile.OPTIONAL_CELL_KEYS:
+            if cell.get(key) is None:
+                cell.pop(key, None)
+    return data
 
 
 def parse_lock(text: str, name: str) -> Lockfile:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -32,6 +32,10 @@ class LockCell(BaseModel):
     avg_score: float | None = None
     submitted_at: str | None = None
     completed_at: str | None = None
+    error: str | None = Field(
+        None, description="Why the cell's numbers cannot be trusted (e.g. a score outside 0..1); "
+        "written only when there is one. A cell with an error fails every gate.",
+    )
 
     _rounded = field_validator("avg_score")(round_score)
 
@@ -67,7 +71,14 @@ class Lockfile(BaseModel):
     backend: str | None = Field(
         None, description="Where the run ids live: `local`, or the service's base URL.",
     )
+    score_scale: float | None = Field(
+        None, description="settings.score_scale the scores were read with; written only when not 1.",
+    )
     cells: dict[str, LockCell] = Field(default_factory=dict)
+
+    # Written only when set, so that locks of services scoring 0..1 stay as they always were.
+    OPTIONAL_KEYS: ClassVar[tuple[str, ...]] = ("score_scale",)
+    OPTIONAL_CELL_KEYS: ClassVar[tuple[str, ...]] = ("error",)
 
     @classmethod
     def new(cls) -> Lockfile:

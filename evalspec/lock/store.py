@@ -91,6 +91,10 @@ class LockStore:
             self._base = self._base.model_copy(update={"backend": identity})
             self._dirty = True
 
+    def set_score_scale(self, scale: float) -> None:
+        """Record the score scale the lock's scores were read with (1 is the default, not written)."""
+        self._update_base({"score_scale": None if scale == 1 else scale})
+
     def set_gates(self, digest: str, rules: dict[str, dict[str, Any]] | None = None) -> None:
         """Record the gates this lock was applied with: their digest and, when given, the gates."""
         update: dict[str, Any] = {"gates": digest}

@@ -57,6 +57,8 @@ def _action(cell: Cell, previous: LockCell | None, retry_failed: bool) -> tuple[
         return "poll", "submitted, run id not recorded yet: apply adopts or resubmits it"
     if not previous.is_finished:
         return "poll", f"run {previous.run_id} is {previous.status or 'pending'}"
+    if previous.error is not None:
+        return "poll", f"run {previous.run_id}'s scores could not be taken ({previous.error}): read again"
     if previous.is_failed and retry_failed:
         return "replace", f"run {previous.run_id} ended {previous.status}; retrying"
     return "keep", _finished(previous)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from evalspec.api.shapes import FileResult, RunResults
 from evalspec.base import runstatus
+from evalspec.base.scores import read_score
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
@@ -62,11 +63,19 @@ def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunResults], ba
         key=key, collection=parts["collection"], pipeline=parts["pipeline"], rubric=parts["rubric"],
         overrides=key[len(key.split("[", 1)[0]):], change=_change(now, then, base is not None),
         status=now.status if now else None, run_id=now.run_id if now else None,
-        score=now.avg_score if now else None, baseline_score=then.avg_score if then else None,
+        score=_trusted(now), baseline_score=_trusted(then),
         total_files=now.total_files if now else None, completed_files=now.completed_files if now else None,
-        failed_files=_failed_count(results), files=file_rows(results, base_results),
+        failed_files=_count(results, runstatus.FILE_FAILED),
+        files=file_rows(results, base_results, lock.score_scale or 1.0),
         submitted_at=now.submitted_at if now else None, completed_at=now.completed_at if now else None,
+        error=now.error if now else None,
+        ok_files=_count(results, runstatus.FILE_COMPLETED),
     )
+
+
+def _trusted(cell: LockCell | None) -> float | None:
+    """The cell's score, unless the lock says it cannot be trusted (then it is no score)."""
+    return cell.avg_score if cell is not None and cell.error is None else None
 
 
 def _change(now: LockCell | None, then: LockCell | None, compared: bool) -> str | None:
@@ -80,23 +89,27 @@ def _change(now: LockCell | None, then: LockCell | None, compared: bool) -> str 
 
 
 def is_failed_file(result: FileResult) -> bool:
-    """A file whose status is not one of the success words (Datalab publishes no status list)."""
-    return result.status.lower() not in runstatus.SUCCESS_STATUSES
+    """A file whose status is a failure word; an unknown word is neither failed nor completed."""
+    return runstatus.file_outcome(result.status) == runstatus.FILE_FAILED
 
 
-def _failed_count(results: RunResults | None) -> int | None:
+def _count(results: RunResults | None, outcome: str) -> int | None:
+    """How many files of the run have this outcome (None when the results are not cached)."""
     if results is None:
         return None
-    return sum(1 for result in results.file_results if is_failed_file(result))
+    return sum(1 for result in results.file_results if runstatus.file_outcome(result.status) == outcome)
 
 
-def file_rows(results: RunResults | None, base: RunResults | None) -> tuple[FileRow, ...]:
-    """The files of a cell's run matched by filename with the baseline run's (baseline-only files too)."""
+def file_rows(results: RunResults | None, base: RunResults | None, scale: float = 1.0) -> tuple[FileRow, ...]:
+    """The files of a cell's run matched by filename with the baseline run's (baseline-only files too).
+
+    Scores are divided by the lock's score scale; one outside 0..1 after that is shown as no score.
+    """
     now = _by_name(results)
     then = _by_name(base)
-    rows = [_file_row(name, now.get(name), then.get(name)) for name in now]
+    rows = [_file_row(name, now.get(name), then.get(name), scale) for name in now]
     if now:  # without the current run's files, "only in the baseline" would be a false claim
-        rows += [_file_row(name, None, then[name]) for name in then if name not in now]
+        rows += [_file_row(name, None, then[name], scale) for name in then if name not in now]
     return tuple(sorted(rows, key=lambda row: row.filename))
 
 
@@ -112,11 +125,12 @@ def _by_name(results: RunResults | None) -> dict[str, FileResult]:
     return named
 
 
-def _file_row(name: str, now: FileResult | None, then: FileResult | None) -> FileRow:
+def _file_row(name: str, now: FileResult | None, then: FileResult | None, scale: float) -> FileRow:
     results = now.eval_results if now else {}
     return FileRow(
         filename=name, status=now.status if now else None,
-        score=now.eval_score if now else None, baseline_score=then.eval_score if then else None,
+        score=read_score(now.eval_score, scale).value if now else None,
+        baseline_score=read_score(then.eval_score, scale).value if then else None,
         failed=now is not None and is_failed_file(now),
         checks=checks_of(results), error=error_of(results),
         request_id=_text(now.request_id) if now else None, lookup_key=now.lookup_key if now else None,

@@ -99,7 +99,7 @@ def cell_json(
         "run_id": cell.run_id, "score": cell.score, "baseline_score": cell.baseline_score,
         "delta": cell.delta, "total_files": cell.total_files, "completed_files": cell.completed_files,
         "failed_files": cell.failed_files, "submitted_at": cell.submitted_at,
-        "completed_at": cell.completed_at, "duration_seconds": duration(cell),
+        "completed_at": cell.completed_at, "duration_seconds": duration(cell), "error": cell.error,
         "verdicts": list(verdicts), "gates_failed": sum(1 for v in verdicts if not v["passed"]),
         "changed_inputs": [cause.to_json() for cause in changed_inputs],
         "files": [file_json(row) for row in cell.files],

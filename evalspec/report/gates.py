@@ -41,7 +41,7 @@ def evaluate_gates(
 
 
 def _evaluate(gate: Gate, cells: Sequence[CellRow], has_baseline: bool) -> GateResult:
-    rules = gate_rules(gate, has_baseline)
+    rules = [(label, _usable_only(rule)) for label, rule in gate_rules(gate, has_baseline)]
     verdicts = [
         Verdict(gate=gate.name, rule=label, key=cell.key, passed=passed, reason=reason)
         for cell in cells if applies(gate.where, cell)
@@ -78,16 +78,17 @@ def gate_rules(gate: Gate, has_baseline: bool) -> list[tuple[str, Rule]]:
     return rules
 
 
-def _no_score(cell: CellRow) -> str:
-    if cell.run_id is None:
-        return "no score (not applied)"
-    return f"no score (run {cell.run_id} is {cell.status or 'pending'})"
+def _usable_only(rule: Rule) -> Rule:
+    """A cell that is not finished, has no score or an untrustworthy one fails every rule."""
+    def checked(cell: CellRow) -> tuple[bool, str]:
+        reason = cell.unusable
+        return (False, reason) if reason is not None else rule(cell)
+    return checked
 
 
 def _min_score(bar: float) -> Rule:
     def rule(cell: CellRow) -> tuple[bool, str]:
-        if cell.score is None:
-            return False, _no_score(cell)
+        assert cell.score is not None  # _usable_only
         passed = cell.score >= bar - EPSILON
         return passed, f"score {cell.score:.3f} {'>=' if passed else '<'} {bar:g}"
     return rule
@@ -101,8 +102,7 @@ def _max_drop(bar: float, has_baseline: bool) -> Rule:
             return True, "new cell (not in the baseline): passes"
         if cell.baseline_score is None:
             return True, "the baseline has no score for this cell: passes"
-        if cell.score is None:
-            return False, _no_score(cell)
+        assert cell.score is not None  # _usable_only
         drop = cell.baseline_score - cell.score
         passed = drop <= bar + EPSILON
         moved = f"{cell.baseline_score:.3f} -> {cell.score:.3f}"
@@ -115,9 +115,11 @@ def _max_drop(bar: float, has_baseline: bool) -> Rule:
 
 def _min_completed_ratio(bar: float) -> Rule:
     def rule(cell: CellRow) -> tuple[bool, str]:
-        total, completed = cell.total_files, cell.completed_files
+        total = cell.total_files
+        # Completed files only: with per-file results, failed (and unknown) files never count.
+        completed = cell.ok_files if cell.ok_files is not None else cell.completed_files
         if total is None or completed is None:
-            return False, "no file counts (" + ("run not finished)" if cell.run_id else "not applied)")
+            return False, "no file counts (the service did not report them)"
         if total == 0:
             return False, "the run had no files"
         ratio = completed / total

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from evalspec.base import runstatus
 from evalspec.plan.explain import Cause
 
 # How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
@@ -81,6 +82,26 @@ class CellRow:
     files: tuple[FileRow, ...]
     submitted_at: str | None = None
     completed_at: str | None = None
+    error: str | None = None  # why the cell's numbers cannot be trusted (the lock's `error`)
+    ok_files: int | None = None  # files with a success status, when the per-file results are cached
+
+    @property
+    def finished(self) -> bool:
+        """The run ended (successfully or not) and will change no more."""
+        return self.run_id is not None and runstatus.is_finished(self.status, self.completed_at)
+
+    @property
+    def unusable(self) -> str | None:
+        """Why no gate may pass on this cell ("not finished: running", "no score"), or None."""
+        if self.run_id is None:
+            return "not applied"
+        if self.error is not None:
+            return self.error
+        if not self.finished:
+            return f"not finished: {self.status or 'pending'}"
+        if self.score is None:
+            return f"no score (run {self.run_id} is {self.status or 'pending'})"
+        return None
 
     @property
     def delta(self) -> float | None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
+from evalspec.base.durations import parse_duration
 from evalspec.base.rates import parse_rate
 
 OUTPUT_FORMATS = ("markdown", "json", "html", "chunks")
@@ -223,6 +224,22 @@ class Settings(Model):
     concurrency: int | None = Field(
         None, ge=1, le=400, description="Submissions in flight at once (default 8).",
     )
+    timeout: str | None = Field(
+        None, json_schema_extra={"pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*[smhSMH]?\s*$"},
+        description="How long apply waits for runs (90, 90s, 45m, 2h); then it saves the lock "
+        "and exits 3, resumable. Default: no limit. `apply --timeout` overrides it.",
+    )
+    score_scale: float = Field(
+        1, gt=0, description="The scale the service scores on: 1 (default), or 100 for 0-100. "
+        "Scores are divided by it when read; one outside 0..1 after that is an error, never a pass.",
+    )
+
+    @field_validator("timeout")
+    @classmethod
+    def _a_duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)  # the parser apply uses
+        return value
 
     @field_validator("rate_limit")
     @classmethod

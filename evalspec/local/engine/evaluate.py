@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from evalspec.local.engine.checks import Truth, run_check
+from evalspec.local.engine.checks import Truth, is_known_kind, run_check
 from evalspec.local.engine.documents import Document
 from evalspec.local.engine.pipelines import PipelineRequest, run_pipeline
 
 TRUTH_SUFFIXES = (".truth.md", ".truth.json")
+NOT_EVALUATED = "not evaluated locally"
 
 
 def is_sidecar(filename: str) -> bool:
@@ -37,20 +38,31 @@ class FileScore:
 
 def score_file(doc: Document, request: PipelineRequest, definition: dict[str, Any],
                truth: Truth) -> FileScore:
-    """Run the pipeline on `doc` and score its output against every evaluation."""
+    """Run the pipeline on `doc` and score its output against every evaluation it knows.
+
+    Kinds the engine does not know are recorded as skipped ("not evaluated locally") and weigh
+    nothing; a definition of unknown kinds only scores 0 (the plan warns about it).
+    """
     output = run_pipeline(doc, request)
-    checks = []
-    for ev in definition.get("evaluations") or []:
-        outcome = run_check(ev, output, truth)
-        params = {k: v for k, v in ev.items() if k not in ("kind", "weight")}
-        checks.append({"kind": ev["kind"], "weight": ev.get("weight", 1), "params": params,
-                       "score": round(outcome.score, 6), "passed": outcome.passed,
-                       "reason": outcome.reason})
+    evaluations = definition.get("evaluations") or []
+    checks = [_scored(ev, output, truth) for ev in evaluations if is_known_kind(ev.get("kind"))]
+    skipped = [{"kind": ev.get("kind"), "reason": NOT_EVALUATED}
+               for ev in evaluations if not is_known_kind(ev.get("kind"))]
     total = sum(float(c["weight"]) for c in checks)
     score = sum(float(c["weight"]) * c["score"] for c in checks) / total if total else 0.0
-    return FileScore(score, {"checks": checks, "pages": len(doc.pages),
-                             "passed": sum(bool(c["passed"]) for c in checks),
-                             "total": len(checks), "output": summarize(output)}, output)
+    results = {"checks": checks, "pages": len(doc.pages),
+               "passed": sum(bool(c["passed"]) for c in checks),
+               "total": len(checks), "output": summarize(output)}
+    if skipped:
+        results["skipped"] = skipped
+    return FileScore(score, results, output)
+
+
+def _scored(ev: dict[str, Any], output: dict[str, Any], truth: Truth) -> dict[str, Any]:
+    outcome = run_check(ev, output, truth)
+    params = {k: v for k, v in ev.items() if k not in ("kind", "weight")}
+    return {"kind": ev["kind"], "weight": ev.get("weight", 1), "params": params,
+            "score": round(outcome.score, 6), "passed": outcome.passed, "reason": outcome.reason}
 
 
 def summarize(output: dict[str, Any]) -> dict[str, Any]:
