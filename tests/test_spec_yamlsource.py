@@ -110,7 +110,7 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"a: \xe9\n")
     with pytest.raises(YamlLoadError) as info:
         load_yaml(path, display_name="latin.yaml")
-    assert str(info.value.diagnostic) == "latin.yaml: file is not valid UTF-8"
+    assert str(info.value.diagnostic) == "latin.yaml:1:4: file is not valid UTF-8"
 
 
 def test_invalid_yaml_is_located() -> None:

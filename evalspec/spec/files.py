@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import glob
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from evalspec.base.canonical import canonical_json, digest, file_sha256
-from evalspec.base.yamlsource import YamlLoadError, load_yaml
+from evalspec.base.paths import STATE_DIR_ENV
+from evalspec.base.textfile import LocatedError, read_text_file
+from evalspec.base.yamlsource import MAX_DEPTH, YamlLoadError, json_problem, load_yaml
+from evalspec.errors import clip, shorten
 from evalspec.spec.spec import ManagedFile
+
+MAX_JSON_BYTES = 1 << 20
+_GLOB_MAGIC = frozenset("*?[")
+# What evalspec itself writes: a collection holding one of these would change at every apply
+# (and so be replaced at every apply, forever).
+_WRITTEN_SUFFIXES = (".lock", ".lock.journal", ".lock.pid")
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html",
@@ -28,6 +38,8 @@ class FileProblem(Exception):
 
 def resolve_inside(spec_file: Path, relative: str, root: Path) -> Path:
     """`relative` resolved against the spec file's directory; must stay inside `root`."""
+    if "\0" in relative:  # Path.resolve would raise ValueError
+        raise FileProblem(f"{shorten(relative)}: a path cannot contain a NUL byte")
     target = (spec_file.parent / relative).resolve()
     if not target.is_relative_to(root.resolve()):
         raise FileProblem(f"{relative} resolves to {target}, outside the working directory {root}")
@@ -36,14 +48,41 @@ def resolve_inside(spec_file: Path, relative: str, root: Path) -> Path:
 
 def read_json_file(path: Path) -> Any:
     """Parse a JSON file, with the error's line and column."""
+    if not path.exists():
+        raise FileProblem(f"{path}: file not found")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileProblem(f"{path}: file not found") from None
+        value = json.loads(
+            read_text_file(path, str(path), max_bytes=MAX_JSON_BYTES), parse_constant=_no_constant,
+        )
+    except LocatedError as exc:
+        raise FileProblem(str(exc.diagnostic)) from None
     except json.JSONDecodeError as exc:
         raise FileProblem(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FileProblem(f"{path}: cannot read: {exc}") from None
+    except RecursionError:  # the json module's own guard against deep nesting
+        raise FileProblem(f"{path}: not valid JSON: nested deeper than {MAX_DEPTH} levels") from None
+    if _deeper_than(value, MAX_DEPTH):
+        raise FileProblem(f"{path}: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    # json.loads accepts NaN and Infinity, which no JSON reader on the other side would.
+    raise FileProblem(f"{name} is not valid JSON (numbers must be finite)")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [child for item in level for child in _children(item)]
+        if not level:
+            return False
+    return True
+
+
+def _children(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return list(value.values())
+    return value if isinstance(value, list) else []
 
 
 def check_page_schema(path: Path, value: Any) -> None:
@@ -73,11 +112,14 @@ def canonical_schema(value: Any) -> tuple[str, str]:
 def load_rubric_definition(path: Path) -> dict[str, Any]:
     """A managed rubric's eval_definition (YAML or JSON): a mapping with an `evaluations` list."""
     try:
-        value, _ = load_yaml(path, display_name=str(path))
+        value, marks = load_yaml(path, display_name=str(path))
     except YamlLoadError as exc:
         raise FileProblem(str(exc.diagnostic)) from None
     if not isinstance(value, dict) or not isinstance(value.get("evaluations"), list):
         raise FileProblem(f"{path}: a rubric definition is a mapping with an `evaluations` list")
+    problem = json_problem(value, marks)  # it is sent as JSON: 1:, yes:, dates and .nan are not
+    if problem is not None:
+        raise FileProblem(str(problem))
     return value
 
 
@@ -87,17 +129,46 @@ def expand_managed_files(
     """The documents a managed collection lists, sorted by upload name, and their digest."""
     found: dict[str, ManagedFile] = {}
     for pattern in patterns:
+        _check_pattern(spec_file, pattern, root)
         # Matches relative to the spec file's directory, as resolve_inside expects them.
         matches = sorted(glob.glob(pattern, root_dir=spec_file.parent, recursive=True))
         if not matches:
-            raise FileProblem(f"{pattern}: matches no file")
+            raise FileProblem(f"{clip(pattern)}: matches no file")
         for match in matches:
             path = resolve_inside(spec_file, match, root)
+            _check_match(match, path, root)
             if path.is_file():
                 _add_managed(found, path)
     files = tuple(found[name] for name in sorted(found))
     listing = [[f.upload_name, f.sha256] for f in files]
     return files, digest(canonical_json(listing))
+
+
+def _check_pattern(spec_file: Path, pattern: str, root: Path) -> None:
+    """Refuse, before walking, a pattern whose walk would leave the root (`/**`, `../../**`)."""
+    parts = Path(pattern).parts
+    magic = next((i for i, part in enumerate(parts) if _GLOB_MAGIC & set(part)), len(parts))
+    if ".." in parts[magic:]:
+        raise FileProblem(f"{shorten(pattern)}: `..` after a wildcard could leave the working directory")
+    base = (spec_file.parent / Path(*parts[:magic])).resolve()
+    if not base.is_relative_to(root.resolve()):
+        raise FileProblem(f"{clip(pattern)} searches {base}, outside the working directory {root}")
+
+
+def _check_match(match: str, path: Path, root: Path) -> None:
+    try:
+        match.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FileProblem(f"{shorten(match)}: the file name is not valid UTF-8; rename it") from None
+    state_dir = os.environ.get(STATE_DIR_ENV)
+    inside_state = ".evalspec" in path.relative_to(root.resolve()).parts or (
+        state_dir is not None and path.is_relative_to(Path(state_dir).resolve())
+    )
+    if inside_state or path.name.endswith(_WRITTEN_SUFFIXES):
+        raise FileProblem(
+            f"{shorten(match)} is written by evalspec itself (the lockfile or .evalspec/): a "
+            "collection holding it would change at every apply; narrow the pattern"
+        )
 
 
 def _add_managed(found: dict[str, ManagedFile], path: Path) -> None:

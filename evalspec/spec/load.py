@@ -194,6 +194,7 @@ class _Loader:
                 text, schema_digest = spec_files.canonical_schema(spec_files.read_json_file(target))
             except spec_files.FileProblem as exc:
                 self.problems.append(where.diagnostic(str(exc)))
+                self.broken.add(name)  # reported here: its uses are not "unknown" as well
                 continue
             out[name] = SchemaFile(name, target, text, schema_digest, where)
         return out
