@@ -81,7 +81,8 @@ def test_version_check() -> None:
     with pytest.raises(LockfileError) as info:
         parse_lock(text, "evalspec.lock")
     assert str(info.value) == (
-        f"evalspec.lock:{line}:10: version: lock version 2 is not 1; it was written by another evalspec version"
+        f"evalspec.lock:{line}:10: version: lock version 2 is not 1; "
+        "it was written by another evalspec version"
     )
 
 

@@ -48,8 +48,10 @@ INTENT = {"op": "intent", "key": "a", "fingerprint": "sha256:1", "request": {}, 
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"op": "run", "key": "a", "fields": {"avg_score": "abc"}}, "fields.avg_score: Input should be a valid number"),
-        ({"op": "run", "key": "a", "fields": {"run_id": "zzz"}}, "fields.run_id: Input should be a valid integer"),
+        ({"op": "run", "key": "a", "fields": {"avg_score": "abc"}},
+         "fields.avg_score: Input should be a valid number"),
+        ({"op": "run", "key": "a", "fields": {"run_id": "zzz"}},
+         "fields.run_id: Input should be a valid integer"),
         ({"op": "run", "key": "a", "fields": [1]}, "fields: Input should be a valid dictionary"),
         ({"op": "run", "key": "a", "fields": {"fingerprint": "x"}}, "fields: a run entry cannot change"),
         ({"op": "intent", "key": "a", "request": {}, "at": "t"}, "fingerprint: Field required"),

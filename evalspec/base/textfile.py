@@ -49,9 +49,9 @@ def read_text_file(path: Path, name: str, *, max_bytes: int | None = None) -> st
     try:
         raw = _read_regular(path, name, max_bytes)
     except OSError as exc:
-        raise LocatedError(Diagnostic(name, None, None, "", f"cannot read file: {exc.strerror or exc}")) from None
+        raise _unlocated(name, f"cannot read file: {exc.strerror or exc}") from None
     except ValueError:  # a NUL byte in the path itself
-        raise LocatedError(Diagnostic(name, None, None, "", "the path contains a NUL byte")) from None
+        raise _unlocated(name, "the path contains a NUL byte") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -64,8 +64,11 @@ def _read_regular(path: Path, name: str, max_bytes: int | None) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise LocatedError(Diagnostic(name, None, None, "", "not a regular file"))
+            raise _unlocated(name, "not a regular file")
         if max_bytes is not None and info.st_size > max_bytes:
-            message = f"file is {info.st_size} bytes, above the limit of {max_bytes}"
-            raise LocatedError(Diagnostic(name, None, None, "", message))
+            raise _unlocated(name, f"file is {info.st_size} bytes, above the limit of {max_bytes}")
         return handle.read()
+
+
+def _unlocated(name: str, message: str) -> LocatedError:
+    return LocatedError(Diagnostic(name, None, None, "", message))

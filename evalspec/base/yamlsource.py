@@ -123,15 +123,15 @@ class _DepthLimitedLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in the stubs
                 raise yaml.composer.ComposerError(
                     None, None, f"nested deeper than {MAX_DEPTH} levels", mark,
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]  # untyped stubs
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 

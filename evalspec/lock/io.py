@@ -10,8 +10,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from evalspec.base.atomic import write_atomic
-from evalspec.base.validation import validate_model
 from evalspec.base.textfile import LocatedError, read_text_file
+from evalspec.base.validation import validate_model
 from evalspec.base.yamlsource import YamlLoadError, load_yaml_text
 from evalspec.errors import Diagnostic, LockfileError, SpecError, shorten
 from evalspec.lock import codec
@@ -94,7 +94,8 @@ def read_lock(path: Path) -> Lockfile | None:
     try:
         text = read_text_file(path, str(path))
     except LocatedError as exc:
-        raise LockfileError(f"{exc.diagnostic} (the lockfile is written by evalspec; restore it from git)") from None
+        advice = "(the lockfile is written by evalspec; restore it from git)"
+        raise LockfileError(f"{exc.diagnostic} {advice}") from None
     return parse_lock(text, str(path))
 
 
