@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalspec.plan.matrix import expand
+from evalspec.plan.matrix import MAX_COMBINATIONS, MatrixTooLarge, expand, product_limit
 
 
 def combos(
@@ -146,3 +147,24 @@ def test_exclude_removes_exactly_the_partial_matches_without_includes(
     full = combos(axes)
     kept = combos(axes, exclude=exclude)
     assert kept == [c for c in full if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
+
+
+def test_a_huge_product_is_counted_not_built() -> None:
+    # 10^12 combinations: only counting can answer this before the test times out.
+    axes = {axis: list(range(10_000)) for axis in ("a", "b", "c")}
+    with pytest.raises(MatrixTooLarge) as info:
+        expand(axes, limit=256)
+    assert (info.value.count, info.value.exact, info.value.before_excludes) == (10**12, True, False)
+    with pytest.raises(MatrixTooLarge) as info:
+        expand(axes, exclude=[{"a": 1}], limit=256)
+    assert (info.value.count, info.value.before_excludes) == (10**12, True)
+
+
+def test_the_limit_counts_what_survives_the_excludes() -> None:
+    axes = {"a": list(range(100)), "b": list(range(100))}  # 10,000: below the product limit
+    kept = expand(axes, exclude=[{"a": a} for a in range(1, 100)], limit=100)
+    assert len(kept) == 100
+    with pytest.raises(MatrixTooLarge) as info:
+        expand(axes, include=[{"c": 1}], exclude=[{"a": a} for a in range(2, 100)], limit=100)
+    assert (info.value.count, info.value.exact) == (200, False)  # includes may add more
+    assert product_limit(100) == MAX_COMBINATIONS and product_limit(10_000) == 40_000
