@@ -227,7 +227,7 @@ class _Builder:
             key = self._scalar(key_node)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise _error(self.marks.file, _mark(key_node), "mapping keys must be scalars")
-            child = (*path, key if isinstance(key, (str, int)) else str(key))
+            child = (*path, _path_part(key))
             if key in result:
                 first = self.marks.keys[child]
                 raise _error(
@@ -239,12 +239,17 @@ class _Builder:
         return result
 
 
+def _path_part(key: Any) -> str | int:
+    # An int key stays an int (its mark is found by it); True, 1.5 and None are named as text.
+    return key if isinstance(key, str) or type(key) is int else str(key)
+
+
 def json_problem(value: Any, marks: Marks, path: KeyPath = ()) -> Diagnostic | None:
     """The first value YAML built that JSON cannot carry (a document sent as JSON, such as a
     rubric definition): a key that is not a string, a date, bytes, a float that is not finite."""
     if isinstance(value, dict):
         for key, item in value.items():
-            child = (*path, key if isinstance(key, (str, int)) else str(key))
+            child = (*path, _path_part(key))
             if not isinstance(key, str):
                 hint = " (YAML reads yes/no/on/off as booleans, digits as numbers): quote it"
                 return marks.diagnostic(child, f"key {shorten(key)} is not a string{hint}", prefer_key=True)

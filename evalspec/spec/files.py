@@ -58,6 +58,8 @@ def read_json_file(path: Path) -> Any:
         raise FileProblem(str(exc.diagnostic)) from None
     except json.JSONDecodeError as exc:
         raise FileProblem(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except _NotFinite as exc:
+        raise FileProblem(f"{path}: not valid JSON: {exc} (numbers must be finite)") from None
     except RecursionError:  # the json module's own guard against deep nesting
         raise FileProblem(f"{path}: not valid JSON: nested deeper than {MAX_DEPTH} levels") from None
     if _deeper_than(value, MAX_DEPTH):
@@ -65,14 +67,17 @@ def read_json_file(path: Path) -> Any:
     return value
 
 
+class _NotFinite(ValueError):
+    """NaN or Infinity: json.loads accepts them, no JSON reader on the other side would."""
+
+
 def _no_constant(name: str) -> Any:
-    # json.loads accepts NaN and Infinity, which no JSON reader on the other side would.
-    raise FileProblem(f"{name} is not valid JSON (numbers must be finite)")
+    raise _NotFinite(name)
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
     level: list[Any] = [value]
-    for _ in range(limit + 1):
+    for _ in range(limit):
         level = [child for item in level for child in _children(item)]
         if not level:
             return False
@@ -149,7 +154,7 @@ def _check_pattern(spec_file: Path, pattern: str, root: Path) -> None:
     parts = Path(pattern).parts
     magic = next((i for i, part in enumerate(parts) if _GLOB_MAGIC & set(part)), len(parts))
     if ".." in parts[magic:]:
-        raise FileProblem(f"{shorten(pattern)}: `..` after a wildcard could leave the working directory")
+        raise FileProblem(f"{clip(pattern)}: `..` after a wildcard could leave the working directory")
     base = (spec_file.parent / Path(*parts[:magic])).resolve()
     if not base.is_relative_to(root.resolve()):
         raise FileProblem(f"{clip(pattern)} searches {base}, outside the working directory {root}")
