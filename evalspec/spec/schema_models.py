@@ -229,6 +229,11 @@ class Settings(Model):
         return value
 
 
+# pydantic puts a Name's pattern under `patternProperties`, which leaves other keys allowed; the
+# loader refuses them, so the schema must too.
+_NAMES_ONLY: dict[str, Any] = {"additionalProperties": False}
+
+
 class SpecFile(Model):
     """One evalspec spec file. Several files (or a directory of them) form one spec."""
 
@@ -239,13 +244,18 @@ class SpecFile(Model):
 
     version: Literal[1] = Field(description="Spec format version; always 1.")
     collections: dict[Name, CollectionRef] = Field(
-        default_factory=dict, description="Document collections by name.",
+        default_factory=dict, description="Document collections by name.", json_schema_extra=_NAMES_ONLY,
     )
-    rubrics: dict[Name, RubricRef] = Field(default_factory=dict, description="Eval rubrics by name.")
+    rubrics: dict[Name, RubricRef] = Field(
+        default_factory=dict, description="Eval rubrics by name.", json_schema_extra=_NAMES_ONLY,
+    )
     schemas: dict[Name, Str] = Field(
         default_factory=dict, description="JSON schema files by name, relative to this spec file.",
+        json_schema_extra=_NAMES_ONLY,
     )
-    pipelines: dict[Name, Pipeline] = Field(default_factory=dict, description="Pipelines by name.")
+    pipelines: dict[Name, Pipeline] = Field(
+        default_factory=dict, description="Pipelines by name.", json_schema_extra=_NAMES_ONLY,
+    )
     matrix: Matrix | tuple[Matrix, ...] | None = Field(
         None, description="One matrix mapping, or a list of them.",
     )
