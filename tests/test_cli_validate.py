@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, REPO_ROOT
@@ -85,3 +86,18 @@ def test_real_process_version_and_success() -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert (result.returncode, result.stdout) == (0, "evalspec, version 0.1.0\n")
+
+
+def test_a_long_value_is_cut_in_the_message(
+    run_evalspec: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    long = "x" * 500_000
+    (tmp_path / "s.yaml").write_text(
+        "version: 1\ncollections: {c: {id: 1}}\nrubrics: {r: {id: 1}}\npipelines: {p: {}}\n"
+        f"matrix: {{collection: [{long}], pipeline: [p], rubric: [r]}}\nsettings: {{rate_limit: '{long}'}}\n"
+    )
+    code, _, err = run_evalspec("validate", "s.yaml")
+    assert code == 2 and len(err) < 500
+    assert f"matrix.collection[0]: unknown collection '{'x' * 36}[...]{'x' * 36}' (defined: c)" in err
+    assert f"settings.rate_limit: rate limit '{'x' * 36}[...]" in err

@@ -232,7 +232,7 @@ class _Builder:
                 first = self.marks.keys[child]
                 raise _error(
                     self.marks.file, _mark(key_node),
-                    f"duplicate key {key!r} (first defined at line {first.line})",
+                    f"duplicate key {shorten(key)} (first defined at line {first.line})",
                 )
             self.marks.keys[child] = _mark(key_node)
             result[key] = self.build(value_node, child)

@@ -77,7 +77,7 @@ def _combinations(
         for key in exclude:
             if key not in axes:
                 hint = did_you_mean(key, axes) or f" (axes: {', '.join(axes) or 'none'})"
-                message = f"exclude key {key!r} is not a matrix axis{hint}"
+                message = f"exclude key {shorten(key)} is not a matrix axis{hint}"
                 problems.append(mdef.where.diagnostic(message, "exclude", i, key))
     duplicates = list(_duplicates(mdef, axes))
     if duplicates:
