@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -101,3 +102,19 @@ def test_a_long_value_is_cut_in_the_message(
     assert code == 2 and len(err) < 500
     assert f"matrix.collection[0]: unknown collection '{'x' * 36}[...]{'x' * 36}' (defined: c)" in err
     assert f"settings.rate_limit: rate limit '{'x' * 36}[...]" in err
+
+
+def test_a_fifo_as_spec_file_is_refused_without_blocking(
+    run_evalspec: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    os.mkfifo(tmp_path / "specs" / "pipe.yaml")  # no writer will ever come
+    expected = "error: specs/pipe.yaml: not a regular file\n1 problem found.\n"
+    assert run_evalspec("validate") == (2, "", expected)
+    assert run_evalspec("validate", "specs/pipe.yaml") == (2, "", expected)
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "s.yaml").write_text("version: 1\n")
+    os.mkfifo(tmp_path / "pipe.lock")
+    code, _, err = run_evalspec("plan", "--lock", "pipe.lock", "ok")
+    assert code == 2 and err.startswith("error: pipe.lock: not a regular file")

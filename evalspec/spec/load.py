@@ -34,7 +34,7 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"}))
-        elif path.is_file():
+        elif path.exists():  # a FIFO or device too: load_yaml refuses it without reading
             found.append(path)
         else:
             problems.append(Diagnostic(str(path), None, None, "", "no such file or directory"))
