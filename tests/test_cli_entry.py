@@ -71,3 +71,18 @@ def test_a_shard_apply_needs_its_own_lock(tmp_path: Path, monkeypatch: pytest.Mo
     assert run_cli(cli, ["apply", "--shard", "1/2", "--backend", "local"]) == 2
     assert "give it its own --lock" in capsys.readouterr().err
     assert not (tmp_path / "evalspec.lock").exists()
+
+
+def test_an_unexpected_error_quoting_the_key_is_scrubbed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk-'secret'\\part"
+    monkeypatch.setenv("DATALAB_API_KEY", key)
+    assert _failing(RuntimeError(f"header {key!r} and {key}")) == 70
+    err = capsys.readouterr().err
+    saved = re.search(r"The full traceback is in (\S+);", err)
+    assert saved is not None
+    text = Path(saved.group(1)).read_text()
+    Path(saved.group(1)).unlink()
+    assert 'internal error: RuntimeError: header "***" and ***' in err
+    assert "secret" not in err and "secret" not in text and "RuntimeError: header" in text
