@@ -11,7 +11,7 @@ from pathlib import Path
 
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
 from evalspec.backend.connect import check_same_backend, open_backend
-from evalspec.commands.guard import holding
+from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed
@@ -52,6 +52,7 @@ def run(request: ApplyRequest) -> int:
     selects, shard = (saved.selects, saved.shard) if saved else (request.selects, request.shard)
     retry_failed = saved.retry_failed if saved else request.retry_failed
     spec = load_spec(paths)
+    refuse_collected_lock(spec, request.lock_path)
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
         if saved is not None and request.plan_file is not None:

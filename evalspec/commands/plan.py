@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.base.atomic import write_atomic
+from evalspec.commands.guard import refuse_collected_lock
 from evalspec.console import out
 from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
 from evalspec.lock.journal import read_current_lock
@@ -51,6 +52,7 @@ def run(request: PlanRequest) -> int:
     )
     selection = parse_selection(selects, shard)
     spec = load_spec(paths)
+    refuse_collected_lock(spec, lock_path)
     lock = read_current_lock(lock_path)
     plan = make_plan(spec, lock, selection, retry_failed=retry_failed)
     if request.refresh:

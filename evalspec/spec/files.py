@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from evalspec.base.canonical import canonical_json, digest, file_sha256
 from evalspec.base.paths import STATE_DIR_ENV
 from evalspec.base.textfile import LocatedError, read_text_file
 from evalspec.base.yamlsource import MAX_DEPTH, YamlLoadError, json_problem, load_yaml
-from evalspec.errors import clip, shorten
-from evalspec.spec.spec import ManagedFile
+from evalspec.errors import Diagnostic, clip, shorten
+from evalspec.spec.spec import ManagedFile, Spec
 
 MAX_JSON_BYTES = 1 << 20
 _GLOB_MAGIC = frozenset("*?[")
@@ -188,3 +189,18 @@ def _add_managed(found: dict[str, ManagedFile], path: Path) -> None:
 def content_type(name: str) -> str:
     """The content type to declare when uploading `name`."""
     return CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+def collections_holding(spec: Spec, paths: Iterable[Path]) -> list[Diagnostic]:
+    """A diagnostic, at its `files`, for each managed collection that holds one of `paths`
+    (the lockfile and its companions, named only on the command line)."""
+    wanted = {path.resolve() for path in paths}
+    return [
+        collection.where.diagnostic(
+            f"{managed.path} is written by evalspec itself (the lockfile or its journal): "
+            "a collection holding it would change at every apply; narrow the pattern", "files",
+        )
+        for collection in spec.collections.values()
+        for managed in collection.files or ()
+        if managed.path in wanted
+    ]
