@@ -8,8 +8,8 @@ The rules, as GitHub documents them:
   overwritten); an entry that fits no original combination is added as a new one.
 
 The product is counted before it is built, and refused past `MAX_COMBINATIONS`: a few lines of
-YAML can name billions of combinations. Excludes are matched on tuples, and no combination is
-built as a dict unless it survived them and the caller's limit.
+YAML can name billions of combinations. Excludes are looked up in sets of value tuples, and no
+combination is built as a dict unless it survived them and the caller's limit.
 """
 
 from __future__ import annotations
@@ -58,14 +58,14 @@ def expand(
     """
     names = list(axes)
     total = math.prod(len(axes[n]) for n in names) if names else 0
-    excluders = [e for e in (_positions(e, names) for e in exclude) if e is not None]
-    if limit is not None and total > limit and not excluders:
+    excluded = _excluded(exclude, names)
+    if limit is not None and total > limit and not excluded:
         raise MatrixTooLarge(total, before_excludes=False, exact=not include)
     if total > product_limit(limit):
         raise MatrixTooLarge(total, before_excludes=True, exact=True)
     kept = [
         values for values in (product(*(axes[n] for n in names)) if names else ())
-        if not any(all(values[i] == v for i, v in e) for e in excluders)
+        if not any(tuple(values[i] for i in where) in banned for where, banned in excluded.items())
     ]
     if limit is not None and len(kept) > limit:
         raise MatrixTooLarge(len(kept), before_excludes=False, exact=not include)
@@ -87,12 +87,18 @@ def product_limit(limit: int | None) -> int:
     return max(MAX_COMBINATIONS, 4 * limit) if limit is not None else MAX_COMBINATIONS
 
 
-def _positions(partial: Mapping[str, Value], names: list[str]) -> list[tuple[int, Value]] | None:
-    """An exclude entry as (axis position, value) pairs; None when it names a key that is no
-    axis, so that it can match no combination of the product."""
-    if any(key not in names for key in partial):
-        return None
-    return [(names.index(key), value) for key, value in partial.items()]
+def _excluded(
+    exclude: Sequence[Mapping[str, Value]], names: list[str]
+) -> dict[tuple[int, ...], set[tuple[Value, ...]]]:
+    """The excludes grouped by the axis positions they name, as sets of value tuples: a
+    combination is tested once per group (at most 2^axes), not once per exclude. An entry that
+    names a key that is no axis can match no combination of the product, and is left out."""
+    groups: dict[tuple[int, ...], set[tuple[Value, ...]]] = {}
+    for entry in exclude:
+        if all(key in names for key in entry):
+            pairs = sorted(((names.index(key), value) for key, value in entry.items()), key=lambda p: p[0])
+            groups.setdefault(tuple(i for i, _ in pairs), set()).add(tuple(v for _, v in pairs))
+    return groups
 
 
 def _fits(combination: Combination, entry: Mapping[str, Value], axes: Sequence[str]) -> bool:
