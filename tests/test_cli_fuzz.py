@@ -28,7 +28,7 @@ TARGETS = (
     "specs/rubrics/report-quality.yaml", "schemas/invoice.json",
 )
 SHARP = [
-    "&a ", "*a", "&a [*a]", "<<: *a", "!!int x", "!!float x", "!!bool maybe", "!!timestamp x",
+    "&a ", "*a", "&a [*a]", "<<: *a", "<<: 1", "!!int x", "!!float x", "!!bool maybe", "!!timestamp x",
     "!!binary aGk=", "!!python/object:os.system", "!custom", "[" * 70, "{a: " * 70, "]", "}",
     "\x00", "\x01", "\x85", "\ufeff", "\u2028", "yes", "no:", "2026-01-15", ".inf", ".nan", "-.inf",
     "1e400", "NaN", "Infinity", "~", "null", "true", "0x1F", "'", '"', ": ", "- ", "? ", "#", "|\n",

@@ -263,3 +263,15 @@ def test_a_file_name_that_is_not_utf8_is_refused(work: Path) -> None:
         "spec.yaml:3:23: collections.c.files: 'data/caf\\udce9.pdf': the file name is not valid UTF-8; "
         "rename it"
     ]
+
+
+def test_symlinked_directories_do_not_make_a_double_star_walk_endless(work: Path) -> None:
+    # With glob.glob, two links back to their parent make `**` exponential: validate never ends.
+    (work / "data").mkdir()
+    (work / "data" / "doc.md").write_text("# doc\n")
+    (work / "data" / ".hidden.md").write_text("# not matched by wildcards, as with glob\n")
+    os.symlink("..", work / "data" / "up")
+    os.symlink("..", work / "data" / "again")
+    (work / "spec.yaml").write_text("version: 1\ncollections:\n  c: {name: c, files: ['data/**']}\n")
+    collection = load_spec([Path("spec.yaml")], root=work).collections["c"]
+    assert [f.upload_name for f in collection.files or ()] == ["doc.md"]

@@ -219,7 +219,10 @@ class _Builder:
             ) from None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
-        self.scalars.flatten_mapping(node)  # resolves `<<` merge keys
+        try:
+            self.scalars.flatten_mapping(node)  # resolves `<<` merge keys
+        except yaml.MarkedYAMLError as exc:  # `<<: 1`: only mappings can be merged
+            raise _error(self.marks.file, _mark(node), f"invalid YAML: {_one_line(exc.problem)}") from None
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):

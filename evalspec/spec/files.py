@@ -7,7 +7,6 @@ it leaves the root (the working directory): a spec from a pull request must not 
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 from collections.abc import Iterable
@@ -137,7 +136,7 @@ def expand_managed_files(
     for pattern in patterns:
         _check_pattern(spec_file, pattern, root)
         # Matches relative to the spec file's directory, as resolve_inside expects them.
-        matches = sorted(glob.glob(pattern, root_dir=spec_file.parent, recursive=True))
+        matches = _glob(spec_file.parent, pattern)
         if not matches:
             raise FileProblem(f"{clip(pattern)}: matches no file")
         for match in matches:
@@ -148,6 +147,27 @@ def expand_managed_files(
     files = tuple(found[name] for name in sorted(found))
     listing = [[f.upload_name, f.sha256] for f in files]
     return files, digest(canonical_json(listing))
+
+
+def _glob(directory: Path, pattern: str) -> list[str]:
+    """The matches of `pattern` below `directory`, relative to it and sorted, by glob's rules
+    (wildcards skip hidden names; a final `**` matches everything below) except one: `**` never
+    descends into a symlinked directory. glob.glob does, and two links to `..` make its walk
+    exponential: a pull request could stall validate forever."""
+    parts = Path(pattern).parts
+    if parts and parts[-1] == "**":
+        pattern = str(Path(pattern, "*"))  # pathlib's `**` alone matches only directories
+    try:
+        found = [path.relative_to(directory) for path in directory.glob(pattern)]
+    except (ValueError, NotImplementedError):  # empty or absolute
+        raise FileProblem(f"{shorten(pattern)}: not a pattern relative to the spec file") from None
+    return sorted(
+        str(path) for path in found if not any(_hidden(part) and part not in parts for part in path.parts)
+    )
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") and name not in (".", "..")
 
 
 def _check_pattern(spec_file: Path, pattern: str, root: Path) -> None:
