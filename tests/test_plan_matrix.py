@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalspec.plan.matrix import MAX_COMBINATIONS, MatrixTooLarge, expand, product_limit
+from evalspec.plan.matrix import MAX_COMBINATIONS, MAX_PRODUCT, MatrixTooLarge, expand, product_limit
 
 
 def combos(
@@ -168,3 +168,7 @@ def test_the_limit_counts_what_survives_the_excludes() -> None:
         expand(axes, include=[{"c": 1}], exclude=[{"a": a} for a in range(2, 100)], limit=100)
     assert (info.value.count, info.value.exact) == (200, False)  # includes may add more
     assert product_limit(100) == MAX_COMBINATIONS and product_limit(10_000) == 40_000
+    with pytest.raises(MatrixTooLarge) as info:  # a huge ceiling does not lift the hard bound
+        expand({axis: list(range(10_000)) for axis in ("a", "b", "c")}, limit=10**20)
+    assert (info.value.count, info.value.before_excludes) == (10**12, True)
+    assert product_limit(10**20) == MAX_PRODUCT

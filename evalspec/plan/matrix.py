@@ -21,9 +21,11 @@ from itertools import product
 
 Value = Hashable
 Combination = dict[str, Value]
-# Of the axes' product, before excludes (each is matched against every exclude): far above any
-# real matrix, yet a few KB of YAML stay a fraction of a second. `max_cells` raises it.
+# Of the axes' product, before excludes: far above any real matrix, yet a few KB of YAML stay a
+# fraction of a second. `max_cells` raises it, never past MAX_PRODUCT (`max_cells: 10**20` must
+# not let a short spec enumerate 10**12 combinations).
 MAX_COMBINATIONS = 20_000
+MAX_PRODUCT = 1_000_000
 
 
 class MatrixTooLarge(Exception):
@@ -61,7 +63,7 @@ def expand(
     excluded = _excluded(exclude, names)
     if limit is not None and total > limit and not excluded:
         raise MatrixTooLarge(total, before_excludes=False, exact=not include)
-    if total > product_limit(limit):
+    if total > product_limit(limit):  # with excludes, or under a huge limit
         raise MatrixTooLarge(total, before_excludes=True, exact=True)
     kept = [
         values for values in (product(*(axes[n] for n in names)) if names else ())
@@ -84,7 +86,7 @@ def expand(
 
 def product_limit(limit: int | None) -> int:
     """The largest product of axes that is expanded to apply excludes."""
-    return max(MAX_COMBINATIONS, 4 * limit) if limit is not None else MAX_COMBINATIONS
+    return min(MAX_PRODUCT, max(MAX_COMBINATIONS, 4 * limit)) if limit is not None else MAX_COMBINATIONS
 
 
 def _excluded(
