@@ -5,6 +5,7 @@ Click-free on purpose (click stays in cli.py, which maps click's own usage error
 
 from __future__ import annotations
 
+import os
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -46,8 +47,12 @@ def report_error(exc: EvalspecError) -> None:
 
 
 def report_internal_error() -> int:
-    """Save the traceback of an unexpected error to a file and say where it is."""
-    text = traceback.format_exc()
+    """Save the traceback of an unexpected error to a file and say where it is (without the
+    API key, in any form, should the error's text have quoted it)."""
+    from evalspec.api.client import API_KEY_ENV
+    from evalspec.api.failures import scrub
+
+    text = scrub(traceback.format_exc(), os.environ.get(API_KEY_ENV, "").strip())
     handle, name = tempfile.mkstemp(prefix="evalspec-crash-", suffix=".txt")
     with open(handle, "w", encoding="utf-8") as stream:
         stream.write(text)

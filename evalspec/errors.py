@@ -54,6 +54,26 @@ class UsageError(InputError):
     """Bad command-line usage."""
 
 
+MAX_MESSAGE = 1000  # a diagnostic quotes the user's text; a 500 KB value must not come back whole
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    """`repr(value)`, cut in the middle when longer than `limit`: for quoting user input."""
+    return clip(repr(value), limit)
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """`text` cut in the middle when longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return f"{text[:half]}[...]{text[-half:]}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 20] + f"... ({len(text)} chars)"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem in a user's file, located as precisely as we can."""
@@ -70,8 +90,8 @@ class Diagnostic:
             where += f":{self.line}"
             if self.col is not None:
                 where += f":{self.col}"
-        key = f" {self.key_path}:" if self.key_path else ""
-        return f"{where}:{key} {self.message}"
+        key = f" {_cut(self.key_path, 200)}:" if self.key_path else ""
+        return f"{_cut(where, 300)}:{key} {_cut(self.message, MAX_MESSAGE)}"
 
 
 class SpecError(InputError):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from conftest import REPO_ROOT
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -16,7 +19,7 @@ from test_api_endpoints import KEY, FakeDatalab, build_app, make_client
 from evalspec.api import ApiNetworkError, ApiServerError, DatalabClient, RetryPolicy
 from evalspec.api.client import DEFAULT_BASE_URL, is_loopback
 from evalspec.api.ratelimit import RateLimiter
-from evalspec.errors import AuthError, NetworkError, ServerError
+from evalspec.errors import AuthError, InputError, NetworkError, ServerError
 
 pytestmark = pytest.mark.anyio
 
@@ -237,3 +240,42 @@ async def test_a_refused_presigned_put_does_not_blame_the_key() -> None:
             await client.files.upload("a.pdf", "application/pdf", b"x")
     assert not isinstance(info.value, AuthError) and info.value.status_code == 403
     assert str(info.value) == "PUT /b failed (403): <Error>Request has expired</Error>"
+
+
+@pytest.mark.parametrize(
+    "key", ["sk-first\nsecond", "sk-first\r\nsecond", "sk-first\x00second", "sk-first\tsecond",
+            "sk-first\x7fsecond", "sk-first\x85second", "sk-firsté-second"],
+)
+def test_a_key_no_header_can_carry_is_refused_without_echoing_it(key: str) -> None:
+    with pytest.raises(InputError) as info:
+        DatalabClient.from_env({"DATALAB_API_KEY": key})
+    message = str(info.value)
+    assert info.value.exit_code == 2
+    assert "first" not in message and "second" not in message and "position 9" in message
+
+
+def test_a_non_ascii_key_is_exit_2_on_the_command_line(
+    run_evalspec: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setenv("DATALAB_API_KEY", "clé-très-secrète")
+    monkeypatch.setenv("DATALAB_BASE_URL", "https://api.example.test")
+    lock = str(tmp_path / "x.lock")
+    code, _, err = run_evalspec("plan", "--refresh", "--backend", "datalab", "--lock", lock)
+    assert code == 2
+    assert "a non-ASCII character at position 3" in err and "secr" not in err
+
+
+@pytest.mark.parametrize("echo", [repr, lambda k: json.dumps(k), lambda k: quote(k, safe=""),
+                                  lambda k: repr(k.encode())])
+async def test_the_key_is_scrubbed_in_its_escaped_forms_too(echo: Callable[[str], str]) -> None:
+    key = "sk-'quo\"ted'\\back slash"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, text=f"bad header: {echo(request.headers['x-api-key'])}")
+
+    client = DatalabClient(key, "https://api.example.test", transport=httpx.MockTransport(handler))
+    async with client:
+        with pytest.raises(ApiServerError) as info:
+            await client.runs.get(1)
+    assert "quo" not in str(info.value) and "bad header: " in str(info.value)

@@ -83,3 +83,18 @@ def test_shell_completion_as_the_readme_documents_it() -> None:
     done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "plain,gc" in done.stdout.splitlines()
+
+
+def test_an_unexpected_error_quoting_the_key_is_scrubbed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk-'secret'\\part"
+    monkeypatch.setenv("DATALAB_API_KEY", key)
+    assert _failing(RuntimeError(f"header {key!r} and {key}")) == 70
+    err = capsys.readouterr().err
+    saved = re.search(r"The full traceback is in (\S+);", err)
+    assert saved is not None
+    text = Path(saved.group(1)).read_text()
+    Path(saved.group(1)).unlink()
+    assert 'internal error: RuntimeError: header "***" and ***' in err
+    assert "secret" not in err and "secret" not in text and "RuntimeError: header" in text

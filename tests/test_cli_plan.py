@@ -199,3 +199,26 @@ def test_plan_for_the_local_backend_warns_about_a_rubric_it_cannot_evaluate(
     assert "uses no check kind the local backend evaluates (llm_judge)" in warning
     # Datalab evaluates its own kinds: only validate's notes remain, no warning about scoring 0
     assert "uses no check kind" not in run_evalspec("plan", "spec.yaml", "--lock", lock)[2]
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_a_lock_under_any_name_collected_by_a_managed_collection_is_refused(
+    run_evalspec: Callable[..., tuple[int, str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "doc.md").write_text("# doc\n")
+    write_lock(tmp_path / "data" / "state.yml", Lockfile.new())
+    (tmp_path / "s.yaml").write_text(
+        "version: 1\ncollections: {c: {name: c, files: ['data/*']}}\nrubrics: {r: {id: 1}}\n"
+        "pipelines: {p: {}}\nmatrix: {collection: [c], pipeline: [p], rubric: [r]}\n"
+    )
+    before = (tmp_path / "data" / "state.yml").read_bytes()
+    code, _, err = run_evalspec(command, "s.yaml", "--lock", "data/state.yml", "--backend", "local")
+    assert code == 2
+    assert err.startswith(
+        f"error: s.yaml:2:35: collections.c.files: {tmp_path / 'data' / 'state.yml'} is written by "
+        "evalspec itself (the lockfile or its journal)"
+    )
+    assert (tmp_path / "data" / "state.yml").read_bytes() == before

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, REPO_ROOT
@@ -116,3 +118,34 @@ def test_a_missing_schema_file_is_reported_once_at_its_root(
     problems = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(problems) == 1, err
     assert problems[0].startswith("error: schema-file-missing.yaml:7:") and "file not found" in problems[0]
+
+
+def test_a_long_value_is_cut_in_the_message(
+    run_evalspec: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    long = "x" * 500_000
+    (tmp_path / "s.yaml").write_text(
+        "version: 1\ncollections: {c: {id: 1}}\nrubrics: {r: {id: 1}}\npipelines: {p: {}}\n"
+        f"matrix: {{collection: [{long}], pipeline: [p], rubric: [r]}}\nsettings: {{rate_limit: '{long}'}}\n"
+    )
+    code, _, err = run_evalspec("validate", "s.yaml")
+    assert code == 2 and len(err) < 500
+    assert f"matrix.collection[0]: unknown collection '{'x' * 36}[...]{'x' * 36}' (defined: c)" in err
+    assert f"settings.rate_limit: rate limit '{'x' * 36}[...]" in err
+
+
+def test_a_fifo_as_spec_file_is_refused_without_blocking(
+    run_evalspec: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    os.mkfifo(tmp_path / "specs" / "pipe.yaml")  # no writer will ever come
+    expected = "error: specs/pipe.yaml: not a regular file\n1 problem found.\n"
+    assert run_evalspec("validate") == (2, "", expected)
+    assert run_evalspec("validate", "specs/pipe.yaml") == (2, "", expected)
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "s.yaml").write_text("version: 1\n")
+    os.mkfifo(tmp_path / "pipe.lock")
+    code, _, err = run_evalspec("plan", "--lock", "pipe.lock", "ok")
+    assert code == 2 and err.startswith("error: pipe.lock: not a regular file")

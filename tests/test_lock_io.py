@@ -90,10 +90,12 @@ def test_with_cells_bumps_the_serial_and_sorts() -> None:
 
 def test_version_check() -> None:
     text = dump_lock(sample_lock()).replace("version: 1", "version: 2")
+    line = text.splitlines().index("version: 2") + 1
     with pytest.raises(LockfileError) as info:
         parse_lock(text, "evalspec.lock")
     assert str(info.value) == (
-        "evalspec.lock: lock version 2 is not 1; it was written by another evalspec version"
+        f"evalspec.lock:{line}:10: version: lock version 2 is not 1; "
+        "it was written by another evalspec version"
     )
 
 
@@ -121,7 +123,12 @@ def test_unknown_key_in_lock() -> None:
     [
         ("cells: [\n", "evalspec.lock:2:1: invalid YAML: "),
         ("- 1\n", "evalspec.lock:1:1: Input should be a valid dictionary or instance of Lockfile"),
-        ("", "evalspec.lock: Input should be a valid dictionary or instance of Lockfile"),
+        ("", "evalspec.lock:1:1: the lockfile is empty"),
+        ("# only a comment\n\n", "evalspec.lock:1:1: the lockfile is empty"),
+        ("version: true\nlineage: x\nserial: 0\n", "evalspec.lock:1:10: version: lock version True is not 1"),
+        ("version: 99\nlineage: x\nserial: 0\n", "evalspec.lock:1:10: version: lock version 99 is not 1"),
+        ("version: 1\nlineage: a\x00b\nserial: 0\n", "evalspec.lock:2:11: invalid YAML: character #x0000"),
+        ("version: 1\nlineage: a\x01b\nserial: 0\n", "evalspec.lock:2:11: invalid YAML: character #x0001"),
         ("a: 1\na: 2\n", "evalspec.lock:2:1: duplicate key 'a' (first defined at line 1)"),
     ],
 )
@@ -137,8 +144,8 @@ def test_read_missing_lock_is_none(tmp_path: Path) -> None:
 
 def test_read_lock_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "evalspec.lock"
-    path.write_bytes(b"\xff\xfe")
-    with pytest.raises(LockfileError, match="cannot read the lockfile"):
+    path.write_bytes(b"version: 1\nlineage: \xff\xfe\n")
+    with pytest.raises(LockfileError, match=r"evalspec.lock:2:10: file is not valid UTF-8 \(the lockfile"):
         read_lock(path)
 
 

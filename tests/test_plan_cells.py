@@ -161,3 +161,53 @@ def test_keys_are_unique(spec_dir: Path, names: list[str]) -> None:
     keys = [key for key, _, _ in snapshot(spec_dir, names)]
     assert len(keys) == len(set(keys))
 
+
+
+def test_a_value_listed_twice_on_an_axis_is_refused_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path, """version: 1
+collections: {c: {id: 1}}
+rubrics: {r: {id: 2}}
+pipelines: {md: {}}
+matrix:
+  collection: [c, c, c]
+  pipeline: [md]
+  rubric: [r, null, null]
+  output_format: [[markdown, json], "json, markdown"]
+""")
+    with pytest.raises(SpecError) as info:
+        expand_spec(load_spec([Path("spec.yaml")], root=tmp_path))
+    assert [str(d) for d in info.value.diagnostics] == [
+        "spec.yaml:6:19: matrix.collection[1]: 'c' is listed 3 times on the collection axis (first at [0])",
+        "spec.yaml:8:21: matrix.rubric[2]: null is listed 2 times on the rubric axis (first at [1])",
+        "spec.yaml:9:37: matrix.output_format[1]: 'markdown+json' is listed 2 times on the output_format "
+        "axis (first at [0])",
+    ]
+
+
+def test_a_matrix_too_large_to_expand_is_refused_at_the_matrix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = [f"n{i}" for i in range(30)]
+    defined = "".join(f"  {n}: {{id: {i + 1}}}\n" for i, n in enumerate(names))
+    axis = "[" + ", ".join(names) + "]"
+    write_spec(tmp_path, f"""version: 1
+collections:
+{defined}rubrics:
+{defined}pipelines:
+{"".join(f"  {n}: {{}}" + chr(10) for n in names)}matrix:
+  collection: {axis}
+  pipeline: {axis}
+  rubric: {axis}
+  exclude: [{{collection: n1}}]
+""")
+    with pytest.raises(SpecError) as info:
+        expand_spec(load_spec([Path("spec.yaml")], root=tmp_path))
+    [diagnostic] = info.value.diagnostics
+    assert str(diagnostic) == (
+        "spec.yaml:96:3: matrix: the matrix axes make 27000 combinations before excludes, above the "
+        "limit of 20000: split it into several matrices"
+    )

@@ -7,11 +7,12 @@ import random
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from other_process import outputs_under_hash_seeds
 
-from evalspec.plan.matrix import expand
+from evalspec.plan.matrix import MAX_COMBINATIONS, MAX_PRODUCT, MatrixTooLarge, expand, product_limit
 
 
 def combos(
@@ -206,3 +207,28 @@ def test_exclude_removes_exactly_the_partial_matches_without_includes(
     full = combos(axes)
     kept = combos(axes, exclude=exclude)
     assert kept == [c for c in full if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
+
+
+def test_a_huge_product_is_counted_not_built() -> None:
+    # 10^12 combinations: only counting can answer this before the test times out.
+    axes = {axis: list(range(10_000)) for axis in ("a", "b", "c")}
+    with pytest.raises(MatrixTooLarge) as info:
+        expand(axes, limit=256)
+    assert (info.value.count, info.value.exact, info.value.before_excludes) == (10**12, True, False)
+    with pytest.raises(MatrixTooLarge) as info:
+        expand(axes, exclude=[{"a": 1}], limit=256)
+    assert (info.value.count, info.value.before_excludes) == (10**12, True)
+
+
+def test_the_limit_counts_what_survives_the_excludes() -> None:
+    axes = {"a": list(range(100)), "b": list(range(100))}  # 10,000: below the product limit
+    kept = expand(axes, exclude=[{"a": a} for a in range(1, 100)], limit=100)
+    assert len(kept) == 100
+    with pytest.raises(MatrixTooLarge) as info:
+        expand(axes, include=[{"c": 1}], exclude=[{"a": a} for a in range(2, 100)], limit=100)
+    assert (info.value.count, info.value.exact) == (200, False)  # includes may add more
+    assert product_limit(100) == MAX_COMBINATIONS and product_limit(10_000) == 40_000
+    with pytest.raises(MatrixTooLarge) as info:  # a huge ceiling does not lift the hard bound
+        expand({axis: list(range(10_000)) for axis in ("a", "b", "c")}, limit=10**20)
+    assert (info.value.count, info.value.before_excludes) == (10**12, True)
+    assert product_limit(10**20) == MAX_PRODUCT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,7 @@ def test_managed_files_outside_the_working_directory(work: Path) -> None:
     (work.parent / "outside.pdf").write_bytes(b"x")
     (work / "c.yaml").write_text("version: 1\ncollections:\n  demo: {name: demo, files: ['../*.pdf']}\n")
     assert errors("c.yaml", root=work) == [
-        f"c.yaml:3:29: collections.demo.files: ../outside.pdf resolves to {work.parent / 'outside.pdf'}, "
+        f"c.yaml:3:29: collections.demo.files: ../*.pdf searches {work.parent}, "
         f"outside the working directory {work}"
     ]
 
@@ -157,3 +158,120 @@ def test_segmentation_sections_need_names(work: Path) -> None:
         f"spec.yaml:3:6: schemas.s: used as a segmentation schema: {work / 's.json'}: sections[1] "
         "needs a string `name`"
     ]
+
+
+RUBRIC_SPEC = "version: 1\nrubrics:\n  q: {name: q, definition: r.yaml}\n"
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ("evaluations: []\n1: x\n", "r.yaml:2:1: [1]: key 1 is not a string"),
+        ("evaluations: []\nyes: 1\n", "r.yaml:2:1: True: key True is not a string (YAML reads yes/no"),
+        ("evaluations:\n  - {kind: text_contains, text: 2026-01-15}\n",
+         "r.yaml:2:33: evaluations[0].text: 2026-01-15 reads as a date in YAML: quote it"),
+        ("evaluations:\n  - {kind: text_contains, text: a, weight: .inf}\n",
+         "r.yaml:2:44: evaluations[0].weight: inf is not a finite number"),
+        ("evaluations:\n  - {kind: text_contains, text: a, weight: .nan}\n",
+         "r.yaml:2:44: evaluations[0].weight: nan is not a finite number"),
+        ("evaluations: &e [*e]\n", "r.yaml:1:14: invalid YAML: an alias refers to itself"),
+    ],
+)
+def test_a_rubric_definition_json_cannot_carry_is_refused_at_load(
+    work: Path, definition: str, message: str
+) -> None:
+    (work / "r.yaml").write_text(definition)
+    (work / "spec.yaml").write_text(RUBRIC_SPEC)
+    [error] = errors("spec.yaml", root=work)
+    assert error.startswith(message)  # at the rubric file's own line, where the mistake is
+
+
+def test_a_fifo_as_definition_or_schema_is_refused_without_blocking(work: Path) -> None:
+    os.mkfifo(work / "r.yaml")
+    os.mkfifo(work / "s.json")
+    (work / "spec.yaml").write_text(RUBRIC_SPEC + "schemas: {s: s.json}\n")
+    assert errors("spec.yaml", root=work) == [
+        f"spec.yaml:3:28: rubrics.q.definition: {work / 'r.yaml'}: not a regular file",
+        f"spec.yaml:4:14: schemas.s: {work / 's.json'}: not a regular file",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON: nested deeper than 64 levels"),
+        ("[" * 65 + "]" * 65, "nested deeper than 64 levels"),
+        ('{"properties": {"x": NaN}}', "not valid JSON: NaN (numbers must be finite)"),
+        (b'{"properties": {"\xff": {}}}', "s.json:1:18: file is not valid UTF-8"),
+    ],
+)
+def test_a_schema_file_that_would_crash_is_refused(work: Path, text: str | bytes, message: str) -> None:
+    schema = work / "s.json"
+    schema.write_bytes(text if isinstance(text, bytes) else text.encode())
+    (work / "spec.yaml").write_text("version: 1\nschemas: {s: s.json}\n")
+    [error] = errors("spec.yaml", root=work)
+    assert error.startswith("spec.yaml:2:14: schemas.s: ") and error.endswith(message)
+
+
+def managed(work: Path, pattern: str) -> list[str]:
+    (work / "spec.yaml").write_text(f"version: 1\ncollections:\n  c: {{name: c, files: ['{pattern}']}}\n")
+    return errors("spec.yaml", root=work)
+
+
+def test_a_pattern_that_would_walk_outside_the_root_is_refused_before_walking(work: Path) -> None:
+    # `/**` would walk the whole filesystem before any match could be refused.
+    assert managed(work, "/**") == [
+        f"spec.yaml:3:23: collections.c.files: /** searches /, outside the working directory {work}"
+    ]
+    assert managed(work, "data/**/../../../*") == [
+        "spec.yaml:3:23: collections.c.files: data/**/../../../*: `..` after a wildcard could leave "
+        "the working directory"
+    ]
+
+
+@pytest.mark.parametrize("name", ["evalspec.lock", "shard-1.lock", "evalspec.lock.journal", "x.lock.pid"])
+def test_a_pattern_matching_what_evalspec_writes_is_refused(work: Path, name: str) -> None:
+    (work / "doc.pdf").write_bytes(b"%PDF")
+    (work / name).write_text("x")
+    assert managed(work, "*") == [
+        f"spec.yaml:3:23: collections.c.files: {name!r} is written by evalspec itself (the lockfile or "
+        ".evalspec/): a collection holding it would change at every apply; narrow the pattern"
+    ]
+
+
+def test_a_pattern_matching_the_state_directory_is_refused(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (work / ".evalspec" / "results").mkdir(parents=True)
+    (work / ".evalspec" / "results" / "1.json").write_text("{}")
+    assert managed(work, ".evalspec/results/*") == [
+        "spec.yaml:3:23: collections.c.files: '.evalspec/results/1.json' is written by evalspec "
+        "itself (the lockfile or .evalspec/): a collection holding it would change at every apply; "
+        "narrow the pattern"
+    ]
+    monkeypatch.setenv("EVALSPEC_STATE_DIR", str(work / "state"))
+    (work / "state").mkdir()
+    (work / "state" / "ledger.json").write_text("{}")
+    assert "'state/ledger.json' is written by evalspec itself" in managed(work, "state/*")[0]
+
+
+def test_a_file_name_that_is_not_utf8_is_refused(work: Path) -> None:
+    (work / "data").mkdir()
+    (work / "data" / "ok.pdf").write_bytes(b"%PDF")
+    os.close(os.open(os.fsencode(work / "data") + b"/caf\xe9.pdf", os.O_CREAT | os.O_WRONLY))
+    assert managed(work, "data/*") == [
+        "spec.yaml:3:23: collections.c.files: 'data/caf\\udce9.pdf': the file name is not valid UTF-8; "
+        "rename it"
+    ]
+
+
+def test_symlinked_directories_do_not_make_a_double_star_walk_endless(work: Path) -> None:
+    # With glob.glob, two links back to their parent make `**` exponential: validate never ends.
+    (work / "data").mkdir()
+    (work / "data" / "doc.md").write_text("# doc\n")
+    (work / "data" / ".hidden.md").write_text("# not matched by wildcards, as with glob\n")
+    os.symlink("..", work / "data" / "up")
+    os.symlink("..", work / "data" / "again")
+    (work / "spec.yaml").write_text("version: 1\ncollections:\n  c: {name: c, files: ['data/**']}\n")
+    collection = load_spec([Path("spec.yaml")], root=work).collections["c"]
+    assert [f.upload_name for f in collection.files or ()] == ["doc.md"]

@@ -66,6 +66,32 @@ def test_one_problem_per_fixture(fixture: str, expected: str) -> None:
     assert problems(fixture) == [expected]
 
 
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("recursive-alias.yaml", ["recursive-alias.yaml:2:11: invalid YAML: an alias refers to itself"]),
+        ("recursive-alias-list.yaml",
+         ["recursive-alias-list.yaml:2:8: invalid YAML: an alias refers to itself"]),
+        ("deep-nesting.yaml", ["deep-nesting.yaml:2:74: invalid YAML: nested deeper than 64 levels"]),
+        ("malformed-tags.yaml", ["malformed-tags.yaml:3:11: invalid YAML: 'x' is not a valid !!int"]),
+        ("nul-in-paths.yaml", [
+            "nul-in-paths.yaml:2:14: schemas.s: 'z\\x00': a path cannot contain a NUL byte",
+            "nul-in-paths.yaml:4:28: rubrics.r.definition: 'x\\x00y': a path cannot contain a NUL byte",
+        ]),
+        # what the shipped JSON Schema refuses, the loader refuses: no coercion
+        ("strict-types.yaml", [
+            "strict-types.yaml:3:17: collections.by-true.id: Input should be a valid integer",
+            "strict-types.yaml:4:19: collections.by-string.id: Input should be a valid integer",
+            "strict-types.yaml:5:21: collections.by-binary.name: Input should be a valid string",
+            "strict-types.yaml:12:30: gates[0].min_score: Input should be a valid number",
+            "strict-types.yaml:13:23: settings.max_cells: Input should be a valid integer",
+        ]),
+    ],
+)
+def test_hostile_yaml_is_refused_where_it_is(fixture: str, expected: list[str]) -> None:
+    assert problems(fixture) == expected
+
+
 def test_unknown_names_are_all_reported_with_suggestions() -> None:
     assert problems("unknown-names.yaml") == [
         "unknown-names.yaml:11:41: pipelines.extract.page_schema: unknown schema 'invoise' "

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from evalspec.base import yamlsource
-from evalspec.base.yamlsource import Mark, YamlLoadError, format_key_path, load_yaml, load_yaml_text
+from evalspec.base.yamlsource import (
+    Mark,
+    YamlLoadError,
+    format_key_path,
+    json_problem,
+    load_yaml,
+    load_yaml_text,
+)
+from evalspec.errors import Diagnostic, shorten
 
 
 def test_values_and_marks_of_keys_and_values() -> None:
@@ -110,7 +119,7 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"a: \xe9\n")
     with pytest.raises(YamlLoadError) as info:
         load_yaml(path, display_name="latin.yaml")
-    assert str(info.value.diagnostic) == "latin.yaml: file is not valid UTF-8"
+    assert str(info.value.diagnostic) == "latin.yaml:1:4: file is not valid UTF-8"
 
 
 def test_invalid_yaml_is_located() -> None:
@@ -135,3 +144,78 @@ def test_fast_parser_keeps_the_checks() -> None:
     data, marks = load_yaml_text("a: {b: null, c: '1', d: 2.5, e: ~}\n", "x.lock", fast=True)
     assert data == {"a": {"b": None, "c": "1", "d": 2.5, "e": None}}
     assert marks.values[("a", "d")] == Mark(1, 25)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!int x\n", "s.yaml:1:4: invalid YAML: 'x' is not a valid !!int"),
+        ("a: !!float x\n", "s.yaml:1:4: invalid YAML: 'x' is not a valid !!float"),
+        ("a: !!bool maybe\n", "s.yaml:1:4: invalid YAML: 'maybe' is not a valid !!bool"),
+        ("a: !!timestamp x\n", "s.yaml:1:4: invalid YAML: 'x' is not a valid !!timestamp"),
+        ("a: !!int " + "9" * 5000 + "\n", "s.yaml:1:4: invalid YAML: '99999999999999999999999999999999999"),
+        ("a: &a [*a]\n", "s.yaml:1:4: invalid YAML: an alias refers to itself"),
+        ("a: &a {b: [1, {c: *a}]}\n", "s.yaml:1:4: invalid YAML: an alias refers to itself"),
+        ("a:\n  b: x\x01\n", "s.yaml:2:7: invalid YAML: character #x0001 not allowed"),
+        ("a: \x00\n", "s.yaml:1:4: invalid YAML: character #x0000 not allowed"),
+        ("a: &a 1\nb: {<<: *a}\n",
+         "s.yaml:2:4: invalid YAML: expected a mapping or list of mappings for merging, but found scalar"),
+        ("b: {<<: [1]}\n", "s.yaml:1:4: invalid YAML: expected a mapping for merging, but found scalar"),
+        ("a: " + "[" * 65 + "]" * 65 + "\n", "s.yaml:1:67: invalid YAML: nested deeper than 64 levels"),
+        ("a: " + "{b: " * 65 + "1" + "}" * 65 + "\n",
+         "s.yaml:1:253: invalid YAML: nested deeper than 64 levels"),
+    ],
+)
+def test_what_would_crash_the_loader_is_refused_where_it_is(text: str, message: str) -> None:
+    with pytest.raises(YamlLoadError) as info:
+        load_yaml_text(text, "s.yaml")
+    assert str(info.value.diagnostic).startswith(message)
+    assert len(str(info.value.diagnostic)) < 200  # the 5,000 digits are not repeated
+
+
+def test_deep_nesting_through_aliases_is_refused_too() -> None:
+    # Each anchor is shallow; chained through aliases, the value nests 70 deep.
+    lines = ["l0: &l0 [x]"] + [f"l{i}: &l{i} [[[[[[[[[[*l{i - 1}]]]]]]]]]]" for i in range(1, 8)]
+    with pytest.raises(YamlLoadError, match="nested deeper than 64 levels"):
+        load_yaml_text("\n".join(lines) + "\n", "s.yaml")
+
+
+def test_the_fast_loader_refuses_deep_nesting_as_well() -> None:
+    with pytest.raises(YamlLoadError, match="nested deeper than 64 levels"):
+        load_yaml_text("a: " + "[" * 900 + "]" * 900 + "\n", "l.lock", fast=True)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "spec.yaml")  # opening it for reading the usual way waits for a writer
+    with pytest.raises(YamlLoadError) as info:
+        load_yaml(tmp_path / "spec.yaml", display_name="spec.yaml")
+    assert str(info.value.diagnostic) == "spec.yaml: not a regular file"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1: x\n", "s.yaml:1:1: [1]: key 1 is not a string"),
+        ("a:\n  yes: 1\n", "s.yaml:2:3: a.True: key True is not a string (YAML reads yes/no/on/off"),
+        ("t: 2026-01-15\n", "s.yaml:1:4: t: 2026-01-15 reads as a date in YAML: quote it"),
+        ("w: [.inf]\n", "s.yaml:1:5: w[0]: inf is not a finite number"),
+        ("w: {x: .nan}\n", "s.yaml:1:8: w.x: nan is not a finite number"),
+        ("b: !!binary aGVsbG8=\n", "s.yaml:1:4: b: a bytes value cannot be sent as JSON"),
+    ],
+)
+def test_json_problem_names_what_json_cannot_carry(text: str, message: str) -> None:
+    value, marks = load_yaml_text(text, "s.yaml")
+    problem = json_problem(value, marks)
+    assert problem is not None and str(problem).startswith(message)
+
+
+def test_plain_json_values_have_no_problem() -> None:
+    value, marks = load_yaml_text("a: [1, 2.5, 'x', null, true, {b: '2026-01-15'}]\n", "s.yaml")
+    assert json_problem(value, marks) is None
+
+
+def test_long_values_are_cut_in_messages() -> None:
+    long = "x" * 500_000
+    message = str(Diagnostic("s.yaml", 1, 1, "a." + long, f"unknown name {long!r}"))
+    assert len(message) < 1300 and message.startswith("s.yaml:1:1: a.xxx") and "chars)" in message
+    assert shorten(long) == f"'{'x' * 36}[...]{'x' * 36}'"  # 79 characters

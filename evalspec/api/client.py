@@ -25,7 +25,7 @@ from evalspec.api.rubrics import Rubrics
 from evalspec.api.runs import BatchRuns
 from evalspec.api.sender import Secret, Sender
 from evalspec.api.stats import RequestStats
-from evalspec.errors import AuthError
+from evalspec.errors import AuthError, InputError
 
 DEFAULT_BASE_URL = "https://www.datalab.to"
 API_KEY_ENV = "DATALAB_API_KEY"
@@ -48,6 +48,7 @@ class DatalabClient:
     ) -> None:
         if not api_key:
             raise AuthError(f"no API key: set {API_KEY_ENV}")
+        check_key_text(api_key)
         self.base_url = base_url.rstrip("/")
         # In-process transports never leave the process, so plain http is harmless there.
         if transport is None:
@@ -96,6 +97,20 @@ class DatalabClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
+
+
+def check_key_text(api_key: str) -> None:
+    """Refuse (exit 2) a key that no HTTP header can carry, without echoing any of it: a
+    control character would end up, escaped, in an httpx error message, a non-ASCII one in a
+    codec's."""
+    for position, char in enumerate(api_key, start=1):
+        if not " " <= char <= "~":
+            control = char.isascii() or not char.isprintable()
+            what = "a control character" if control else "a non-ASCII character"
+            raise InputError(
+                f"the API key ({API_KEY_ENV}) has {what} at position {position}; a key is printable "
+                "ASCII: check how it was set (a pasted newline or quote?)"
+            )
 
 
 def check_key_destination(base_url: str) -> None:

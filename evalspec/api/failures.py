@@ -8,8 +8,9 @@ scrubbed of it before it goes into a message.
 
 from __future__ import annotations
 
+import json
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -40,8 +41,22 @@ def may_have_acted(exc: BaseException) -> bool:
 
 
 def scrub(text: str, secret: str) -> str:
-    """`text` with every occurrence of `secret` masked."""
-    return text.replace(secret, "***") if secret else text
+    """`text` with every occurrence of `secret` masked, raw or in the escaped forms a message
+    may quote it in (repr, JSON, bytes repr, percent-encoding)."""
+    if not secret:
+        return text
+    for form in sorted(_forms(secret), key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def _forms(secret: str) -> set[str]:
+    raw = secret.encode("utf-8", errors="backslashreplace")
+    forms = {
+        secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(raw)[2:-1], secret.encode("unicode_escape").decode("ascii"), quote(secret, safe=""),
+    }
+    return {form for form in forms if form}
 
 
 def detail_line(response: httpx.Response) -> str:

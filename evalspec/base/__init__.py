@@ -2,6 +2,7 @@
 
     atomic.py       write_atomic: temp file + fsync + rename (+ fsync of the directory)
     filelock.py     LockfileGuard: one writer per file, by flock; a dead holder is taken over
+    textfile.py     read_text_file: regular files only (never a FIFO), bounded, bad UTF-8 located
     yamlsource.py   YAML with line/column marks, duplicate keys refused, alias bombs caught
     validation.py   pydantic errors -> Diagnostics at `file:line:col` with the key path
     suggest.py      "did you mean" for misspelt keys and names

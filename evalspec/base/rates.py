@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from evalspec.errors import shorten
+
 
 class Rate(NamedTuple):
     """At most `requests` requests in any window of `seconds`."""
@@ -21,7 +23,7 @@ def parse_rate(text: str) -> Rate:
             raise ValueError("missing '/'")
         rate = Rate(int(count), float(window))
     except ValueError:
-        raise ValueError(f"rate limit {text!r} is not of the form N/SECONDS, e.g. 400/60") from None
+        raise ValueError(f"rate limit {shorten(text)} is not of the form N/SECONDS, e.g. 400/60") from None
     if rate.requests < 1 or not rate.seconds > 0 or not math.isfinite(rate.seconds):
-        raise ValueError(f"rate limit {text!r}: N/SECONDS needs N >= 1 and a finite SECONDS > 0")
+        raise ValueError(f"rate limit {shorten(text)}: N/SECONDS needs N >= 1 and a finite SECONDS > 0")
     return rate

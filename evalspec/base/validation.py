@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from evalspec.base.suggest import did_you_mean
 from evalspec.base.yamlsource import KeyPath, Marks
-from evalspec.errors import Diagnostic
+from evalspec.errors import Diagnostic, shorten
 
 
 def validate_model(
@@ -30,7 +30,7 @@ def _diagnostic(error: Any, model: type[BaseModel], marks: Marks, base: KeyPath)
         hint = did_you_mean(key, allowed)
         if not hint and allowed:
             hint = f" (allowed: {', '.join(sorted(allowed))})"
-        return marks.diagnostic(full, f"unknown key {key!r}{hint}", prefer_key=True)
+        return marks.diagnostic(full, f"unknown key {shorten(key)}{hint}", prefer_key=True)
     if error["type"] == "missing":
         return marks.diagnostic(full[:-1], f"missing required key {full[-1]!r}")
     return marks.diagnostic(full, _message(error))

@@ -13,7 +13,7 @@ from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutc
 from evalspec.backend.connect import check_same_backend, open_backend
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.base.durations import parse_duration
-from evalspec.commands.guard import holding
+from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed, UsageError
@@ -56,6 +56,7 @@ def run(request: ApplyRequest) -> int:
     retry_failed = saved.retry_failed if saved else request.retry_failed
     spec = load_spec(paths)
     timeout_seconds(request.timeout)  # a bad --timeout is refused before anything is touched
+    refuse_collected_lock(spec, request.lock_path)
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
         if saved is not None and request.plan_file is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.base.atomic import write_atomic
+from evalspec.commands.guard import refuse_collected_lock
 from evalspec.console import err, out, paint_plan
 from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
 from evalspec.lock.journal import read_current_lock
@@ -53,6 +54,7 @@ def run(request: PlanRequest) -> int:
     )
     selection = parse_selection(selects, shard)
     spec = load_spec(paths)
+    refuse_collected_lock(spec, lock_path)
     lock = read_current_lock(lock_path)
     plan = make_plan(spec, lock, selection, retry_failed=retry_failed)
     cells = [change.cell for change in plan.changes if change.cell is not None]

@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalspec.base.atomic import write_atomic
+from evalspec.base.textfile import LocatedError, read_text_file
 from evalspec.base.validation import validate_model
 from evalspec.base.yamlsource import YamlLoadError, load_yaml_text
-from evalspec.errors import LockfileError, SpecError
+from evalspec.errors import Diagnostic, LockfileError, SpecError, shorten
 from evalspec.lock import codec
 from evalspec.lock.lockfile import LOCK_VERSION, Lockfile
 
@@ -51,7 +52,7 @@ def parse_lock(text: str, name: str) -> Lockfile:
 def _parse_written(text: str) -> Lockfile | None:
     """The lock, if `text` is exactly as evalspec writes it and valid; None means "look closer"."""
     data = codec.parse_emitted(text)
-    if data is None or data.get("version") != LOCK_VERSION:
+    if data is None or not _is_our_version(data.get("version")):
         return None
     try:
         return Lockfile.model_validate(data)
@@ -73,16 +74,24 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _is_our_version(version: object) -> bool:
+    return not isinstance(version, bool) and version == LOCK_VERSION  # True == 1 in Python
+
+
 def _parse_lock(text: str, name: str) -> Lockfile:
     try:
         data, marks = load_yaml_text(text, name, fast=True)
     except YamlLoadError as exc:
         raise LockfileError(f"{exc.diagnostic}") from None
-    if isinstance(data, dict) and data.get("version") not in (None, LOCK_VERSION):
-        raise LockfileError(
-            f"{name}: lock version {data.get('version')!r} is not {LOCK_VERSION}; "
+    if data is None:
+        message = "the lockfile is empty: delete it to start afresh, or restore it from git"
+        raise LockfileError(str(Diagnostic(name, 1, 1, "", message)))
+    if isinstance(data, dict) and "version" in data and not _is_our_version(data["version"]):
+        message = (
+            f"lock version {shorten(data['version'])} is not {LOCK_VERSION}; "
             "it was written by another evalspec version"
         )
+        raise LockfileError(str(marks.diagnostic(("version",), message)))
     lock, problems = validate_model(Lockfile, data, marks)
     if problems:
         detail = str(SpecError(problems))
@@ -93,12 +102,13 @@ def _parse_lock(text: str, name: str) -> Lockfile:
 
 def read_lock(path: Path) -> Lockfile | None:
     """The lock at `path`, or None when there is none yet."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LockfileError(f"{path}: cannot read the lockfile: {exc}") from None
+    try:
+        text = read_text_file(path, str(path))
+    except LocatedError as exc:
+        advice = "(the lockfile is written by evalspec; restore it from git)"
+        raise LockfileError(f"{exc.diagnostic} {advice}") from None
     return parse_lock(text, str(path))
 
 

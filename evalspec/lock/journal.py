@@ -6,19 +6,25 @@ one JSON line appended and fsynced here. The lock is rewritten at checkpoints, a
 journal keeps only the intents still waiting for their run id (the lock file keeps such a cell
 as it was before the intent, so the run it replaces stays on record). On start the journal is
 replayed onto the lock, so kill -9 at any instant loses nothing: a torn last line (the crash hit
-mid-append) is ignored, since the POST it announced cannot have been sent yet.
+mid-append) is ignored, since the POST it announced cannot have been sent yet. Every other line
+is validated before anything is replayed: a journal that is not one evalspec wrote is a
+LockfileError at its line, and never reaches the lock.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from evalspec.base.atomic import write_atomic
+from evalspec.base.yamlsource import format_key_path
+from evalspec.errors import Diagnostic, LockfileError
 from evalspec.lock.io import read_lock
 from evalspec.lock.lockfile import LockCell, Lockfile
 
@@ -34,6 +40,8 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for appends)
+        if self._handle.tell() > 0 and not path.read_bytes().endswith(b"\n"):
+            self._handle.write("\n")  # end a torn line, or the next entry would be torn with it
 
     def close(self) -> None:
         """Close the file (entries already appended stay)."""
@@ -64,19 +72,74 @@ class Pending:
     previous: LockCell | None
 
 
-def read_entries(path: Path) -> Iterator[dict[str, Any]]:
-    """The complete entries of a journal, in order (a torn last line is skipped)."""
+class _Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(min_length=1)
+
+
+class _Intent(_Entry):
+    op: Literal["intent"]
+    fingerprint: str
+    request: dict[str, Any]
+    at: str
+
+
+class _Run(_Entry):
+    op: Literal["run"]
+    fields: dict[str, Any]
+
+    @field_validator("fields")
+    @classmethod
+    def _lock_fields(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        # Checked against the lock's own cell model: what replay writes must be a valid cell.
+        if {"fingerprint", "request"} & set(fields):
+            raise ValueError("a run entry cannot change a cell's fingerprint or request")
+        cell = LockCell.model_validate({"fingerprint": "", "request": {}, **fields})
+        return cell.model_dump(include=set(fields))
+
+
+class _Remove(_Entry):
+    op: Literal["remove"]
+
+
+_ENTRY: TypeAdapter[_Intent | _Run | _Remove] = TypeAdapter(
+    Annotated[_Intent | _Run | _Remove, Field(discriminator="op")]
+)
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """The complete entries of a journal, in order, each validated (a torn line is skipped);
+    LockfileError at the first line evalspec cannot have written."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return
-    for line in text.splitlines():
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockfileError(f"{path}: cannot read the journal: {exc}") from None
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
         try:
-            entry = json.loads(line)
+            raw = json.loads(line)
         except ValueError:
-            continue
-        if isinstance(entry, dict):
-            yield entry
+            continue  # torn by a crash mid-append: its POST was never sent
+        entries.append(_validated(raw, path, number))
+    return entries
+
+
+def _validated(raw: Any, path: Path, number: int) -> dict[str, Any]:
+    try:
+        return _ENTRY.validate_python(raw).model_dump()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = format_key_path(tuple(p for p in error["loc"] if p not in ("intent", "run", "remove")))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        diagnostic = Diagnostic(str(path), number, None, where, message)
+        raise LockfileError(
+            f"{diagnostic}\n(the journal holds what a crashed apply had not written to the lock yet; "
+            "evalspec alone writes it: restore it, or remove it knowing that a run it recorded "
+            "may be submitted again)"
+        ) from None
 
 
 def apply_entry(cells: dict[str, LockCell], entry: dict[str, Any]) -> None:
@@ -96,7 +159,7 @@ def apply_entry(cells: dict[str, LockCell], entry: dict[str, Any]) -> None:
 
 
 def replay_pending(
-    cells: dict[str, LockCell], entries: Iterator[dict[str, Any]]
+    cells: dict[str, LockCell], entries: Iterable[dict[str, Any]]
 ) -> tuple[dict[str, Pending], int]:
     """Apply `entries` to `cells`; the intents still waiting for a run id, and the entry count."""
     pending: dict[str, Pending] = {}

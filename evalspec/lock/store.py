@@ -34,8 +34,9 @@ class LockStore:
     @classmethod
     def open(cls, path: Path) -> LockStore:
         """Read the lock, replay any journal left by a crash onto it, and checkpoint."""
-        store = cls(path, read_lock(path) or Lockfile.new())
-        entries = journal.read_entries(journal.journal_path(path))
+        lock = read_lock(path) or Lockfile.new()
+        entries = journal.read_entries(journal.journal_path(path))  # validated before anything opens
+        store = cls(path, lock)
         store._pending, replayed = journal.replay_pending(store._cells, entries)
         store._dirty = replayed > 0 or not path.exists()
         store.checkpoint()

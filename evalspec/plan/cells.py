@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalspec.base.suggest import did_you_mean
-from evalspec.errors import Diagnostic, SpecError
-from evalspec.plan.matrix import Expanded, expand
+from evalspec.errors import Diagnostic, SpecError, shorten
+from evalspec.plan.matrix import Expanded, MatrixTooLarge, expand, product_limit
 from evalspec.plan.request import Request, build_request
 from evalspec.spec.schema_models import MatrixEntry
 from evalspec.spec.spec import Located, MatrixDef, Spec
@@ -47,7 +47,7 @@ def expand_spec(spec: Spec) -> tuple[Cell, ...]:
     cells: dict[str, Cell] = {}
     problems: list[Diagnostic] = []
     for mdef in spec.matrices:
-        for combination, where in _combinations(mdef, problems):
+        for combination, where in _combinations(mdef, problems, spec.settings.max_cells):
             cell = _make_cell(spec, combination, where, problems)
             if cell is not None:
                 cells.setdefault(cell.key, cell)  # the same key is the same cell: keep one
@@ -68,7 +68,7 @@ def _entry(entry: MatrixEntry) -> dict[str, Hashable]:
 
 
 def _combinations(
-    mdef: MatrixDef, problems: list[Diagnostic]
+    mdef: MatrixDef, problems: list[Diagnostic], limit: int
 ) -> Iterator[tuple[dict[str, Hashable], Located]]:
     matrix = mdef.matrix
     axes = {name: list(getattr(matrix, name)) for name in AXES if getattr(matrix, name) is not None}
@@ -77,10 +77,41 @@ def _combinations(
         for key in exclude:
             if key not in axes:
                 hint = did_you_mean(key, axes) or f" (axes: {', '.join(axes) or 'none'})"
-                message = f"exclude key {key!r} is not a matrix axis{hint}"
+                message = f"exclude key {shorten(key)} is not a matrix axis{hint}"
                 problems.append(mdef.where.diagnostic(message, "exclude", i, key))
-    for result in expand(axes, [_entry(e) for e in matrix.include], excludes):
+    duplicates = list(_duplicates(mdef, axes))
+    if duplicates:
+        problems.extend(duplicates)
+        return
+    try:
+        expanded = expand(axes, [_entry(e) for e in matrix.include], excludes, limit=limit)
+    except MatrixTooLarge as exc:
+        problems.append(mdef.where.diagnostic(_too_large(exc, limit)))
+        return
+    for result in expanded:
         yield result.values, _source(mdef.where, result)
+
+
+def _duplicates(mdef: MatrixDef, axes: Mapping[str, list[Hashable]]) -> Iterator[Diagnostic]:
+    """A value listed twice on an axis: it would only repeat every cell it is in."""
+    for axis, values in axes.items():
+        seen: dict[Hashable, list[int]] = {}
+        for i, value in enumerate(values):
+            seen.setdefault(value, []).append(i)
+        for value, places in seen.items():
+            if len(places) > 1:
+                shown = shorten(_key_value(value)) if value is not None else "null"
+                message = f"{shown} is listed {len(places)} times on the {axis} axis (first at [{places[0]}])"
+                yield mdef.where.diagnostic(message, axis, places[1])
+
+
+def _too_large(exc: MatrixTooLarge, limit: int) -> str:
+    if exc.before_excludes:
+        return (f"the matrix axes make {exc.count} combinations before excludes, above the limit of "
+                f"{product_limit(limit)}: split it into several matrices")
+    count = f"{exc.count}" if exc.exact else f"at least {exc.count}"
+    return (f"the matrix expands to {count} cells, above the ceiling of {limit}; "
+            f"raise it with `settings: {{max_cells: {exc.count}}}`")
 
 
 def _source(where: Located, result: Expanded) -> Located:

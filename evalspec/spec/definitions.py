@@ -15,7 +15,7 @@ from typing import Any
 
 from evalspec.base.checkkinds import CHECK_KINDS, evaluation_problems
 from evalspec.base.text import plural
-from evalspec.base.yamlsource import Marks, YamlLoadError, load_yaml
+from evalspec.base.yamlsource import Marks, YamlLoadError, json_problem, load_yaml
 from evalspec.errors import Diagnostic
 from evalspec.spec.spec import Collection, ManagedFile, Rubric, Spec
 
@@ -40,6 +40,9 @@ def load_definition(path: Path) -> tuple[dict[str, Any] | None, list[Diagnostic]
     if not isinstance(value, dict) or not isinstance(value.get("evaluations"), list):
         message = "a rubric definition is a mapping with an `evaluations` list"
         return None, [marks.diagnostic((), message)], []
+    unsendable = json_problem(value, marks)  # it is sent as JSON: 1:, yes:, dates and .nan are not
+    if unsendable is not None:
+        return None, [unsendable], []
     errors, notes = definition_problems(value["evaluations"], marks)
     return (value if not errors else None), errors, notes
 

@@ -7,13 +7,24 @@ it leaves the root (the working directory): a spec from a pull request must not 
 
 from __future__ import annotations
 
-import glob
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from evalspec.base.canonical import canonical_json, digest, file_sha256
-from evalspec.spec.spec import ManagedFile
+from evalspec.base.paths import STATE_DIR_ENV
+from evalspec.base.textfile import LocatedError, read_text_file
+from evalspec.base.yamlsource import MAX_DEPTH
+from evalspec.errors import Diagnostic, clip, shorten
+from evalspec.spec.spec import ManagedFile, Spec
+
+MAX_JSON_BYTES = 1 << 20
+_GLOB_MAGIC = frozenset("*?[")
+# What evalspec itself writes: a collection holding one of these would change at every apply
+# (and so be replaced at every apply, forever).
+_WRITTEN_SUFFIXES = (".lock", ".lock.journal", ".lock.pid")
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html",
@@ -27,6 +38,8 @@ class FileProblem(Exception):
 
 def resolve_inside(spec_file: Path, relative: str, root: Path) -> Path:
     """`relative` resolved against the spec file's directory; must stay inside `root`."""
+    if "\0" in relative:  # Path.resolve would raise ValueError
+        raise FileProblem(f"{shorten(relative)}: a path cannot contain a NUL byte")
     target = (spec_file.parent / relative).resolve()
     if not target.is_relative_to(root.resolve()):
         raise FileProblem(f"{relative} resolves to {target}, outside the working directory {root}")
@@ -35,14 +48,46 @@ def resolve_inside(spec_file: Path, relative: str, root: Path) -> Path:
 
 def read_json_file(path: Path) -> Any:
     """Parse a JSON file, with the error's line and column."""
+    if not path.exists():
+        raise FileProblem(f"{path}: file not found")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileProblem(f"{path}: file not found") from None
+        value = json.loads(
+            read_text_file(path, str(path), max_bytes=MAX_JSON_BYTES), parse_constant=_no_constant,
+        )
+    except LocatedError as exc:
+        raise FileProblem(str(exc.diagnostic)) from None
     except json.JSONDecodeError as exc:
         raise FileProblem(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FileProblem(f"{path}: cannot read: {exc}") from None
+    except _NotFinite as exc:
+        raise FileProblem(f"{path}: not valid JSON: {exc} (numbers must be finite)") from None
+    except RecursionError:  # the json module's own guard against deep nesting
+        raise FileProblem(f"{path}: not valid JSON: nested deeper than {MAX_DEPTH} levels") from None
+    if _deeper_than(value, MAX_DEPTH):
+        raise FileProblem(f"{path}: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+class _NotFinite(ValueError):
+    """NaN or Infinity: json.loads accepts them, no JSON reader on the other side would."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotFinite(name)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [child for item in level for child in _children(item)]
+        if not level:
+            return False
+    return True
+
+
+def _children(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return list(value.values())
+    return value if isinstance(value, list) else []
 
 
 def check_page_schema(path: Path, value: Any) -> None:
@@ -75,17 +120,67 @@ def expand_managed_files(
     """The documents a managed collection lists, sorted by upload name, and their digest."""
     found: dict[str, ManagedFile] = {}
     for pattern in patterns:
+        _check_pattern(spec_file, pattern, root)
         # Matches relative to the spec file's directory, as resolve_inside expects them.
-        matches = sorted(glob.glob(pattern, root_dir=spec_file.parent, recursive=True))
+        matches = _glob(spec_file.parent, pattern)
         if not matches:
-            raise FileProblem(f"{pattern}: matches no file")
+            raise FileProblem(f"{clip(pattern)}: matches no file")
         for match in matches:
             path = resolve_inside(spec_file, match, root)
+            _check_match(match, path, root)
             if path.is_file():
                 _add_managed(found, path)
     files = tuple(found[name] for name in sorted(found))
     listing = [[f.upload_name, f.sha256] for f in files]
     return files, digest(canonical_json(listing))
+
+
+def _glob(directory: Path, pattern: str) -> list[str]:
+    """The matches of `pattern` below `directory`, relative to it and sorted, by glob's rules
+    (wildcards skip hidden names; a final `**` matches everything below) except one: `**` never
+    descends into a symlinked directory. glob.glob does, and two links to `..` make its walk
+    exponential: a pull request could stall validate forever."""
+    parts = Path(pattern).parts
+    if parts and parts[-1] == "**":
+        pattern = str(Path(pattern, "*"))  # pathlib's `**` alone matches only directories
+    try:
+        found = [path.relative_to(directory) for path in directory.glob(pattern)]
+    except (ValueError, NotImplementedError):  # empty or absolute
+        raise FileProblem(f"{shorten(pattern)}: not a pattern relative to the spec file") from None
+    return sorted(
+        str(path) for path in found if not any(_hidden(part) and part not in parts for part in path.parts)
+    )
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") and name not in (".", "..")
+
+
+def _check_pattern(spec_file: Path, pattern: str, root: Path) -> None:
+    """Refuse, before walking, a pattern whose walk would leave the root (`/**`, `../../**`)."""
+    parts = Path(pattern).parts
+    magic = next((i for i, part in enumerate(parts) if _GLOB_MAGIC & set(part)), len(parts))
+    if ".." in parts[magic:]:
+        raise FileProblem(f"{clip(pattern)}: `..` after a wildcard could leave the working directory")
+    base = (spec_file.parent / Path(*parts[:magic])).resolve()
+    if not base.is_relative_to(root.resolve()):
+        raise FileProblem(f"{clip(pattern)} searches {base}, outside the working directory {root}")
+
+
+def _check_match(match: str, path: Path, root: Path) -> None:
+    try:
+        match.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FileProblem(f"{shorten(match)}: the file name is not valid UTF-8; rename it") from None
+    state_dir = os.environ.get(STATE_DIR_ENV)
+    inside_state = ".evalspec" in path.relative_to(root.resolve()).parts or (
+        state_dir is not None and path.is_relative_to(Path(state_dir).resolve())
+    )
+    if inside_state or path.name.endswith(_WRITTEN_SUFFIXES):
+        raise FileProblem(
+            f"{shorten(match)} is written by evalspec itself (the lockfile or .evalspec/): a "
+            "collection holding it would change at every apply; narrow the pattern"
+        )
 
 
 def _add_managed(found: dict[str, ManagedFile], path: Path) -> None:
@@ -100,3 +195,18 @@ def _add_managed(found: dict[str, ManagedFile], path: Path) -> None:
 def content_type(name: str) -> str:
     """The content type to declare when uploading `name`."""
     return CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+def collections_holding(spec: Spec, paths: Iterable[Path]) -> list[Diagnostic]:
+    """A diagnostic, at its `files`, for each managed collection that holds one of `paths`
+    (the lockfile and its companions, named only on the command line)."""
+    wanted = {path.resolve() for path in paths}
+    return [
+        collection.where.diagnostic(
+            f"{managed.path} is written by evalspec itself (the lockfile or its journal): "
+            "a collection holding it would change at every apply; narrow the pattern", "files",
+        )
+        for collection in spec.collections.values()
+        for managed in collection.files or ()
+        if managed.path in wanted
+    ]

@@ -35,7 +35,7 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"}))
-        elif path.is_file():
+        elif path.exists():  # a FIFO or device too: load_yaml refuses it without reading
             found.append(path)
         else:
             problems.append(Diagnostic(str(path), None, None, "", "no such file or directory"))
@@ -197,7 +197,9 @@ class _Loader:
             self.problems.append(where.diagnostic(str(exc), "definition"))
             return None
         if not target.is_file():
-            self.problems.append(where.diagnostic(f"{target}: file not found", "definition"))
+            # A FIFO or device would block the read (or never end): refused before reading.
+            missing = "not a regular file" if target.exists() else "file not found"
+            self.problems.append(where.diagnostic(f"{target}: {missing}", "definition"))
             return None
         definition, errors, notes = load_definition(target)
         self.problems += errors

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from evalspec.base.durations import parse_duration
 from evalspec.base.rates import parse_rate
@@ -26,7 +34,12 @@ OutputFormats = Annotated[
     ]}),
 ]
 PipelineType = Literal["convert", "extract", "segment"]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+# Strict scalars: the loader accepts exactly what the shipped JSON Schema accepts, no coercion
+# (`id: true` is not collection 1, `min_score: "0.8"` is not a number, `!!binary` is not text).
+Str = Annotated[str, Strict()]
+Int = Annotated[int, Strict()]
+Float = Annotated[float, Strict()]
+Name = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 
 class Model(BaseModel):
@@ -64,17 +77,17 @@ def _check_managed_name(name: str | None) -> None:
 class CollectionRef(Model):
     """A document collection: an existing one (by `id` or `name`), or a managed one (`name` + `files`)."""
 
-    id: int | None = Field(None, description="Id of an existing collection.", ge=1)
-    name: str | None = Field(
+    id: Int | None = Field(None, description="Id of an existing collection.", ge=1)
+    name: Str | None = Field(
         None, description="Server-side name, looked up at apply time; with `files`, the base of the "
         "managed collection's content-addressed name `NAME@<digest of its files>`.",
         min_length=1, max_length=200,
     )
-    files: tuple[str, ...] | None = Field(
+    files: tuple[Str, ...] | None = Field(
         None, description="Managed collection: glob patterns (relative to this spec file) of the "
         "documents and truth sidecars to keep in the collection.", min_length=1,
     )
-    description: str | None = Field(None, description="Description of a managed collection.")
+    description: Str | None = Field(None, description="Description of a managed collection.")
 
     @model_validator(mode="after")
     def _one_reference(self) -> CollectionRef:
@@ -89,17 +102,17 @@ class CollectionRef(Model):
 class RubricRef(Model):
     """An eval rubric: an existing one (by `id` or `name`), or a managed one (`name` + `definition`)."""
 
-    id: int | None = Field(None, description="Id of an existing rubric.", ge=1)
-    name: str | None = Field(
+    id: Int | None = Field(None, description="Id of an existing rubric.", ge=1)
+    name: Str | None = Field(
         None, description="Server-side name, looked up at apply time; with `definition`, the base of "
         "the managed rubric's content-addressed name `NAME@<digest of the definition>`.",
         min_length=1, max_length=200,
     )
-    definition: str | None = Field(
+    definition: Str | None = Field(
         None, description="Managed rubric: YAML or JSON file (relative to this spec file) "
         "holding the rubric's eval_definition, `{evaluations: [...]}`.",
     )
-    description: str | None = Field(None, description="Description of a managed rubric.")
+    description: Str | None = Field(None, description="Description of a managed rubric.")
 
     @model_validator(mode="after")
     def _one_reference(self) -> RubricRef:
@@ -118,13 +131,13 @@ class Pipeline(Model):
     output_format: OutputFormats | None = Field(
         None, description="Outputs to render: a list or comma string of markdown, json, html, chunks.",
     )
-    page_schema: str | None = Field(
+    page_schema: Str | None = Field(
         None, description="Name (under `schemas`) of the JSON Schema to extract; required by extract.",
     )
-    segmentation_schema: str | None = Field(
+    segmentation_schema: Str | None = Field(
         None, description="Name (under `schemas`) of the sections to find; required by segment.",
     )
-    pipeline_id: str | None = Field(
+    pipeline_id: Str | None = Field(
         None, description="A custom pipeline (processor) id, e.g. cp_abc123.", min_length=1,
     )
 
@@ -137,14 +150,14 @@ OverrideValue = str | tuple[OutputFormat, ...]
 class MatrixEntry(Model):
     """One `include` or `exclude` entry: a (partial) combination of matrix axes."""
 
-    collection: str | None = Field(None, description="A collection name.")
-    pipeline: str | None = Field(None, description="A pipeline name.")
-    rubric: str | None = Field(None, description="A rubric name; null for no rubric.")
+    collection: Str | None = Field(None, description="A collection name.")
+    pipeline: Str | None = Field(None, description="A pipeline name.")
+    rubric: Str | None = Field(None, description="A rubric name; null for no rubric.")
     output_format: OutputFormats | None = Field(
         None, description="Overrides the pipeline's output_format.",
     )
-    page_schema: str | None = Field(None, description="Overrides the pipeline's page_schema.")
-    segmentation_schema: str | None = Field(
+    page_schema: Str | None = Field(None, description="Overrides the pipeline's page_schema.")
+    segmentation_schema: Str | None = Field(
         None, description="Overrides the pipeline's segmentation_schema.",
     )
 
@@ -154,19 +167,19 @@ class MatrixEntry(Model):
 class Matrix(Model):
     """Axes whose product is the set of cells, refined by GitHub Actions-style include/exclude."""
 
-    collection: tuple[str, ...] | None = Field(None, description="Collection names.", min_length=1)
-    pipeline: tuple[str, ...] | None = Field(None, description="Pipeline names.", min_length=1)
-    rubric: tuple[str | None, ...] | None = Field(
+    collection: tuple[Str, ...] | None = Field(None, description="Collection names.", min_length=1)
+    pipeline: tuple[Str, ...] | None = Field(None, description="Pipeline names.", min_length=1)
+    rubric: tuple[Str | None, ...] | None = Field(
         None, description="Rubric names; a null entry means no rubric.", min_length=1,
     )
     output_format: tuple[OutputFormats, ...] | None = Field(
         None, description="Override axis: output_format values (each a list or comma string).",
         min_length=1,
     )
-    page_schema: tuple[str, ...] | None = Field(
+    page_schema: tuple[Str, ...] | None = Field(
         None, description="Override axis: page_schema names.", min_length=1,
     )
-    segmentation_schema: tuple[str, ...] | None = Field(
+    segmentation_schema: tuple[Str, ...] | None = Field(
         None, description="Override axis: segmentation_schema names.", min_length=1,
     )
     include: tuple[MatrixEntry, ...] = Field(
@@ -187,21 +200,21 @@ class Matrix(Model):
 class GateWhere(Model):
     """Which cells a gate applies to (all when empty)."""
 
-    collection: str | None = Field(None, description="Only cells of this collection.")
-    pipeline: str | None = Field(None, description="Only cells of this pipeline.")
-    rubric: str | None = Field(None, description="Only cells of this rubric.")
+    collection: Str | None = Field(None, description="Only cells of this collection.")
+    pipeline: Str | None = Field(None, description="Only cells of this pipeline.")
+    rubric: Str | None = Field(None, description="Only cells of this rubric.")
 
 
 class Gate(Model):
     """A rule that fails `evalspec check` (exit 1) when scores are not good enough."""
 
-    name: str = Field(description="Shown in check output and reports.", min_length=1)
+    name: Str = Field(description="Shown in check output and reports.", min_length=1)
     where: GateWhere = Field(default_factory=GateWhere, description="Cells the gate applies to.")
-    min_score: float | None = Field(None, ge=0, le=1, description="Each cell's avg_score >= this.")
-    max_drop: float | None = Field(
+    min_score: Float | None = Field(None, ge=0, le=1, description="Each cell's avg_score >= this.")
+    max_drop: Float | None = Field(
         None, ge=0, le=1, description="Each cell may drop at most this much against the baseline.",
     )
-    min_completed_ratio: float | None = Field(
+    min_completed_ratio: Float | None = Field(
         None, ge=0, le=1, description="Each cell's completed_files / total_files >= this.",
     )
 
@@ -215,13 +228,13 @@ class Gate(Model):
 class Settings(Model):
     """Knobs for planning and applying."""
 
-    max_cells: int = Field(256, ge=1, description="Ceiling on the number of cells (default 256).")
-    rate_limit: str | None = Field(
+    max_cells: Int = Field(256, ge=1, description="Ceiling on the number of cells (default 256).")
+    rate_limit: Str | None = Field(
         # The pattern is for editors; the validator below gives the message (and the final word).
         None, json_schema_extra={"pattern": r"^0*[1-9][0-9]*/[0-9]*\.?[0-9]+$"},
         description="Client-side request budget, N/SECONDS (default 400/60; none for --backend local).",
     )
-    concurrency: int | None = Field(
+    concurrency: Int | None = Field(
         None, ge=1, le=400, description="Submissions in flight at once (default 8).",
     )
     timeout: str | None = Field(
@@ -249,6 +262,11 @@ class Settings(Model):
         return value
 
 
+# pydantic puts a Name's pattern under `patternProperties`, which leaves other keys allowed; the
+# loader refuses them, so the schema must too.
+_NAMES_ONLY: dict[str, Any] = {"additionalProperties": False}
+
+
 class SpecFile(Model):
     """One evalspec spec file. Several files (or a directory of them) form one spec."""
 
@@ -259,15 +277,28 @@ class SpecFile(Model):
 
     version: Literal[1] = Field(description="Spec format version; always 1.")
     collections: dict[Name, CollectionRef] = Field(
-        default_factory=dict, description="Document collections by name.",
+        default_factory=dict, description="Document collections by name.", json_schema_extra=_NAMES_ONLY,
     )
-    rubrics: dict[Name, RubricRef] = Field(default_factory=dict, description="Eval rubrics by name.")
-    schemas: dict[Name, str] = Field(
+    rubrics: dict[Name, RubricRef] = Field(
+        default_factory=dict, description="Eval rubrics by name.", json_schema_extra=_NAMES_ONLY,
+    )
+    schemas: dict[Name, Str] = Field(
         default_factory=dict, description="JSON schema files by name, relative to this spec file.",
+        json_schema_extra=_NAMES_ONLY,
     )
-    pipelines: dict[Name, Pipeline] = Field(default_factory=dict, description="Pipelines by name.")
+    pipelines: dict[Name, Pipeline] = Field(
+        default_factory=dict, description="Pipelines by name.", json_schema_extra=_NAMES_ONLY,
+    )
     matrix: Matrix | tuple[Matrix, ...] | None = Field(
         None, description="One matrix mapping, or a list of them.",
     )
     gates: tuple[Gate, ...] = Field((), description="Gates evaluated by `evalspec check`.")
     settings: Settings | None = Field(None, description="Planning and apply settings.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        # Literal[1] takes `true` (True == 1 in Python); the JSON Schema's `const: 1` does not.
+        if isinstance(value, bool):
+            raise ValueError("Input should be 1")
+        return value
