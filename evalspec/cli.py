@@ -179,11 +179,12 @@ def schema() -> int:
 @shard_option
 @click.option("--rate-limit", metavar="N/SECONDS", help="Client-side request budget (default 400/60).")
 @click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
-@click.option("--poll-interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
-              help="First wait between poll rounds; it grows while nothing changes.")
+@click.option("--poll-interval", type=click.FloatRange(0.05, 60),
+              help="First wait between poll rounds, in seconds (default 1; 0.05 for --backend local); "
+              "it grows while nothing changes.")
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Path | None, wait: bool,
           retry_failed: bool, selects: tuple[str, ...], shard: str | None, rate_limit: str | None,
-          concurrency: int | None, poll_interval: float) -> int:
+          concurrency: int | None, poll_interval: float | None) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.

@@ -7,18 +7,21 @@ is tried again: a crash or a dropped response never leaves two collections of on
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from functools import partial
 from typing import TypeVar
 
 from evalspec.api import DatalabClient, may_have_acted
 from evalspec.api import shapes as api
+from evalspec.api.files import Upload
 from evalspec.apply.events import Note
 from evalspec.apply.ledger import UploadLedger
 from evalspec.base.canonical import canonical_json, digest
 from evalspec.errors import ReferenceLookupError, RemoteError
 from evalspec.spec.files import content_type
 from evalspec.spec.spec import Collection, ManagedFile, Rubric
+
+UPLOAD_BATCH_BYTES = 16 * 1024 * 1024  # and bytes held in memory for one batch
 
 T = TypeVar("T", api.Collection, api.Rubric)
 R = TypeVar("R")
@@ -108,19 +111,20 @@ async def sync_files(
     present: dict[str, list[api.CollectionFile]] = {}
     async for item in client.collections.list_files(collection_id):
         present.setdefault(item.original_filename, []).append(item)
-    to_link: list[int] = []
+    to_upload: list[ManagedFile] = []
     to_unlink: list[int] = []
     for managed in wanted:
         current = present.pop(managed.upload_name, [])
         if any(_same_content(item, managed, ledger) for item in current):
             continue
-        data = managed.path.read_bytes()
-        file_id = await repeat_if_lost(
-            partial(client.files.upload, managed.upload_name, content_type(managed.upload_name), data)
-        )
-        ledger.record(file_id, managed.sha256)
-        to_link.append(file_id)
+        to_upload.append(managed)
         to_unlink += [item.uploaded_file_id for item in current]
+    try:
+        to_link = []
+        for batch in upload_batches(to_upload, client.files.batch_files):
+            to_link += await _upload(client, batch, ledger)
+    finally:
+        ledger.save()
     to_unlink += [item.uploaded_file_id for items in present.values() for item in items]
     if to_link:
         await repeat_if_lost(lambda: client.collections.add_files(collection_id, to_link))
@@ -128,6 +132,33 @@ async def sync_files(
         await client.collections.remove_file(collection_id, file_id)
     if to_link or to_unlink:
         note(f"Collection {collection_id}: {len(to_link)} file(s) uploaded, {len(to_unlink)} unlinked.")
+
+
+def upload_batches(files: Sequence[ManagedFile], most: int) -> Iterator[list[ManagedFile]]:
+    """The files in batches of at most `most` files and UPLOAD_BATCH_BYTES bytes.
+
+    A batch is repeated whole when its answer is lost, so a backend that uploads file by file
+    gets batches of one.
+    """
+    batch: list[ManagedFile] = []
+    size = 0
+    for managed in files:
+        if batch and (len(batch) >= most or size + managed.size > UPLOAD_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(managed)
+        size += managed.size
+    if batch:
+        yield batch
+
+
+async def _upload(client: DatalabClient, batch: list[ManagedFile], ledger: UploadLedger) -> list[int]:
+    """Upload one batch (one request where the backend takes batches) and record each file."""
+    uploads = [Upload(m.upload_name, content_type(m.upload_name), m.path.read_bytes()) for m in batch]
+    file_ids = await repeat_if_lost(partial(client.files.upload_many, uploads))
+    for managed, file_id in zip(batch, file_ids, strict=True):
+        ledger.record(file_id, managed.sha256)
+    return file_ids
 
 
 def _same_content(item: api.CollectionFile, managed: ManagedFile, ledger: UploadLedger) -> bool:

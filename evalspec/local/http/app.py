@@ -10,7 +10,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from evalspec import __version__
-from evalspec.local.http import routes_collections, routes_files, routes_rubrics, routes_runs
+from evalspec.local.http import (
+    routes_collections,
+    routes_direct,
+    routes_files,
+    routes_rubrics,
+    routes_runs,
+)
 from evalspec.local.http.auth import require_api_key
 from evalspec.local.http.ratelimit import RateLimitMiddleware
 from evalspec.local.problems import ApiProblem
@@ -35,7 +41,7 @@ def build_app(service: LocalService, *, manage_lifespan: bool) -> FastAPI:
     app.state.service = service
     app.add_exception_handler(ApiProblem, _problem)  # type: ignore[arg-type]  # Starlette types handlers loosely
     keyed = [Depends(require_api_key)]
-    for module in (routes_runs, routes_collections, routes_files, routes_rubrics):
+    for module in (routes_runs, routes_collections, routes_files, routes_direct, routes_rubrics):
         app.include_router(module.router, dependencies=keyed)
     app.include_router(routes_files.signed_router)
     if service.rate_limit is not None:

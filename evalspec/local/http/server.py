@@ -82,7 +82,11 @@ class _QuietServer(uvicorn.Server):
 def _listen(host: str, port: int) -> socket.socket:
     """Bind and listen before uvicorn starts, so port 0 can be reported and nothing races."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio sets TCP_NODELAY on an accepted connection only when its
+    # socket's proto is IPPROTO_TCP (inherited from this one). With proto 0, a response's headers
+    # and body go out as two segments and the body waits ~40 ms for the client's delayed ACK
+    # on every kept-alive request.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -11,8 +11,8 @@ from pathlib import Path
 class BlobStore:
     """A directory of immutable blobs named by their sha256."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, durable: bool = True) -> None:
+        self.root, self.durable = root, durable
         root.mkdir(parents=True, exist_ok=True)
 
     def path(self, digest: str) -> Path:
@@ -27,8 +27,9 @@ class BlobStore:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if self.durable:  # else the OS keeps it across a crash of this process
+                    fh.flush()
+                    os.fsync(fh.fileno())
             os.replace(tmp, target)
         return digest
 

@@ -7,7 +7,8 @@ their sidecars) so that resuming it after a restart processes exactly what was a
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from evalspec.local.problems import not_found
 from evalspec.local.store.db import Database, now
@@ -16,6 +17,21 @@ RUN_COLUMNS = ("id", "collection_id", "eval_rubric_id", "pipeline_id", "pipeline
                "started_at", "completed_at", "total_files", "completed_files", "avg_score",
                "created")
 UNFINISHED = ("queued", "running")
+
+
+class FileOutcome(Protocol):
+    """What is recorded of one file (the engine's FileOutcome; the store imports no engine)."""
+
+    @property
+    def file_id(self) -> int: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def results(self) -> dict[str, Any]: ...
 
 
 class RunRepo:
@@ -78,15 +94,20 @@ class RunRepo:
         self.db.write("UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?) "
                       "WHERE id = ?", (now(), run_id))
 
-    def record(self, run_id: int, file_id: int, filename: str, status: str, score: float,
-               results: dict[str, Any]) -> None:
-        """One file's result and the run's progress, in one transaction."""
+    def record_many(self, run_id: int, outcomes: Sequence[FileOutcome]) -> None:
+        """A batch of files' results and the run's progress, in one transaction (one commit).
+
+        A result is recorded once per run and file (a file scored again after a crash keeps
+        its first row), so a resumed run never counts a file twice.
+        """
+        stamp = now()
+        rows = [(run_id, o.file_id, o.filename, o.status, o.score, json.dumps(o.results), stamp,
+                 f"{run_id}:{o.file_id}:{o.filename}") for o in outcomes]
         with self.db.transaction() as conn:
-            conn.execute(
+            conn.executemany(
                 "INSERT OR IGNORE INTO file_results (run_id, file_id, filename, status, "
                 "eval_score, eval_results, created, lookup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, file_id, filename, status, score, json.dumps(results), now(),
-                 f"{run_id}:{file_id}:{filename}"))
+                rows)
             conn.execute("UPDATE runs SET completed_files = (SELECT COUNT(*) FROM file_results "
                          "WHERE run_id = ?) WHERE id = ?", (run_id, run_id))
 

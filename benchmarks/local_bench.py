@@ -1,0 +1,126 @@
+"""Benchmark: `evalspec apply --backend local` (defaults only) beside pypdf's parsing floor.
+
+    python benchmarks/local_bench.py [--docs 400] [--kinds pdf] [--repeat 1]
+
+Builds a corpus in a temp dir from the reports of `specs/data` (by default only the PDF; with
+`--kinds pdf,html,md` all three in turn), each copy made unique by a trailing comment line (so no
+two documents share a digest), each with its truth sidecar, and a spec of one managed collection
+x one convert pipeline x the report-quality rubric. Then, in the same run:
+
+- floor: pypdf alone reading the text of every document (`PdfReader(...).pages[i].extract_text()`
+  in this one process; other kinds are just decoded);
+- apply: `evalspec apply --backend local` in a subprocess on a fresh state directory, wall time,
+  its peak RSS (the apply process and its worker processes) and the run's own processing span.
+
+Prints one table with the ratio apply / floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "specs" / "data" / "reports"
+SOURCES = {"pdf": "annual-report.pdf", "html": "field-notes.html", "md": "handbook.md"}
+SPEC = """version: 1
+collections:
+  corpus: {name: bench-corpus, files: [data/*]}
+rubrics:
+  quality: {name: bench-quality, definition: quality.yaml}
+pipelines:
+  md: {type: convert, output_format: markdown}
+matrix: {collection: [corpus], pipeline: [md], rubric: [quality]}
+"""
+
+
+def unique_copy(source: Path, index: int) -> bytes:
+    """The source's bytes with a trailing comment that makes them unique (and still readable)."""
+    pdf = source.suffix == ".pdf"
+    comment = f"%copy {index:06d}\n" if pdf else f"<!-- copy {index:06d} -->\n"
+    return source.read_bytes() + b"\n" + comment.encode()
+
+
+def build_corpus(root: Path, docs: int, kinds: list[str]) -> list[Path]:
+    """`docs` unique documents with truth sidecars under root/data, and the spec beside them."""
+    data = root / "data"
+    data.mkdir(parents=True)
+    made = []
+    for i in range(docs):
+        source = REPORTS / SOURCES[kinds[i % len(kinds)]]
+        target = data / f"doc-{i:05d}{source.suffix}"
+        target.write_bytes(unique_copy(source, i))
+        shutil.copyfile(source.with_name(source.name + ".truth.md"),
+                        target.with_name(target.name + ".truth.md"))
+        made.append(target)
+    (root / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    shutil.copyfile(ROOT / "specs" / "rubrics" / "report-quality.yaml", root / "quality.yaml")
+    return made
+
+
+def floor(documents: list[Path]) -> float:
+    """Seconds pypdf alone needs to read the text of every document, in this process."""
+    start = time.perf_counter()
+    for path in documents:
+        data = path.read_bytes()
+        if path.suffix == ".pdf":
+            for page in PdfReader(io.BytesIO(data)).pages:
+                page.extract_text()
+        else:
+            data.decode("utf-8")
+    return time.perf_counter() - start
+
+
+def apply(root: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of `evalspec apply --backend local` on a fresh state."""
+    env = {**os.environ, "EVALSPEC_STATE_DIR": str(root / ".evalspec")}
+    shutil.rmtree(root / ".evalspec", ignore_errors=True)
+    (root / "evalspec.lock").unlink(missing_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "evalspec", "apply", "spec.yaml", "--backend",
+                           "local"], cwd=root, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode not in (0, 1):
+        sys.exit(f"apply exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    if done.stderr.strip():
+        print(f"apply wrote to stderr:\n{done.stderr[-2000:]}", file=sys.stderr)
+    return wall, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=400)
+    parser.add_argument("--kinds", default="pdf", help="comma list of pdf, html, md")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N for both sides")
+    args = parser.parse_args()
+    kinds = [k.strip() for k in args.kinds.split(",")]
+    with tempfile.TemporaryDirectory(prefix="evalspec-local-bench-") as tmp:
+        root = Path(tmp)
+        documents = build_corpus(root, args.docs, kinds)
+        floors, applies = [], []
+        for _ in range(args.repeat):
+            floors.append(floor(documents))
+            applies.append(apply(root))
+        best_floor = min(floors)
+        wall, peak = min(applies)
+        print(f"{'documents':<28}{args.docs} ({','.join(kinds)}), {os.cpu_count()} cores")
+        print(f"{'pypdf floor (1 process)':<28}{best_floor:8.2f} s")
+        print(f"{'apply --backend local':<28}{wall:8.2f} s")
+        print(f"{'ratio apply / floor':<28}{wall / best_floor:8.2f} x")
+        print(f"{'apply peak RSS':<28}{peak:8.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
