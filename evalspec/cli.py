@@ -256,13 +256,16 @@ def lock_merge(inputs: tuple[Path, ...], output: Path) -> int:
 @click.option("--rate-limit", metavar="N/SECONDS", help="Simulate Datalab's rate limit (429 + Retry-After).")
 @click.option("--file-delay", type=float, default=0.0, show_default=True,
               help="Extra processing time per file, in seconds.")
+@click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True,
+              help="Seconds one file may take; past it the file fails with that reason and the run "
+              "goes on (for --backend local: EVALSPEC_FILE_TIMEOUT).")
 def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rate_limit: str | None,
-           file_delay: float) -> int:
+           file_delay: float, file_timeout: float) -> int:
     """Serve the local Datalab-compatible eval API over HTTP."""
     from evalspec.commands import server as command
     from evalspec.local.http.server import ServerOptions
 
-    return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay))
+    return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay, file_timeout))
 
 
 def run_cli(command: click.Command, args: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from evalspec.local.http.server import _listen
-from tests.local_server import running_server
+from local_server import running_server
 
 
 def test_connections_accepted_on_the_listening_socket_get_tcp_nodelay() -> None:

@@ -18,7 +18,6 @@ from evalspec.lock.lockfile import Lockfile
 BACKENDS = ("datalab", "local")
 DEFAULT_RATE = "400/60"
 FILE_TIMEOUT_ENV = "EVALSPEC_FILE_TIMEOUT"
-DEFAULT_FILE_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -60,11 +59,11 @@ def rate_limiter(rate: str | None) -> RateLimiter:
     return RateLimiter(requests, seconds)
 
 
-def file_timeout_from_env(env: Mapping[str, str] | None = None) -> float:
-    """The in-process service's per-file time limit: `EVALSPEC_FILE_TIMEOUT` seconds (60)."""
+def file_timeout_from_env(env: Mapping[str, str] | None = None) -> float | None:
+    """The in-process service's per-file time limit: `EVALSPEC_FILE_TIMEOUT` seconds, if set."""
     text = (os.environ if env is None else env).get(FILE_TIMEOUT_ENV, "").strip()
     if not text:
-        return DEFAULT_FILE_TIMEOUT
+        return None
     try:
         seconds = float(text)
     except ValueError:
@@ -92,7 +91,8 @@ async def open_backend(
 
     # A service in this process has no budget to share: throttling it would only slow apply.
     limiter = rate_limiter(rate) if rate else NoBudget()
-    limits = FileLimits(timeout=file_timeout_from_env())
+    timeout = file_timeout_from_env()
+    limits = FileLimits() if timeout is None else FileLimits(timeout=timeout)
     # Not durable against a machine crash (no fsync per file): it lives and dies with this
     # process, and a crash of the process (kill -9) still loses nothing it committed.
     with LocalService(paths.local_data_dir(state_dir), api_key=None, limits=limits,

@@ -17,7 +17,6 @@ checks give partial credit and pass at `threshold` (default 0.8).
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalspec.local.engine.labels import fold_text, values_equal
+from evalspec.local.engine.similarity import similarity
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "text_contains": ("text",), "text_absent": ("text",), "order": ("before", "after"),
@@ -168,17 +168,11 @@ def _partial(ev: dict[str, Any], score: float, what: str) -> Outcome:
     return Outcome(score, score >= threshold, f"{what} {score:.3f} (threshold {threshold})")
 
 
-def tokens(text: str) -> list[str]:
-    """Words of a text, lower-cased, markup and punctuation dropped."""
-    return re.findall(r"\w+", text.lower())
-
-
 def _truth_similarity(ev: dict[str, Any], output: dict[str, Any], truth: Truth) -> Outcome:
     if truth.markdown is None:
         return Outcome(0.0, False, "no .truth.md sidecar")
-    matcher = difflib.SequenceMatcher(None, tokens(output_text(output)), tokens(truth.markdown),
-                                      autojunk=False)
-    return _partial(ev, matcher.ratio(), "similarity")
+    score, what = similarity(output_text(output), truth.markdown)
+    return _partial(ev, score, what)
 
 
 def leaves(data: Any, prefix: str = "") -> dict[str, Any]:

@@ -18,7 +18,10 @@ from evalspec.local.engine.documents import Document, kind_of, parse_document
 from evalspec.local.engine.evaluate import score_file, truth_from
 from evalspec.local.engine.pipelines import PipelineRequest
 
-PARSE_CACHE_SIZE = 64  # documents per worker process: bounded, so memory follows the pool
+# Per worker process, so memory follows the pool, not the corpus: at most this many documents
+# and this many bytes of their input (a parse takes about ten times its input).
+PARSE_CACHE_DOCS = 64
+PARSE_CACHE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,23 +62,24 @@ class ParseCache:
     bytes (the digest is computed here, not trusted from the task) or another reader.
     """
 
-    def __init__(self, size: int = PARSE_CACHE_SIZE) -> None:
-        self.size = size
+    def __init__(self, docs: int = PARSE_CACHE_DOCS, size: int = PARSE_CACHE_BYTES) -> None:
+        self.docs, self.size, self.held = docs, size, 0
         self.parses = 0
-        self._docs: OrderedDict[tuple[str, str, str], Document] = OrderedDict()
+        self._docs: OrderedDict[tuple[str, str, str], tuple[Document, int]] = OrderedDict()
 
     def get(self, filename: str, data: bytes, content_type: str | None) -> Document:
         """The document of `data`, parsed at most once while it stays in the cache."""
         # The filename is part of the key too: a Document carries it.
         key = (hashlib.sha256(data).hexdigest(), kind_of(filename, content_type), filename)
-        doc = self._docs.get(key)
-        if doc is None:
-            doc = parse_document(filename, data, content_type)
-            self.parses += 1
-            self._docs[key] = doc
-            if len(self._docs) > self.size:
-                self._docs.popitem(last=False)
-        self._docs.move_to_end(key)
+        if key in self._docs:
+            self._docs.move_to_end(key)
+            return self._docs[key][0]
+        doc = parse_document(filename, data, content_type)
+        self.parses += 1
+        self._docs[key] = (doc, len(data))
+        self.held += len(data)
+        while self._docs and (len(self._docs) > self.docs or self.held > self.size):
+            self.held -= self._docs.popitem(last=False)[1][1]
         return doc
 
 

@@ -24,7 +24,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from evalspec.local.engine.filetask import FileOutcome, FileTask, failed
+from evalspec.local.engine.procworker import READY
 
+STARTUP_TIMEOUT = 120.0  # a worker's imports, on a busy machine
 DEFAULT_FILE_TIMEOUT = 60.0
 DEFAULT_FILE_MEMORY_MB = 1024
 
@@ -75,7 +77,7 @@ class Lane:
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def start(self) -> None:
-        self._spawn()
+        """Start the thread; it starts its worker at once, so the worker is warm for the first file."""
         self._thread.start()
 
     def put(self, task: FileTask, done: Done) -> None:
@@ -108,9 +110,11 @@ class Lane:
         finally:
             for fd in child_fds:
                 os.close(fd)
-        self._process = process
-        self._conn = _Pipes(Connection(to_worker[1], readable=False),
-                            Connection(from_worker[0], writable=False))
+        conn = _Pipes(Connection(to_worker[1], readable=False),
+                      Connection(from_worker[0], writable=False))
+        self._process, self._conn = process, conn  # stop() may kill them from now on
+        if not (conn.poll(STARTUP_TIMEOUT) and conn.outcomes.recv() == READY):
+            raise OSError("the worker process did not start")
 
     def _kill(self) -> None:
         process, conn = self._process, self._conn
@@ -122,6 +126,10 @@ class Lane:
             conn.close()
 
     def _loop(self) -> None:
+        try:
+            self._spawn()
+        except (EOFError, OSError):  # stopped while starting, or the worker could not start
+            self._kill()  # tried again for the first file, which fails with the reason
         while True:
             item = self.tasks.get()
             if item is None or self._stopping.is_set():

@@ -17,6 +17,8 @@ from multiprocessing.connection import Connection
 
 from evalspec.local.engine.filetask import ParseCache, score_task
 
+READY = "ready"
+
 
 def quiet_parsers() -> None:
     """Keep pypdf's complaints about odd PDFs off the user's terminal; a bad PDF fails alone."""
@@ -39,6 +41,7 @@ def limit_memory(memory_mb: int) -> None:
 def serve_tasks(tasks: Connection, outcomes: Connection) -> None:
     """Score tasks until the task pipe closes."""
     cache = ParseCache()
+    outcomes.send(READY)  # imports done: the parent starts a file's clock only now
     while True:
         try:
             task = tasks.recv()
@@ -47,13 +50,19 @@ def serve_tasks(tasks: Connection, outcomes: Connection) -> None:
         outcomes.send(score_task(task, cache))
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> int:
+    """Serve until the parent closes the pipe (0); any other end is a silent 1: the parent
+    reports the file it was scoring as failed, and the user's terminal stays clean."""
     read_fd, write_fd, memory_mb = (int(a) for a in argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     quiet_parsers()
-    limit_memory(memory_mb)
-    serve_tasks(Connection(read_fd, writable=False), Connection(write_fd, readable=False))
+    try:
+        limit_memory(memory_mb)
+        serve_tasks(Connection(read_fd, writable=False), Connection(write_fd, readable=False))
+    except BaseException:
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))
