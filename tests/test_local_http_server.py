@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from local_server import running_server
 
 from evalspec.local.http.server import _listen
-from local_server import running_server
 
 
 def test_connections_accepted_on_the_listening_socket_get_tcp_nodelay() -> None:
