@@ -5,9 +5,9 @@
 Starts `python -m evalspec.local --port 0` on a fresh data dir, makes one collection of one
 document and one run, waits for it, then times REQUESTS GETs of `/api/v1/eval_batch_runs/{id}`
 two ways in the same run: over one kept-alive httpx connection (what every client does), and
-over a fresh connection each time (a new httpx.Client, whose set-up dominates). Prints median and p95 of each, in milliseconds.
-A server without TCP_NODELAY on its accepted connections shows ~40 ms kept-alive (the body waits
-for the client's delayed ACK) against a few ms fresh.
+over a fresh connection each time (a new httpx.Client, whose own set-up dominates). Prints the
+median and p95 of each, in milliseconds. A server without TCP_NODELAY on its accepted
+connections takes ~40 ms per kept-alive request: the body waits for the client's delayed ACK.
 """
 
 from __future__ import annotations
