@@ -7,7 +7,7 @@ DatalabClient            client.py     construction, key safety, endpoint groups
 ├── RetryPolicy          retry.py      backoff, Retry-After, what is safe to retry
 ├── failures             failures.py   HTTP failures -> evalspec errors (one line each)
 ├── paging / stats       paging.py, stats.py   page walkers; requests counted per kind
-└── in_process_client    inprocess.py  the same client over httpx.ASGITransport
+└── in_process_client    inprocess.py  the same client over httpx.ASGITransport (batch uploads)
 """
 
 from __future__ import annotations

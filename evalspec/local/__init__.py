@@ -3,7 +3,8 @@
     http/      its HTTP face (app, routes, auth, rate limit, shapes, the uvicorn server)
     store/     its state (sqlite, blobs, one repository per kind of object)
     engine/    its work (document readers, pipelines, checks, scoring); never imports http/
-    service.py, worker.py   LocalService ties them together; the worker pool runs batch runs
+    service.py, worker.py   LocalService ties them together; run threads feed batch runs' files
+                            to the engine's worker processes and commit results in batches
 
 It speaks Datalab's eval API with Datalab's shapes (checked against
 `tests/fixtures/datalab-eval-api.components.yaml`), keeps its state in sqlite (WAL)

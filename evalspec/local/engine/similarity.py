@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-EXACT_WORDS = 5000
+EXACT_WORDS = 2000  # the ordered diff of 2,000 identical words takes ~1.5 s; 5,000: ~10 s
 WORD_RE = re.compile(r"\w+")
 
 
