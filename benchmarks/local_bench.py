@@ -10,9 +10,11 @@ x one convert pipeline x the report-quality rubric. Then, in the same run:
 - floor: pypdf alone reading the text of every document (`PdfReader(...).pages[i].extract_text()`
   in this one process; other kinds are just decoded);
 - apply: `evalspec apply --backend local` in a subprocess on a fresh state directory: wall time,
-  and the peak of the resident memory of its process and its worker processes together.
+  CPU time (its process and its worker processes), and the peak of their resident memory
+  together.
 
-Prints one table with the ratio apply / floor.
+Prints one table with the ratios apply / floor (best of --repeat for each side). On a shared
+machine the wall ratio moves with the load (printed); the CPU ratio much less.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import io
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -68,9 +71,9 @@ def build_corpus(root: Path, docs: int, kinds: list[str]) -> list[Path]:
     return made
 
 
-def floor(documents: list[Path]) -> float:
-    """Seconds pypdf alone needs to read the text of every document, in this process."""
-    start = time.perf_counter()
+def floor(documents: list[Path]) -> tuple[float, float]:
+    """Wall and CPU seconds pypdf alone needs to read the text of every document, here."""
+    start, cpu = time.perf_counter(), time.process_time()
     for path in documents:
         data = path.read_bytes()
         if path.suffix == ".pdf":
@@ -78,7 +81,7 @@ def floor(documents: list[Path]) -> float:
                 page.extract_text()
         else:
             data.decode("utf-8")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def tree_rss(pid: int) -> float:
@@ -97,12 +100,13 @@ def tree_rss(pid: int) -> float:
     return total / 1024
 
 
-def apply(root: Path) -> tuple[float, float]:
-    """Wall seconds of `evalspec apply --backend local` on a fresh state, and the peak RSS (MiB)
-    of its process and its worker processes together, sampled every 20 ms."""
+def apply(root: Path) -> tuple[float, float, float]:
+    """Wall and CPU seconds of `evalspec apply --backend local` on a fresh state (CPU of its
+    process and its workers), and their peak RSS together (MiB), sampled every 20 ms."""
     env = {**os.environ, "EVALSPEC_STATE_DIR": str(root / ".evalspec")}
     shutil.rmtree(root / ".evalspec", ignore_errors=True)
     (root / "evalspec.lock").unlink(missing_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "evalspec", "apply", "spec.yaml", "--backend",
                              "local"], cwd=root, env=env, stdout=subprocess.PIPE,
@@ -117,7 +121,9 @@ def apply(root: Path) -> tuple[float, float]:
         sys.exit(f"apply exited {proc.returncode}:\n{out}\n{err}")
     if "Traceback" in err or "pypdf" in err or "Warning" in err:
         print(f"apply wrote to stderr:\n{err[-2000:]}", file=sys.stderr)
-    return wall, peak
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu, peak
 
 
 def main() -> None:
@@ -134,12 +140,14 @@ def main() -> None:
         for _ in range(args.repeat):
             floors.append(floor(documents))
             applies.append(apply(root))
-        best_floor = min(floors)
-        wall, peak = min(applies)
-        print(f"{'documents':<28}{args.docs} ({','.join(kinds)}), {os.cpu_count()} cores")
-        print(f"{'pypdf floor (1 process)':<28}{best_floor:8.2f} s")
-        print(f"{'apply --backend local':<28}{wall:8.2f} s")
-        print(f"{'ratio apply / floor':<28}{wall / best_floor:8.2f} x")
+        best_floor, floor_cpu = min(floors)
+        wall, cpu, peak = min(applies)
+        print(f"{'documents':<28}{args.docs} ({','.join(kinds)}), {os.cpu_count()} cores, "
+              f"load {os.getloadavg()[0]:.1f}")
+        print(f"{'':<28}{'wall':>8}  {'cpu':>8}")
+        print(f"{'pypdf floor (1 process)':<28}{best_floor:8.2f}  {floor_cpu:8.2f} s")
+        print(f"{'apply --backend local':<28}{wall:8.2f}  {cpu:8.2f} s")
+        print(f"{'ratio apply / floor':<28}{wall / best_floor:8.2f}  {cpu / floor_cpu:8.2f} x")
         print(f"{'apply peak RSS, all procs':<28}{peak:8.1f} MiB")
 
 
