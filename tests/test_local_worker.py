@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from evalspec.local import LocalService
+from evalspec.local.http.requests import StartBatchRunRequest
+from evalspec.local.http.start_run import start_run
 from evalspec.lock.io import read_lock
 
 REPO_ROOT = Path(__file__).parent.parent
@@ -135,3 +138,41 @@ def test_ctrl_c_stops_the_worker_processes_saves_the_lock_and_exits_130(tmp_path
     (cell,) = lock.cells.values()
     assert cell.run_id is not None
     assert _scored(root) < DOCS
+
+
+def _slow_run(service: LocalService) -> int:
+    """A run of one ~20 MB markdown file (seconds of parsing), started."""
+    store = service.store
+    assert store is not None
+    text = "".join(f"## Heading {i}\nSome body text for paragraph {i}.\n" for i in range(400_000))
+    (row,) = store.files.create_confirmed([("big.md", "text/markdown", text.encode())])
+    cid = store.collections.create("slow", None)["id"]
+    store.collections.add_files(cid, [row["id"]])
+    rubric = store.rubrics.create("r", None, {"evaluations": [
+        {"kind": "text_contains", "text": "heading"}]})
+    run = start_run(store, StartBatchRunRequest(collection_id=cid, eval_rubric_id=rubric["id"]))
+    service.submit(run["id"])
+    return int(run["id"])
+
+
+def test_closing_the_service_mid_file_does_not_wait_for_it_and_the_run_resumes(
+        tmp_path: Path) -> None:
+    service = LocalService(tmp_path, api_key=None).start()
+    run_id = _slow_run(service)
+    store = service.store
+    assert store is not None
+    deadline = time.monotonic() + 60
+    while store.runs.get(run_id)["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    service.close()  # kills the worker scoring the file: nothing is recorded for it
+    with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+        assert db.execute("SELECT status FROM runs").fetchall() == [("running",)]
+        assert db.execute("SELECT COUNT(*) FROM file_results").fetchall() == [(0,)]
+    with LocalService(tmp_path, api_key=None) as again:
+        assert again.store is not None
+        deadline = time.monotonic() + 120
+        while (run := again.store.runs.get(run_id))["completed_at"] is None:
+            assert time.monotonic() < deadline, "the run was not resumed"
+            time.sleep(0.05)
+        assert (run["status"], run["completed_files"]) == ("completed", 1)
