@@ -196,14 +196,15 @@ def schema(rubric: bool) -> int:
 @shard_option
 @click.option("--rate-limit", metavar="N/SECONDS", help="Client-side request budget (default 400/60).")
 @click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
-@click.option("--poll-interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
-              help="First wait between poll rounds; it grows while nothing changes.")
+@click.option("--poll-interval", type=click.FloatRange(0.05, 60),
+              help="First wait between poll rounds, in seconds (default 1; 0.05 for --backend local); "
+              "it grows while nothing changes.")
 @click.option("--timeout", metavar="DURATION",
               help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
               "none): the lock is saved, exit 3, and `evalspec apply` resumes.")
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Path | None, wait: bool,
           retry_failed: bool, selects: tuple[str, ...], shard: str | None, rate_limit: str | None,
-          concurrency: int | None, poll_interval: float, timeout: str | None) -> int:
+          concurrency: int | None, poll_interval: float | None, timeout: str | None) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
@@ -356,13 +357,16 @@ def lock_merge(inputs: tuple[Path, ...], output: Path) -> int:
 @click.option("--rate-limit", metavar="N/SECONDS", help="Simulate Datalab's rate limit (429 + Retry-After).")
 @click.option("--file-delay", type=float, default=0.0, show_default=True,
               help="Extra processing time per file, in seconds.")
+@click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True,
+              help="Seconds one file may take; past it the file fails with that reason and the run "
+              "goes on (for --backend local: EVALSPEC_FILE_TIMEOUT).")
 def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rate_limit: str | None,
-           file_delay: float) -> int:
+           file_delay: float, file_timeout: float) -> int:
     """Serve the local Datalab-compatible eval API over HTTP."""
     from evalspec.commands import server as command
     from evalspec.local.http.server import ServerOptions
 
-    return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay))
+    return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay, file_timeout))
 
 
 def run_cli(command: click.Command, args: list[str] | None = None) -> int:

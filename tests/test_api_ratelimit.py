@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from evalspec.api.ratelimit import RateLimiter
+from evalspec.api.ratelimit import NoBudget, RateLimiter
 
 pytestmark = pytest.mark.anyio
 
@@ -101,3 +101,14 @@ async def test_concurrent_waiters_share_the_budget() -> None:
 def test_rejects_bad_construction() -> None:
     with pytest.raises(ValueError):
         RateLimiter(0, 60)
+
+
+async def test_no_budget_never_waits_but_honours_a_pause() -> None:
+    time = FakeTime()
+    limiter = NoBudget(clock=time.clock, sleep=time.sleep)
+    for _ in range(1000):  # far past Datalab's 400 per 60 s
+        await limiter.acquire()
+    assert time.sleeps == []
+    limiter.pause(3)
+    await limiter.acquire()
+    assert time.sleeps == [3]

@@ -114,9 +114,14 @@ def test_ctrl_c_saves_the_lock_and_a_later_apply_finishes_without_resubmitting(
     assert_one_run_per_cell(lock, server_runs(api), _mine("sigint", api))
 
 
-def test_a_second_apply_exits_4_and_a_dead_holder_is_taken_over(
-    tmp_path: Path, server: LocalServer
-) -> None:
+def test_a_second_apply_exits_4_and_a_dead_holder_is_taken_over(tmp_path: Path) -> None:
+    # Runs of seconds, so that the first apply still holds the lock when the second starts
+    # (0.3 s runs raced a Python start-up on a busy machine).
+    with running_server(tmp_path / "slow-server", file_delay=1.5) as slow:
+        _second_apply_exits_4_then_takes_over(tmp_path, slow)
+
+
+def _second_apply_exits_4_then_takes_over(tmp_path: Path, server: LocalServer) -> None:
     write_spec(tmp_path, pipelines=2, collections=1, prefix="holder")
     holder_file = tmp_path / "evalspec.lock.pid"
     # Every apply talks to the server through a gate: the first one is parked at its first

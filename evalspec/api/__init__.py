@@ -8,7 +8,7 @@ DatalabClient            client.py     construction, key safety, endpoint groups
 ├── failures             failures.py   HTTP failures -> evalspec errors (one line each)
 ├── answers              answers.py    answers -> models; a shape surprise names endpoint and field
 ├── paging / stats       paging.py, stats.py   page walkers; requests counted per kind
-└── in_process_client    inprocess.py  the same client over httpx.ASGITransport
+└── in_process_client    inprocess.py  the same client over httpx.ASGITransport (batch uploads)
 """
 
 from __future__ import annotations

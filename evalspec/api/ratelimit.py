@@ -72,3 +72,13 @@ class RateLimiter:
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds`: the server said 429 with a Retry-After for everyone."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+class NoBudget(RateLimiter):
+    """No client-side budget, for a service in this process: only a server's 429 pauses sends."""
+
+    async def acquire(self) -> None:
+        """Wait only while paused by a Retry-After."""
+        wait = self._paused_until - self._clock()
+        if wait > 0:
+            await self._sleep(wait)

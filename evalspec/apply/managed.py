@@ -12,18 +12,21 @@ is tried again: a crash or a dropped response never leaves two collections of on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from functools import partial
 from typing import TypeVar
 
 from evalspec.api import DatalabClient, may_have_acted
 from evalspec.api import shapes as api
+from evalspec.api.files import Upload
 from evalspec.apply.events import Note
 from evalspec.apply.ledger import UploadLedger
 from evalspec.base.canonical import canonical_json, digest
 from evalspec.errors import ReferenceLookupError, RemoteError
 from evalspec.spec.files import content_type
 from evalspec.spec.spec import Collection, ManagedFile, Rubric
+
+UPLOAD_BATCH_BYTES = 16 * 1024 * 1024  # and bytes held in memory for one batch
 
 T = TypeVar("T", api.Collection, api.Rubric)
 R = TypeVar("R")
@@ -125,19 +128,20 @@ async def fill_collection(
         return
     earlier = await earlier_uploads(client, base, collection_id)
     to_link: list[int] = []
-    uploaded = 0
+    to_upload: list[ManagedFile] = []
     for managed in missing:
         file_id = _reusable(earlier.get(managed.upload_name, ()), managed, ledger)
         if file_id is None:
-            data = managed.path.read_bytes()
-            file_id = await repeat_if_lost(partial(
-                client.files.upload, managed.upload_name, content_type(managed.upload_name), data
-            ))
-            ledger.record(file_id, managed.sha256)
-            uploaded += 1
-        to_link.append(file_id)
+            to_upload.append(managed)
+        else:
+            to_link.append(file_id)
+    try:
+        for batch in upload_batches(to_upload, client.files.batch_files):
+            to_link += await _upload(client, batch, ledger)
+    finally:
+        ledger.save()
     await repeat_if_lost(lambda: client.collections.add_files(collection_id, to_link))
-    note(f"Collection {collection_id}: {len(to_link)} file(s) linked, {uploaded} of them uploaded.")
+    note(f"Collection {collection_id}: {len(to_link)} file(s) linked, {len(to_upload)} of them uploaded.")
 
 
 def _files_of(client: DatalabClient, collection_id: int) -> AsyncIterator[api.CollectionFile]:
@@ -169,6 +173,33 @@ def _reusable(
         if _same_content(item, managed, ledger):
             return item.uploaded_file_id
     return None
+
+
+def upload_batches(files: Sequence[ManagedFile], most: int) -> Iterator[list[ManagedFile]]:
+    """The files in batches of at most `most` files and UPLOAD_BATCH_BYTES bytes.
+
+    A batch is repeated whole when its answer is lost, so a backend that uploads file by file
+    gets batches of one.
+    """
+    batch: list[ManagedFile] = []
+    size = 0
+    for managed in files:
+        if batch and (len(batch) >= most or size + managed.size > UPLOAD_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(managed)
+        size += managed.size
+    if batch:
+        yield batch
+
+
+async def _upload(client: DatalabClient, batch: list[ManagedFile], ledger: UploadLedger) -> list[int]:
+    """Upload one batch (one request where the backend takes batches) and record each file."""
+    uploads = [Upload(m.upload_name, content_type(m.upload_name), m.path.read_bytes()) for m in batch]
+    file_ids = await repeat_if_lost(partial(client.files.upload_many, uploads))
+    for managed, file_id in zip(batch, file_ids, strict=True):
+        ledger.record(file_id, managed.sha256)
+    return file_ids
 
 
 def _same_content(item: api.CollectionFile, managed: ManagedFile, ledger: UploadLedger) -> bool:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.api.client import DatalabClient
 from evalspec.api.extensions import TRUTH_SIDECARS
-from evalspec.api.ratelimit import RateLimiter
+from evalspec.api.ratelimit import NoBudget, RateLimiter
 from evalspec.base import paths
 from evalspec.base.rates import parse_rate
 from evalspec.errors import InputError, UsageError
@@ -17,6 +18,7 @@ from evalspec.lock.lockfile import Lockfile
 
 BACKENDS = ("datalab", "local")
 DEFAULT_RATE = "400/60"
+FILE_TIMEOUT_ENV = "EVALSPEC_FILE_TIMEOUT"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,20 @@ def rate_limiter(rate: str | None) -> RateLimiter:
     return RateLimiter(requests, seconds)
 
 
+def file_timeout_from_env(env: Mapping[str, str] | None = None) -> float | None:
+    """The in-process service's per-file time limit: `EVALSPEC_FILE_TIMEOUT` seconds, if set."""
+    text = (os.environ if env is None else env).get(FILE_TIMEOUT_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise UsageError(f"{FILE_TIMEOUT_ENV}={text!r}: give the seconds a file may take, > 0")
+    return seconds
+
+
 @asynccontextmanager
 async def open_backend(
     name: str, *, rate: str | None = None, state_dir: Path | None = None
@@ -65,16 +81,23 @@ async def open_backend(
     """An open backend for the duration of the block."""
     if name not in BACKENDS:
         raise UsageError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    limiter = rate_limiter(rate)
     if name == "datalab":
-        async with DatalabClient.from_env(rate_limiter=limiter) as client:
+        async with DatalabClient.from_env(rate_limiter=rate_limiter(rate)) as client:
             yield Backend(name, client)
         return
     # Imported here: FastAPI and the engine load only when the local backend is used.
     from evalspec.api.inprocess import in_process_client
     from evalspec.local import LocalService
+    from evalspec.local.engine.procpool import FileLimits
 
-    with LocalService(paths.local_data_dir(state_dir), api_key=None) as service:
+    # A service in this process has no budget to share: throttling it would only slow apply.
+    limiter = rate_limiter(rate) if rate else NoBudget()
+    timeout = file_timeout_from_env()
+    limits = FileLimits() if timeout is None else FileLimits(timeout=timeout)
+    # Not durable against a machine crash (no fsync per file): it lives and dies with this
+    # process, and a crash of the process (kill -9) still loses nothing it committed.
+    with LocalService(paths.local_data_dir(state_dir), api_key=None, limits=limits,
+                      durable=False) as service:
         async with in_process_client(service.app, rate_limiter=limiter) as client:
             yield Backend(name, client)
 

@@ -26,6 +26,12 @@ from evalspec.plan.select import Selection, parse_selection
 from evalspec.spec.load import load_spec
 from evalspec.spec.spec import Spec
 
+POLL_INTERVAL = 1.0
+# The in-process service costs a poll no request budget (a poll is a function call) and finishes
+# small runs in well under a second: poll it soon and often, so apply ends when its runs do.
+LOCAL_POLL_INTERVAL = 0.05
+LOCAL_POLL_CEILING = 0.25
+
 RESUME_HINT = "run `evalspec apply` again to resume: runs already submitted are followed, never resubmitted"
 
 
@@ -43,7 +49,7 @@ class ApplyRequest:
     shard: str | None = None
     rate_limit: str | None = None
     concurrency: int | None = None
-    poll_interval: float = 1.0
+    poll_interval: float | None = None  # 1 s; LOCAL_POLL_INTERVAL for --backend local
     state_dir: Path | None = None
     timeout: str | None = None
 
@@ -91,10 +97,12 @@ def _keep_only_shard(store: LockStore, selection: Selection) -> None:
 async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore) -> ApplyOutcome:
     counts = plan.action_counts
     progress = Progress(counts["create"] + counts["replace"], counts["poll"])
+    poll_base, poll_ceiling = _poll_schedule(request)
     options = ApplyOptions(
         wait=request.wait,
         concurrency=request.concurrency or spec.settings.concurrency or DEFAULT_CONCURRENCY,
-        poll_base=request.poll_interval,
+        poll_base=poll_base,
+        poll_ceiling=poll_ceiling,
         state_dir=request.state_dir,
         timeout=timeout_seconds(request.timeout or spec.settings.timeout),
         score_scale=spec.settings.score_scale,
@@ -110,6 +118,14 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
             return await executor.run(plan)
         finally:
             progress.close()
+
+
+def _poll_schedule(request: ApplyRequest) -> tuple[float, float]:
+    """The first wait between poll rounds and the most it grows to."""
+    if request.backend != "local":
+        return request.poll_interval or POLL_INTERVAL, ApplyOptions.poll_ceiling
+    base = request.poll_interval or LOCAL_POLL_INTERVAL
+    return base, max(base, LOCAL_POLL_CEILING)
 
 
 def _stop_on_interrupt(executor: Executor) -> None:

@@ -3,7 +3,8 @@
     http/      its HTTP face (app, routes, auth, rate limit, shapes, the uvicorn server)
     store/     its state (sqlite, blobs, one repository per kind of object)
     engine/    its work (document readers, pipelines, checks, scoring); never imports http/
-    service.py, worker.py   LocalService ties them together; the worker pool runs batch runs
+    service.py, worker.py   LocalService ties them together; run threads feed batch runs' files
+                            to the engine's worker processes and commit results in batches
 
 It speaks Datalab's eval API with Datalab's shapes (checked against
 `tests/fixtures/datalab-eval-api.components.yaml`), keeps its state in sqlite (WAL)
@@ -29,14 +30,30 @@ entry point group `evalspec.local_pipelines`.
 
 from __future__ import annotations
 
-from evalspec.local.engine.pipelines import (
-    ENTRY_POINT_GROUP,
-    PipelineRequest,
-    register_pipeline,
-    unregister_pipeline,
-)
-from evalspec.local.http.server import ServerOptions, serve
-from evalspec.local.service import LocalService, create_app
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalspec.local.engine.pipelines import (
+        ENTRY_POINT_GROUP,
+        PipelineRequest,
+        register_pipeline,
+        unregister_pipeline,
+    )
+    from evalspec.local.http.server import ServerOptions, serve
+    from evalspec.local.service import LocalService, create_app
+
+# Loaded on first use: a parser worker process imports only the engine, not FastAPI and uvicorn.
+_HOMES = {
+    "ENTRY_POINT_GROUP": "evalspec.local.engine.pipelines",
+    "PipelineRequest": "evalspec.local.engine.pipelines",
+    "register_pipeline": "evalspec.local.engine.pipelines",
+    "unregister_pipeline": "evalspec.local.engine.pipelines",
+    "ServerOptions": "evalspec.local.http.server",
+    "serve": "evalspec.local.http.server",
+    "LocalService": "evalspec.local.service",
+    "create_app": "evalspec.local.service",
+}
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -48,3 +65,9 @@ __all__ = [
     "serve",
     "unregister_pipeline",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

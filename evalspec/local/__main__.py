@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from evalspec.errors import EvalspecError
+from evalspec.local.engine.procpool import DEFAULT_FILE_TIMEOUT
 from evalspec.local.http.server import DEFAULT_HOST, DEFAULT_PORT, ServerOptions, serve
 
 
@@ -22,11 +23,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="default: $DATALAB_API_KEY, else a generated key printed once")
     parser.add_argument("--rate-limit", default=None, metavar="N/SECONDS")
     parser.add_argument("--file-delay", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--file-timeout", type=float, default=DEFAULT_FILE_TIMEOUT,
+                        metavar="SECONDS", help="a file taking longer fails with that reason")
     args = parser.parse_args(argv)
     options = ServerOptions(
         host=args.host, port=args.port, data_dir=args.data_dir,
         api_key=args.api_key or os.environ.get("DATALAB_API_KEY") or None,
-        rate_limit=args.rate_limit, file_delay=args.file_delay,
+        rate_limit=args.rate_limit, file_delay=args.file_delay, file_timeout=args.file_timeout,
     )
     try:
         return serve(options, announce=lambda line: print(line, flush=True))

@@ -9,6 +9,7 @@ from types import TracebackType
 from fastapi import FastAPI
 
 from evalspec.base.filelock import LockfileGuard
+from evalspec.local.engine.procpool import FileLimits
 from evalspec.local.http.app import build_app
 from evalspec.local.store.files import UploadRules
 from evalspec.local.store.state import Store
@@ -29,10 +30,12 @@ class LocalService:
     def __init__(self, data_dir: Path, api_key: str | None, *,
                  rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
                  workers: int = 4, manage_lifespan: bool = False,
-                 uploads: UploadRules | None = None) -> None:
+                 uploads: UploadRules | None = None, limits: FileLimits | None = None,
+                 durable: bool = True) -> None:
         self.data_dir, self.api_key, self.rate_limit = data_dir, api_key, rate_limit
         self.uploads = uploads  # upload URL lifetime, size limit and clock; Datalab's by default
         self.file_delay, self.workers = file_delay, workers
+        self.limits, self.durable = limits or FileLimits(), durable
         self.store: Store | None = None
         self._pool: WorkerPool | None = None
         self._guard: LockfileGuard | None = None
@@ -45,16 +48,16 @@ class LocalService:
             if self.store is None:
                 self._guard = _data_dir_guard(self.data_dir).acquire()
                 try:
-                    self.store = Store(self.data_dir, self.uploads)
+                    self.store = Store(self.data_dir, self.uploads, self.durable)
                 except BaseException:
                     self._guard.release()
                     raise
-                self._pool = WorkerPool(self.store, self.workers, self.file_delay)
+                self._pool = WorkerPool(self.store, self.workers, self.file_delay, self.limits)
                 self._pool.start()
         return self
 
     def close(self) -> None:
-        """Stop the workers after their current file and close the database."""
+        """Stop the workers at once (files in flight resume on the next start); close the database."""
         with self._lock:
             if self._pool is not None:
                 self._pool.stop()
@@ -88,8 +91,8 @@ def _data_dir_guard(data_dir: Path) -> LockfileGuard:
 
 def create_app(data_dir: Path, api_key: str | None, *,
                rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
-               workers: int = 4) -> FastAPI:
+               workers: int = 4, limits: FileLimits | None = None) -> FastAPI:
     """An app that starts its service on lifespan startup and closes it on shutdown."""
     service = LocalService(data_dir, api_key, rate_limit=rate_limit, file_delay=file_delay,
-                           workers=workers, manage_lifespan=True)
+                           workers=workers, manage_lifespan=True, limits=limits)
     return service.app

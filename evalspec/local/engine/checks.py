@@ -18,7 +18,6 @@ Datalab's own) is accepted and skipped: a definition written for Datalab still r
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from typing import Any
 
 from evalspec.base.checkkinds import CHECK_KINDS, evaluation_problems
 from evalspec.local.engine.labels import fold_text, values_equal
+from evalspec.local.engine.similarity import similarity
 
 DEFAULT_THRESHOLD = 0.8
 
@@ -157,17 +157,11 @@ def _partial(ev: dict[str, Any], score: float, what: str) -> Outcome:
     return Outcome(score, score >= threshold, f"{what} {score:.3f} (threshold {threshold})")
 
 
-def tokens(text: str) -> list[str]:
-    """Words of a text, lower-cased, markup and punctuation dropped."""
-    return re.findall(r"\w+", text.lower())
-
-
 def _truth_similarity(ev: dict[str, Any], output: dict[str, Any], truth: Truth) -> Outcome:
     if truth.markdown is None:
         return Outcome(0.0, False, "no .truth.md sidecar")
-    matcher = difflib.SequenceMatcher(None, tokens(output_text(output)), tokens(truth.markdown),
-                                      autojunk=False)
-    return _partial(ev, matcher.ratio(), "similarity")
+    score, what = similarity(output_text(output), truth.markdown)
+    return _partial(ev, score, what)
 
 
 def leaves(data: Any, prefix: str = "") -> dict[str, Any]:

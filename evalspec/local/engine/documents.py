@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 PAGEBREAK_RE = re.compile(r"\f|<!--\s*pagebreak\s*-->", re.IGNORECASE)
+# Control bytes text does not use (tab, newline, form feed, carriage return and escape are fine).
+CONTROL_BYTES = [c for c in range(32) if c not in (9, 10, 12, 13, 27)]
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,25 @@ def parse_document(filename: str, data: bytes, content_type: str | None = None) 
 
 
 def decode(data: bytes) -> str:
-    """Text from bytes: UTF-8 (with or without BOM), else Latin-1 so that nothing is refused."""
+    """Text from bytes: UTF-8 (with or without BOM), else Latin-1; binary data is refused."""
+    if looks_binary(data):
+        raise UnsupportedDocument("binary data, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def looks_binary(data: bytes, sample: int = 65536) -> bool:
+    """NUL bytes, or many control characters, in the first `sample` bytes: not a text file.
+
+    Latin-1 decodes any bytes, so without this a random binary named `.md` would be scored.
+    """
+    head = data[:sample]
+    if b"\0" in head:
+        return True
+    controls = sum(head.count(bytes([c])) for c in CONTROL_BYTES)
+    return controls > len(head) // 10
 
 
 def table_cells(line: str) -> tuple[str, ...]:

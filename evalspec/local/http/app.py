@@ -12,6 +12,7 @@ from evalspec import __version__
 from evalspec.local.http import (
     errors,
     routes_collections,
+    routes_direct,
     routes_extensions,
     routes_files,
     routes_outputs,
@@ -42,8 +43,8 @@ def build_app(service: LocalService, *, manage_lifespan: bool) -> FastAPI:
     errors.install(app)
     keyed = [Depends(require_api_key)]
     limited = (429,) if service.rate_limit is not None else ()
-    routers = (routes_runs, routes_outputs, routes_collections, routes_files, routes_rubrics,
-               routes_extensions)
+    routers = (routes_runs, routes_outputs, routes_collections, routes_files, routes_direct,
+               routes_rubrics, routes_extensions)
     for module in routers:
         app.include_router(module.router, dependencies=keyed,
                            responses=errors.answers(401, *limited, 503))

@@ -18,6 +18,7 @@ import uvicorn
 from evalspec.base import paths
 from evalspec.base.rates import parse_rate
 from evalspec.errors import UsageError
+from evalspec.local.engine.procpool import DEFAULT_FILE_TIMEOUT, FileLimits
 from evalspec.local.service import LocalService
 
 DEFAULT_HOST = "127.0.0.1"
@@ -34,6 +35,7 @@ class ServerOptions:
     api_key: str | None = None
     rate_limit: str | None = None
     file_delay: float = 0.0
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
 
 
 def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
@@ -48,6 +50,8 @@ def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
         raise UsageError(f"--rate-limit: {exc}") from None
     if not options.file_delay >= 0:
         raise UsageError("--file-delay must be >= 0")
+    if not 0 < options.file_timeout < float("inf"):
+        raise UsageError("--file-timeout must be > 0 seconds")
     api_key = options.api_key
     if api_key is None:
         api_key = secrets.token_urlsafe(24)
@@ -55,7 +59,8 @@ def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
     data_dir = options.data_dir or paths.local_data_dir()
     # Started here rather than in the ASGI lifespan, so that a data directory held by another
     # evalspec is refused (LockHeld) before anything listens.
-    service = LocalService(data_dir, api_key, rate_limit=limit, file_delay=options.file_delay).start()
+    service = LocalService(data_dir, api_key, rate_limit=limit, file_delay=options.file_delay,
+                           limits=FileLimits(timeout=options.file_timeout)).start()
     try:
         sock = _listen(options.host, options.port)
         shown_host = f"[{options.host}]" if ":" in options.host else options.host
@@ -82,7 +87,11 @@ class _QuietServer(uvicorn.Server):
 def _listen(host: str, port: int) -> socket.socket:
     """Bind and listen before uvicorn starts, so port 0 can be reported and nothing races."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio sets TCP_NODELAY on an accepted connection only when its
+    # socket's proto is IPPROTO_TCP (inherited from this one). With proto 0, a response's headers
+    # and body go out as two segments and the body waits ~40 ms for the client's delayed ACK
+    # on every kept-alive request.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

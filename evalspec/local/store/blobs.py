@@ -14,8 +14,8 @@ from evalspec.local.problems import ApiProblem
 class BlobStore:
     """A directory of immutable blobs named by their sha256."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, durable: bool = True) -> None:
+        self.root, self.durable = root, durable
         root.mkdir(parents=True, exist_ok=True)
 
     def path(self, digest: str) -> Path:
@@ -62,7 +62,8 @@ class BlobWriter:
             os.unlink(self._tmp)
             return digest, self.size
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if self.store.durable:  # else the OS keeps it across a crash of this process
+            os.fsync(self._file.fileno())
         self._file.close()
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self._tmp, target)

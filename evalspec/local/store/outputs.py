@@ -8,6 +8,7 @@ before outputs were kept still opens; its older results simply have none.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from evalspec.local.store.blobs import BlobStore
@@ -26,11 +27,15 @@ class OutputRepo:
         self.db, self.blobs = db, blobs
         self.db.write(SCHEMA)
 
-    def put(self, run_id: int, file_id: int, output: dict[str, Any]) -> None:
-        """Keep one file's output (before its result is recorded, so a result never lacks it)."""
-        digest = self.blobs.put(json.dumps(output, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-        self.db.write("INSERT OR REPLACE INTO file_outputs (run_id, file_id, sha256) VALUES (?, ?, ?)",
-                      (run_id, file_id, digest))
+    def put_many(self, run_id: int, outputs: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Keep files' outputs, (file id, output) each, in one transaction; before their results
+        are recorded, so a result never lacks its output."""
+        if not outputs:
+            return
+        rows = [(run_id, file_id, self.blobs.put(_encoded(output))) for file_id, output in outputs]
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO file_outputs (run_id, file_id, sha256) VALUES (?, ?, ?)", rows)
 
     def get(self, run_id: int, request_id: int) -> dict[str, Any] | None:
         """The output of the file result `request_id` of `run_id`, or None when none was kept."""
@@ -42,3 +47,7 @@ class OutputRepo:
             return None
         return {"request_id": request_id, "filename": row["filename"],
                 "output": json.loads(self.blobs.get(row["sha256"]))}
+
+
+def _encoded(output: dict[str, Any]) -> bytes:
+    return json.dumps(output, sort_keys=True, ensure_ascii=False).encode("utf-8")

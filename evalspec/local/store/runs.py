@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from evalspec.local.problems import not_found
 from evalspec.local.store.db import Database, now
@@ -17,6 +18,21 @@ RUN_COLUMNS = ("id", "collection_id", "eval_rubric_id", "pipeline_id", "pipeline
                "started_at", "completed_at", "total_files", "completed_files", "avg_score",
                "created")
 UNFINISHED = ("queued", "running")
+
+
+class FileOutcome(Protocol):
+    """What is recorded of one file (the engine's FileOutcome; the store imports no engine)."""
+
+    @property
+    def file_id(self) -> int: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def results(self) -> dict[str, Any]: ...
 
 
 class RunRepo:
@@ -79,25 +95,22 @@ class RunRepo:
         self.db.write("UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?) "
                       "WHERE id = ?", (now(), run_id))
 
-    def record(self, run_id: int, file_id: int, filename: str, status: str, score: float,
-               results: dict[str, Any]) -> None:
-        """One file's result and the run's progress, in one transaction.
+    def record_many(self, run_id: int, outcomes: Sequence[FileOutcome]) -> None:
+        """A batch of files' results and the run's progress, in one transaction (one commit).
 
-        A score that is not a number is recorded as a failed file with that reason: sqlite
-        stores NaN as NULL, which the NOT NULL score refuses, and the row would be lost.
+        A result is recorded once per run and file (a file scored again after a crash keeps
+        its first row), so a resumed run never counts a file twice; any other refusal is an
+        error, never a row dropped in silence.
         """
-        if not math.isfinite(score):
-            results = {**results, "error": f"the score is {score!r}, not a number from 0 to 1 "
-                       "(are the rubric's weights too large?)"}
-            status, score = "failed", 0.0
+        stamp = now()
+        rows = [(run_id, o.file_id, o.filename, *_recordable(o), stamp,
+                 f"{run_id}:{o.file_id}:{o.filename}") for o in outcomes]
         with self.db.transaction() as conn:
-            # A file already recorded (a resumed run) is kept; any other refusal is an error.
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO file_results (run_id, file_id, filename, status, eval_score, "
                 "eval_results, created, lookup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (run_id, file_id) DO NOTHING",
-                (run_id, file_id, filename, status, score, json.dumps(results), now(),
-                 f"{run_id}:{file_id}:{filename}"))
+                rows)
             conn.execute("UPDATE runs SET completed_files = (SELECT COUNT(*) FROM file_results "
                          "WHERE run_id = ?) WHERE id = ?", (run_id, run_id))
 
@@ -107,3 +120,13 @@ class RunRepo:
         self.db.write("UPDATE runs SET status = ?, completed_at = ?, avg_score = ?, error = ?, "
                       "started_at = COALESCE(started_at, ?) WHERE id = ?",
                       (status, now(), avg, error, now(), run_id))
+
+
+def _recordable(outcome: FileOutcome) -> tuple[str, float, str]:
+    """Status, score and results JSON as stored. A score that is not a number is a failed file
+    with that reason: sqlite stores NaN as NULL, which the NOT NULL score column refuses."""
+    if math.isfinite(outcome.score):
+        return outcome.status, outcome.score, json.dumps(outcome.results)
+    error = (f"the score is {outcome.score!r}, not a number from 0 to 1 "
+             "(are the rubric's weights too large?)")
+    return "failed", 0.0, json.dumps({**outcome.results, "error": error})

@@ -16,9 +16,11 @@ from evalspec.local.store.runs import RunRepo
 class Store:
     """Everything under one data directory: `state.sqlite3` and `blobs/`."""
 
-    def __init__(self, data_dir: Path, uploads: UploadRules | None = None) -> None:
-        self.db = Database(data_dir / "state.sqlite3")
-        self.blobs = BlobStore(data_dir / "blobs")
+    def __init__(self, data_dir: Path, uploads: UploadRules | None = None, durable: bool = True) -> None:
+        """`durable=False` trades survival of a machine crash for speed (the in-process service
+        lives and dies with its client; a crash of that process still loses nothing)."""
+        self.db = Database(data_dir / "state.sqlite3", durable)
+        self.blobs = BlobStore(data_dir / "blobs", durable)
         self.files = FileRepo(self.db, self.blobs, uploads)
         self.collections = CollectionRepo(self.db)
         self.rubrics = RubricRepo(self.db)

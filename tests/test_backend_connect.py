@@ -1,0 +1,34 @@
+"""Opening the in-process local backend: no request budget, its per-file time limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import pytest
+
+from evalspec.api.ratelimit import NoBudget, RateLimiter
+from evalspec.backend.connect import file_timeout_from_env, open_backend
+from evalspec.errors import UsageError
+
+
+def test_the_in_process_backend_has_no_budget_unless_one_is_set(tmp_path: Path) -> None:
+    async def limiters() -> list[object]:
+        found = []
+        for rate in (None, "10/1"):
+            async with open_backend("local", rate=rate, state_dir=tmp_path) as backend:
+                found.append(backend.client.sender._limiter)
+        return found
+
+    unset, given = anyio.run(limiters)
+    assert isinstance(unset, NoBudget)
+    assert isinstance(given, RateLimiter) and not isinstance(given, NoBudget)
+    assert given.capacity == 10
+
+
+def test_the_file_time_limit_setting_of_the_in_process_backend() -> None:
+    assert file_timeout_from_env({}) is None
+    assert file_timeout_from_env({"EVALSPEC_FILE_TIMEOUT": "2.5"}) == 2.5
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        with pytest.raises(UsageError, match="EVALSPEC_FILE_TIMEOUT"):
+            file_timeout_from_env({"EVALSPEC_FILE_TIMEOUT": bad})
