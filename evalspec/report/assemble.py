@@ -11,7 +11,7 @@ from evalspec.plan.cells import expand_spec
 from evalspec.report.baseline import load_baseline
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
-from evalspec.report.results import FetchMissing, finished_runs, load_results, read_cached
+from evalspec.report.results import FetchMissing, RunScores, finished_runs, load_results, read_cached
 from evalspec.report.values import Report
 from evalspec.spec.load import load_spec
 
@@ -41,4 +41,4 @@ def baseline_side(text: str | None, lock_path: Path, state_dir: Path | None, wit
         return Side(text, lock, {})
     # A baseline may come from another backend or machine: its results are used when cached,
     # and otherwise the report shows cell-level deltas only.
-    return Side(text, lock, read_cached(lock.lineage, finished_runs(lock), state_dir))
+    return Side(text, lock, read_cached(lock.lineage, finished_runs(lock), state_dir, RunScores))
