@@ -180,7 +180,8 @@ def schema() -> int:
 @click.option("--rate-limit", metavar="N/SECONDS", help="Client-side request budget (default 400/60).")
 @click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
 @click.option("--poll-interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
-              help="First wait between poll rounds; it grows while nothing changes.")
+              help="First wait between poll rounds; later ones grow with the time waited, and while "
+                   "nothing changes.")
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Path | None, wait: bool,
           retry_failed: bool, selects: tuple[str, ...], shard: str | None, rate_limit: str | None,
           concurrency: int | None, poll_interval: float) -> int:
