@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,21 +98,31 @@ def history_with_ours(team: TeamRuns) -> list[int]:
     return ours
 
 
-async def _any_order(order: str) -> list[dict[str, int]]:
+Between = Callable[[TeamRuns, list[int]], list[int]]
+
+
+async def _two_rounds(order: str, between: Between) -> list[dict[str, int]]:
+    """A round over our runs of `history_with_ours`; `between` changes the team and says which of
+    ours the second round follows. The requests of each round."""
     team = TeamRuns(order)
     ours = history_with_ours(team)
     lister = RunLister(page_size=5)
     async with in_process_client(team_app(team)) as client:
         first = await poll(client, team, ours, lister)
-        for finished in ours[:4]:
-            team.finish(finished)
-        team.add(4, collection_id=9)
-        return [first, await poll(client, team, ours, lister)]
+        still = between(team, ours)
+        return [first, await poll(client, team, still, lister)]
+
+
+def _four_finish_and_others_submit(team: TeamRuns, ours: list[int]) -> list[int]:
+    for finished in ours[:4]:
+        team.finish(finished)
+    team.add(4, collection_id=9)
+    return ours
 
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_every_tracked_run_is_found_with_its_current_state_whatever_the_order(order: str) -> None:
-    for stats in asyncio.run(_any_order(order)):
+    for stats in asyncio.run(_two_rounds(order, _four_finish_and_others_submit)):
         # A list in any order is read a bounded number of pages; what it misses costs one GET each.
         assert stats.get("runs.list", 0) <= 52 // 5 + 2
         assert stats.get("runs.get", 0) <= 12
@@ -119,19 +130,15 @@ def test_every_tracked_run_is_found_with_its_current_state_whatever_the_order(or
             assert "runs.get" not in stats  # a stable order finds every run in the list
 
 
-async def _oldest_first() -> list[dict[str, int]]:
-    team = TeamRuns("oldest")
-    ours = history_with_ours(team)  # ours at list offsets 30..46
-    lister = RunLister(page_size=5)
-    async with in_process_client(team_app(team)) as client:
-        first = await poll(client, team, ours, lister)
-        team.finish(ours[0])
-        team.add(3, collection_id=9)  # other users keep submitting: appended at the tail
-        return [first, await poll(client, team, ours[6:], lister)]
+def _older_half_leaves_and_others_submit(team: TeamRuns, ours: list[int]) -> list[int]:
+    team.finish(ours[0])
+    team.add(3, collection_id=9)  # other users keep submitting: at the tail of an oldest-first list
+    return ours[6:]
 
 
 def test_an_oldest_first_list_is_read_from_its_tail_and_the_next_round_starts_there() -> None:
-    first, second = asyncio.run(_oldest_first())
+    # ours at list offsets 30..46 of 48
+    first, second = asyncio.run(_two_rounds("oldest", _older_half_leaves_and_others_submit))
     # The first two pages (0..9) hold none of ours; the tail page (43..47) does, and so do the
     # pages before it down to 28..32, where the last of ours is found.
     assert first == {"runs.list": 2 + 4}
@@ -139,18 +146,14 @@ def test_an_oldest_first_list_is_read_from_its_tail_and_the_next_round_starts_th
     assert second == {"runs.list": 3}
 
 
-async def _newest_first() -> list[dict[str, int]]:
-    team = TeamRuns("newest")
-    ours = history_with_ours(team)  # ours at list offsets 1..17
-    lister = RunLister(page_size=5)
-    async with in_process_client(team_app(team)) as client:
-        first = await poll(client, team, ours, lister)
-        team.add(4, collection_id=9)  # other users keep submitting: ahead of ours
-        return [first, await poll(client, team, ours, lister)]
+def _others_submit(team: TeamRuns, ours: list[int]) -> list[int]:
+    team.add(4, collection_id=9)  # ahead of ours in a newest-first list
+    return ours
 
 
 def test_a_newest_first_list_keeps_finding_our_runs_as_others_push_them_down() -> None:
-    first, second = asyncio.run(_newest_first())
+    # ours at list offsets 1..17 of 48
+    first, second = asyncio.run(_two_rounds("newest", _others_submit))
     assert first == {"runs.list": 4}  # 0..4, 5..9, 10..14, 15..19
     assert second == {"runs.list": 5}  # a page of other users' runs (0..4), then ours at 5..21
 
