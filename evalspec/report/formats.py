@@ -40,9 +40,10 @@ def fit_markdown(document: dict[str, Any], limit: int) -> str:
     report costs the part of each level that fits, not the whole of every level.
     """
     template = make_environment().get_template(TEMPLATES["markdown"])
+    shared = context(document, limit=limit)  # grids and movers once, not once per level
     head = b""
     for files, cell_limit in MARKDOWN_LEVELS:
-        chunks = template.generate(context(document, files=files, cell_limit=cell_limit, limit=limit))
+        chunks = template.generate({**shared, "include_files": files, "cell_limit": cell_limit})
         head, fits = _head(chunks, limit)
         if fits:
             return head.decode("utf-8")
