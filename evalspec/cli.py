@@ -198,7 +198,7 @@ def schema(rubric: bool) -> int:
 @click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
 @click.option("--poll-interval", type=click.FloatRange(0.05, 60),
               help="First wait between poll rounds, in seconds (default 1; 0.05 for --backend local); "
-              "it grows while nothing changes.")
+              "later ones grow with the time waited, and while nothing changes.")
 @click.option("--timeout", metavar="DURATION",
               help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
               "none): the lock is saved, exit 3, and `evalspec apply` resumes.")

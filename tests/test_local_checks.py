@@ -163,7 +163,8 @@ def test_leaves_by_dot_path_keep_empty_containers_as_values() -> None:
 
 
 def test_words_drop_markup_and_punctuation() -> None:
-    assert list(words("## The *Quick*, brown-fox!")) == ["The", "Quick", "brown", "fox"]  # case is folded later
+    # Case is folded by the caller.
+    assert list(words("## The *Quick*, brown-fox!")) == ["The", "Quick", "brown", "fox"]
 
 
 def test_truth_similarity_is_one_for_the_same_words_in_any_markup() -> None:

@@ -10,7 +10,7 @@ from report_fixtures import STATE_DIR, fixture_lock, fixture_report
 
 from evalspec.backend.results_cache import read_results, write_results
 from evalspec.report.build import Side, build_report
-from evalspec.report.results import load_results
+from evalspec.report.results import RunScores, finished_runs, load_results, read_cached
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED
 
 CURRENT_LINEAGE = "11111111-1111-4111-8111-111111111111"
@@ -98,3 +98,17 @@ def test_a_corrupt_cache_file_counts_as_missing(tmp_path: Path) -> None:
 def test_the_current_side_needs_a_lock() -> None:
     with pytest.raises(ValueError):
         build_report(Side("x", None, {}))
+
+
+def test_a_baseline_is_read_as_scores_without_per_check_details() -> None:
+    lock = fixture_lock("current")
+    full = read_cached(lock.lineage, finished_runs(lock), STATE_DIR)
+    scores = read_cached(lock.lineage, finished_runs(lock), STATE_DIR, RunScores)
+    assert scores.keys() == full.keys() and full
+    assert any(f.eval_results for r in full.values() for f in r.file_results)  # details were there
+    for key, results in full.items():
+        slim = scores[key]
+        assert slim.batch_run == results.batch_run
+        assert [(f.filename, f.status, f.eval_score, f.request_id) for f in slim.file_results] == [
+            (f.filename, f.status, f.eval_score, f.request_id) for f in results.file_results]
+        assert all(f.eval_results == {} for f in slim.file_results)

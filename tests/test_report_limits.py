@@ -6,7 +6,9 @@ from pathlib import Path
 
 from report_fixtures import fixture_report
 
-from evalspec.report.formats import PR_COMMENT_LIMIT, render
+from evalspec.report.document import report_document
+from evalspec.report.environment import make_environment
+from evalspec.report.formats import MARKDOWN_LEVELS, PR_COMMENT_LIMIT, TEMPLATES, context, render
 from evalspec.report.step_summary import STEP_SUMMARY_LIMIT, append_step_summary
 from evalspec.report.values import UNCHANGED, CellRow, CheckRow, FileRow, Report
 
@@ -124,3 +126,23 @@ def test_markdown_lists_every_failing_check_when_it_fits() -> None:
     text = render(reasons_report(3), "markdown")
     assert text.count("❌ `field_matches`") == 3
     assert "left out" not in text
+
+
+def reference_markdown(report: Report, limit: int) -> str:
+    """The size ladder rendered the plain way: every level in full, the first that fits wins."""
+    document = report_document(report)
+    template = make_environment().get_template(TEMPLATES["markdown"])
+    text = ""
+    for files, cell_limit, explain_limit in MARKDOWN_LEVELS:
+        text = template.render(context(document, files=files, cell_limit=cell_limit, limit=limit,
+                                       explain_limit=explain_limit))
+        if len(text.encode("utf-8")) <= limit:
+            return text
+    note = "\n\n> Report truncated to fit the size limit; see the full report in the CI artifacts.\n"
+    return text.encode("utf-8")[: limit - len(note.encode("utf-8"))].decode("utf-8", "ignore") + note
+
+
+def test_the_streamed_ladder_writes_what_full_renders_would() -> None:
+    report = big_report(256, 3)
+    for limit in (PR_COMMENT_LIMIT, 90_000, 40_000, 20_000, 10_000, 2_000, 300):
+        assert render(report, "markdown", limit=limit) == reference_markdown(report, limit), limit

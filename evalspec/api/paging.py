@@ -41,10 +41,14 @@ async def offset_pages(fetch: OffsetFetch[T], *, limit: int) -> AsyncIterator[T]
         for item in items:
             yield item
         offset += len(items)
-        # A known total wins: a server may cap `limit` below what we asked for.
-        done = offset >= total if total is not None else len(items) < limit
-        if done or not items:
+        if past_last_page(offset, len(items), limit, total) or not items:
             return
+
+
+def past_last_page(offset: int, page_length: int, limit: int, total: int | None) -> bool:
+    """Whether a page of `page_length` items that ended at `offset` was the list's last."""
+    # A known total wins: a server may cap `limit` below what we asked for.
+    return offset >= total if total is not None else page_length < limit
 
 
 async def cursor_pages(fetch: CursorFetch[T], what: str = "a listing") -> AsyncIterator[T]:

@@ -17,6 +17,7 @@ from evalspec.api import BatchRun
 from evalspec.apply.events import ApplyEvents
 from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wait_unless
 from evalspec.apply.ledger import UploadLedger
+from evalspec.apply.listing import RunLister
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, run_fields
 from evalspec.apply.watch import STALL_AFTER, Watch
@@ -80,6 +81,7 @@ class Executor:
         self.submissions_done = False
         self.tracked: dict[int, Tracked] = {}
         self.keys: dict[int, str] = {}
+        self.lister = RunLister()  # kept across rounds: it remembers where our runs were listed
         self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop,
                                    options.score_scale)
         self.watch = Watch(progress.note, options.clock, options.timeout, options.stall_after)
@@ -204,7 +206,7 @@ class Executor:
 
     async def _poll_once(self) -> bool:
         any_change = False
-        runs = await poll_round(self.client, dict(self.tracked))
+        runs = await poll_round(self.client, dict(self.tracked), lister=self.lister)
         for run in runs:
             key = self.keys[run.id]
             self.watch.saw(run)

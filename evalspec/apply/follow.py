@@ -1,44 +1,60 @@
 """Following runs to the end in as few requests as the API allows.
 
-The rate limit is shared by submissions and polls, so runs are not polled one by one: one list
-request filtered by collection returns up to 200 runs, and only runs missing from that page
-(the list's order is not documented) are fetched one by one. The interval between rounds
-grows while nothing changes and snaps back when something does.
+The rate limit is shared by submissions and polls, so runs are not polled one by one: a round
+reads the team's run list (`listing.py`: usually one page of 200 for every run in flight) and
+fetches only the runs missing from it one by one. Rounds come often at first and then further
+apart: the wait is at least a fixed share of the time already spent following, so apply ends
+at most that share after the last run does, and the number of rounds grows with the logarithm
+of a run's length, not with the length. It also grows while nothing changes, and snaps back to
+that floor when something does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.api import BatchRun, DatalabClient
 from evalspec.api.runs import MAX_PAGE
+from evalspec.apply.listing import RunLister
 
 
 @dataclass
 class PollSchedule:
-    """The wait before the next poll round: grows by `factor` while nothing changes."""
+    """The wait before the next poll round.
+
+    At least `share` of the time since the schedule started (and at least `base`), so the last
+    run's end is seen at most that share late; grows by `factor` while nothing changes; never
+    above `ceiling`.
+    """
 
     base: float = 1.0
     ceiling: float = 15.0
     factor: float = 1.5
+    share: float = 0.08
+    clock: Callable[[], float] = time.monotonic
     current: float = field(init=False)
+    started: float = field(init=False)
 
     def __post_init__(self) -> None:
         self.current = self.base
+        self.started = self.clock()
 
     def next(self, changed: bool) -> float:
         """The wait after a round that did (or did not) see a change."""
-        self.current = self.base if changed else min(self.ceiling, self.current * self.factor)
+        floor = max(self.base, self.share * (self.clock() - self.started))
+        grown = floor if changed else max(floor, self.current * self.factor)
+        self.current = min(self.ceiling, grown)
         return self.current
 
 
 @dataclass(frozen=True)
 class Tracked:
-    """A run we follow: its id, its collection (for the shared list poll) and its last state."""
+    """A run we follow: its id, its collection and its last state."""
 
     run_id: int
     collection_id: int | None
@@ -52,38 +68,20 @@ class Tracked:
 
 
 async def poll_round(
-    client: DatalabClient, tracked: dict[int, Tracked], page_size: int = MAX_PAGE
+    client: DatalabClient, tracked: Mapping[int, Tracked], page_size: int = MAX_PAGE,
+    lister: RunLister | None = None,
 ) -> list[BatchRun]:
-    """The current state of every tracked run: list pages per collection, GETs for the rest."""
-    by_collection: dict[int, set[int]] = {}
-    for item in tracked.values():
-        if item.collection_id is not None:
-            by_collection.setdefault(item.collection_id, set()).add(item.run_id)
-    found: dict[int, BatchRun] = {}
-    for collection_id, run_ids in sorted(by_collection.items()):
-        if len(run_ids) > 1:
-            found.update(await _listed(client, collection_id, run_ids, page_size))
-    for run_id in sorted(set(tracked) - set(found)):
+    """The current state of every tracked run: from the team's run list, GETs for the rest.
+
+    Pass the same `lister` every round, so that it starts where our runs were found last time.
+    A single run is fetched directly: one GET costs what one list page does and is exact.
+    """
+    wanted = set(tracked)
+    lister = lister if lister is not None else RunLister(page_size)
+    found = await lister.listed(client, wanted) if len(wanted) > 1 else {}
+    for run_id in sorted(wanted - set(found)):
         found[run_id] = await client.runs.get(run_id)
     return [found[run_id] for run_id in sorted(found)]
-
-
-async def _listed(
-    client: DatalabClient, collection_id: int, wanted: set[int], page_size: int
-) -> dict[int, BatchRun]:
-    """Our runs among the collection's list pages. The order is not documented (Datalab's and
-    ours are newest first), so paging stops at a page without any of our runs, and after as many
-    pages as our runs could fill plus one: a long history is never read to the end."""
-    found: dict[int, BatchRun] = {}
-    for page_number in range(len(wanted) // page_size + 2):
-        page, _ = await client.runs.list(
-            collection_id=collection_id, limit=page_size, offset=page_number * page_size,
-        )
-        ours = {run.id: run for run in page if run.id in wanted}
-        found.update(ours)
-        if not ours or len(page) < page_size or len(found) == len(wanted):
-            break
-    return found
 
 
 def changed(before: BatchRun | None, after: BatchRun) -> bool:

@@ -9,6 +9,8 @@ holds the results endpoint's document as the server sent it: `{"batch_run", "fil
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,22 @@ def read_results(lineage: str, run_id: int, state_dir: Path | None = None) -> di
     return document if isinstance(document, dict) else None
 
 
+def read_many_results(
+    lineage: str, run_ids: Iterable[int], state_dir: Path | None = None
+) -> Iterator[tuple[int, bytes | None]]:
+    """Each run's cached results document as raw JSON (None when not cached), for parsing in one
+    step; the directory is resolved once, not per run (a report reads 20,000 of them)."""
+    directory = os.fspath(results_path(lineage, 0, state_dir).parent)
+    for run_id in run_ids:
+        try:
+            with open(os.path.join(directory, f"{run_id}.json"), "rb") as file:
+                yield run_id, file.read()
+        except OSError:
+            yield run_id, None
+
+
 def write_results(lineage: str, run_id: int, document: dict[str, Any], state_dir: Path | None = None) -> None:
-    """Cache a finished run's results document."""
-    text = json.dumps(document, sort_keys=True, indent=1) + "\n"
+    """Cache a finished run's results document, compact: a report reads 20,000 of them, and
+    indentation is a third of their bytes and of their parsing time."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n"
     write_atomic(results_path(lineage, run_id, state_dir), text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.base.atomic import write_atomic
+from evalspec.base.gcpause import gc_paused
 from evalspec.base.text import plural
 from evalspec.console import err
 from evalspec.errors import EXIT_OK, RemoteError
@@ -50,9 +51,10 @@ def run(request: ReportRequest) -> int:
     wants_fetch = request.fetch or request.backend is not None
     fetcher = backend_fetcher(request.backend, lock_path, state_dir) if wants_fetch else None
     selection = parse_selection(request.selects, request.shard)
-    report = assemble(request.paths, lock_path, request.baseline, state_dir=state_dir,
-                      fetch_missing=fetcher, selection=selection)
-    text = render_template(report, template) if template is not None else render(report, fmt)
+    with gc_paused():  # a report of 10,000 cells is millions of live objects and no cyclic garbage
+        report = assemble(request.paths, lock_path, request.baseline, state_dir=state_dir,
+                          fetch_missing=fetcher, selection=selection)
+        text = render_template(report, template) if template is not None else render(report, fmt)
     if out_file is not None:
         write_atomic(out_file, text)
         err(f"Wrote the {'templated' if template else fmt} report to {out_file}.")

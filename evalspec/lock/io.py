@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from evalspec.base.atomic import write_atomic
+from evalspec.base.gcpause import gc_paused
 from evalspec.base.textfile import LocatedError, read_text_file
 from evalspec.base.validation import validate_model
 from evalspec.base.yamlsource import YamlLoadError, load_yaml_text
@@ -44,7 +42,7 @@ def _without_absent(data: dict[str, Any]) -> dict[str, Any]:
 
 def parse_lock(text: str, name: str) -> Lockfile:
     """Parse lock text; a broken lock is a LockfileError naming the file, line and key."""
-    with _gc_paused():
+    with gc_paused():
         fast = _parse_written(text)
         return fast if fast is not None else _parse_lock(text, name)
 
@@ -58,20 +56,6 @@ def _parse_written(text: str) -> Lockfile | None:
         return Lockfile.model_validate(data)
     except ValidationError:
         return None  # the full loader reports where
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Parsing a large lock allocates hundreds of thousands of objects that all stay alive, so
-    # the cyclic collector rescans them again and again: with it running, a 10,000-cell lock
-    # took 9 s to read instead of 2. Nothing built here is cyclic garbage.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _is_our_version(version: object) -> bool:

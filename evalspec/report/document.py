@@ -152,10 +152,13 @@ def duration(cell: CellRow) -> float | None:
 
 def grids(document: dict[str, Any]) -> list[dict[str, Any]]:
     """A score grid per rubric: rows are collections, columns pipelines (with their overrides)."""
-    current = [cell for cell in document["cells"] if cell["change"] != REMOVED]
+    by_rubric: dict[str, list[dict[str, Any]]] = {}
+    for cell in document["cells"]:  # one pass: 10,000 cells under 20 rubrics
+        if cell["change"] != REMOVED:
+            by_rubric.setdefault(cell["rubric"], []).append(cell)
     result = []
-    for rubric in sorted({cell["rubric"] for cell in current}):
-        cells = [cell for cell in current if cell["rubric"] == rubric]
+    for rubric in sorted(by_rubric):
+        cells = by_rubric[rubric]
         columns = sorted({cell["column"] for cell in cells})
         placed = {(cell["collection"], cell["column"]): cell for cell in cells}
         rows = [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError
 
 from evalspec.errors import InputError
+from evalspec.report import jsontext
 from evalspec.report.document import explained_files, grids, movers, report_document
 from evalspec.report.environment import make_environment, user_template_environment
 from evalspec.report.values import Report
@@ -29,7 +30,7 @@ def render(report: Report, fmt: str, *, limit: int = PR_COMMENT_LIMIT) -> str:
     """The report in a built-in format; markdown is kept under `limit` bytes."""
     document = report_document(report)
     if fmt == "json":
-        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return jsontext.dumps(document) + "\n"
     if fmt == "markdown":
         return fit_markdown(document, limit)
     if fmt not in TEMPLATES:
@@ -38,18 +39,37 @@ def render(report: Report, fmt: str, *, limit: int = PR_COMMENT_LIMIT) -> str:
 
 
 def fit_markdown(document: dict[str, Any], limit: int) -> str:
-    """Markdown under `limit` bytes: drop the per-file part first, then cell rows, then truncate."""
+    """Markdown under `limit` bytes: drop the per-file part first, then cell rows, then truncate.
+
+    Each level is rendered as a stream and abandoned as soon as it passes the limit, so a large
+    report costs the part of each level that fits, not the whole of every level.
+    """
     template = make_environment().get_template(TEMPLATES["markdown"])
-    text = ""
+    shared = context(document, limit=limit)  # grids, movers and explanations once, not per level
+    explained = shared["explained"]
+    head = b""
     for files, cell_limit, explain_limit in MARKDOWN_LEVELS:
-        text = template.render(context(
-            document, files=files, cell_limit=cell_limit, limit=limit, explain_limit=explain_limit,
-        ))
-        if len(text.encode("utf-8")) <= limit:
-            return text
+        shown = explained if explain_limit is None else explained[:explain_limit]
+        chunks = template.generate({**shared, "include_files": files, "cell_limit": cell_limit,
+                                    "explained": shown, "explained_left_out": len(explained) - len(shown)})
+        head, fits = _head(chunks, limit)
+        if fits:
+            return head.decode("utf-8")
     note = "\n\n> Report truncated to fit the size limit; see the full report in the CI artifacts.\n"
-    cut = text.encode("utf-8")[: max(0, limit - len(note.encode("utf-8")))]
+    cut = head[: max(0, limit - len(note.encode("utf-8")))]
     return cut.decode("utf-8", "ignore") + note
+
+
+def _head(chunks: Iterator[str], limit: int) -> tuple[bytes, bool]:
+    """The UTF-8 text of `chunks` if it fits in `limit` bytes (True), else its first bytes past it."""
+    parts, size = [], 0
+    for chunk in chunks:
+        encoded = chunk.encode("utf-8")
+        parts.append(encoded)
+        size += len(encoded)
+        if size > limit:
+            return b"".join(parts), False
+    return b"".join(parts), True
 
 
 def context(

@@ -1,0 +1,112 @@
+"""JSON text exactly as `json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)` writes it, faster.
+
+With an indent, the standard library encodes in pure Python, one generator step per value:
+seconds for a report of 10,000 cells of 20 files. Here a container whose values are all scalars
+(a file row, a verdict), or a list of such dicts (a cell's files), goes through the C encoder
+in one call, with the indentation passed as its item separator; only the containers above them
+are walked in Python. The report's json format promises byte-identical output: tests compare
+the two on the report fixtures and on random documents.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from json.encoder import encode_basestring
+from typing import Any
+
+INDENT = "  "
+_CONTAINERS = (dict, list, tuple)
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
+_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
+def dumps(value: Any) -> str:
+    """`json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)`."""
+    parts: list[str] = []
+    _encode(value, 0, parts)
+    return "".join(parts)
+
+
+def _encode(value: Any, level: int, parts: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        parts.append(encode_basestring(value))
+    elif value is None or kind is bool:
+        parts.append(_CONSTANTS[value])
+    elif kind is int:
+        parts.append(int.__repr__(value))
+    elif kind is float and math.isfinite(value):
+        parts.append(float.__repr__(value))
+    elif not isinstance(value, _CONTAINERS) or not value or _flat(value):
+        parts.append(_flat_encoder(level).encode(value))  # the rest of the scalars, too
+    elif isinstance(value, (list, tuple)) and all(type(row) is dict and row and _flat(row) for row in value):
+        parts.append(_rows(value, level))
+    else:
+        _encode_nested(value, level, parts)
+
+
+def _encode_nested(value: dict[Any, Any] | list[Any] | tuple[Any, ...], level: int, parts: list[str]) -> None:
+    inner = "\n" + INDENT * (level + 1)
+    if isinstance(value, dict):
+        parts.append("{")
+        for n, (key, item) in enumerate(sorted(value.items())):
+            parts.append(("" if n == 0 else ",") + inner + _key(key) + ": ")
+            _encode(item, level + 1, parts)
+        parts.append("\n" + INDENT * level + "}")
+        return
+    parts.append("[")
+    for n, item in enumerate(value):
+        parts.append(("" if n == 0 else ",") + inner)
+        _encode(item, level + 1, parts)
+    parts.append("\n" + INDENT * level + "]")
+
+
+def _flat(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> bool:
+    # Exact types: a subclass of str or int (an enum) takes the general path, which is exact too.
+    return _SCALAR_TYPES.issuperset(map(type, value.values() if isinstance(value, dict) else value))
+
+
+def _rows(rows: list[Any] | tuple[Any, ...], level: int) -> str:
+    """A list of non-empty dicts of scalars, in one C call for the whole list.
+
+    Encoded with the separator of the dicts' items, the list comes out with `},<newline>{`
+    between rows; a raw newline appears nowhere else (strings escape theirs), so those are the
+    only places to re-indent, besides the brackets at both ends.
+    """
+    outer, middle, inner = ("\n" + INDENT * n for n in (level, level + 1, level + 2))
+    text = _flat_encoder(level + 1).encode_compact(rows)
+    body = text[2:-2].replace("}," + inner + "{", middle + "}," + middle + "{" + inner)
+    return "[" + middle + "{" + inner + body + middle + "}" + outer + "]"
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return encode_basestring(key)
+    # json.dumps turns other scalar keys into strings (True -> "true", 1.5 -> "1.5") first.
+    return json.dumps({key: 0}, ensure_ascii=False)[1:-4]
+
+
+@cache
+def _flat_encoder(level: int) -> _FlatEncoder:
+    """The encoder for a container of scalars at `level`."""
+    return _FlatEncoder("\n" + INDENT * (level + 1), "\n" + INDENT * level)
+
+
+class _FlatEncoder(json.JSONEncoder):
+    """C encoding with ",<newline><indent>" between items, and the brackets re-spaced."""
+
+    def __init__(self, inner: str, outer: str) -> None:
+        super().__init__(ensure_ascii=False, sort_keys=True, separators=("," + inner, ": "))
+        self.inner, self.outer = inner, outer
+
+    def encode_compact(self, o: Any) -> str:
+        """The C encoder's text as it is: items separated, brackets not re-spaced."""
+        return super().encode(o)
+
+    def encode(self, o: Any) -> str:
+        text = super().encode(o)
+        if not isinstance(o, _CONTAINERS) or not o:
+            return text
+        return text[0] + self.inner + text[1:-1] + self.outer + text[-1]

@@ -1,0 +1,63 @@
+"""`jsontext.dumps` writes exactly what `json.dumps(indent=2, sort_keys=True, ensure_ascii=False)` does."""
+
+from __future__ import annotations
+
+import enum
+import json
+import random
+from typing import Any
+
+from report_fixtures import fixture_report
+from test_report_limits import big_report
+
+from evalspec.report.document import report_document
+from evalspec.report.jsontext import dumps
+
+TRICKY = ["", "a\"b\\\n\u00e9\u2028\x00 \U0001f600", "},\n      {", "}, {", "x" * 5]
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+def reference(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def scalar(rng: random.Random) -> Any:
+    return rng.choice([None, True, False, 0, -3, 10**20, 1.5, 1e-06, -0.0, 1e16, float("nan"),
+                       float("-inf"), 2.5, Level.LOW, *TRICKY])
+
+
+def document(rng: random.Random, depth: int = 0) -> Any:
+    """Random JSON-able data, rich in what the fast paths take: flat dicts and lists of them."""
+    pick = rng.random()
+    if depth > 3 or pick < 0.35:
+        return scalar(rng)
+    if pick < 0.55:
+        return [document(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    if pick < 0.7:  # rows: dicts of scalars, some empty
+        rows = range(rng.randint(0, 4))
+        return [{rng.choice("abc"): scalar(rng) for _ in range(rng.randint(0, 3))} for _ in rows]
+    if pick < 0.8:
+        return tuple(document(rng, depth + 1) for _ in range(rng.randint(0, 3)))
+    keys = ["a", "b", "é", "z\n", *TRICKY]
+    return {rng.choice(keys): document(rng, depth + 1) for _ in range(rng.randint(0, 5))}
+
+
+def test_random_documents_come_out_identical() -> None:
+    rng = random.Random(12)
+    for _ in range(5000):
+        value = document(rng)
+        assert dumps(value) == reference(value), value
+
+
+def test_report_documents_come_out_identical() -> None:
+    for report in (fixture_report(), fixture_report(baseline=False), big_report(40, 7)):
+        value = report_document(report)
+        assert dumps(value) == reference(value)
+
+
+def test_keys_that_are_not_strings_are_converted_as_json_does() -> None:
+    for value in ({1: [{"x": 1}, 2], 2.5: {"y": [1]}, 3: "n"}, {False: {}, True: [[]]}):
+        assert dumps(value) == reference(value)
