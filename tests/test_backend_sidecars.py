@@ -98,8 +98,9 @@ def test_the_plan_counts_documents_and_sidecars(tmp_path: Path) -> None:
     _spec(tmp_path)
     done = run_cli(tmp_path, evalspec_env(tmp_path / "state"), "plan")
     assert done.returncode == 0, done.stderr
-    assert "collection docs -> sidecar-docs@" in done.stdout
-    assert "1 document(s), 1 truth sidecar(s)" in done.stdout
+    assert "  + collection docs -> sidecar-docs@" in done.stdout
+    assert ": 1 document, 1 truth sidecar\n" in done.stdout
+    assert done.stdout.count("never to Datalab") == 1  # the sidecar note, once for the section
 
 
 @pytest.mark.slow

@@ -51,6 +51,8 @@ def test_golden_plan_json_content() -> None:
     # What the golden file must say, independently of how it was produced.
     document = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert document["format_version"] == 1
+    assert set(document) == {"format_version", "summary", "managed", "gate_moves", "cells"}
+    assert document["managed"] == []  # every object is referenced by name or id: none managed
     assert document["summary"] == {"create": 8, "replace": 0, "keep": 0, "poll": 0, "remove": 0}
     by_key = {c["key"]: c for c in document["cells"]}
     md = by_key["receipts/md/layout[output_format=markdown+html]"]
@@ -75,8 +77,13 @@ def test_golden_plan_json_content() -> None:
 def test_example_specs_plan(run_evalspec: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(REPO_ROOT)
     code, out, err = run_evalspec("plan", "specs", "--lock", str(tmp_path / "none.lock"))
-    assert code == 0 and err.startswith("warning: specs/collections.yaml:22:5: rubric 'report-quality' reads")
+    assert (code, err) == (0, "")  # a fresh checkout's first plan is clean
     assert "  + reports/rich/report-quality[output_format=markdown+html]  new cell" in out
+    assert "  + invoices/markdown/invoice-text " in out  # the include that adds a cell
+    assert "  + collection invoices -> evalspec-demo-invoices@" in out
+    assert ": 4 documents, 4 truth sidecars\n" in out
+    assert "  + rubric invoice-text -> demo-invoice-text@" in out
+    assert ": new definition (specs/rubrics/invoice-text.yaml)\n" in out
     assert out.splitlines()[-1] == "Plan: 5 to create, 0 to replace, 0 unchanged, 0 to remove"
 
 

@@ -1,5 +1,6 @@
 """A plan that says what changed: after an apply, edit a rubric file, a schema, a collection file and
-a gate, and each replaced cell names its cause (in the table and in --json)."""
+a gate, and each replaced cell names its cause (in the table and in --json), and the managed objects
+section says which objects are new, changed or unchanged since the lock."""
 
 from __future__ import annotations
 
@@ -50,7 +51,13 @@ def test_a_rubric_edit_names_the_rubric_with_a_diff(applied: Path, run_evalspec:
     rubric = applied / "rubrics" / "words.yaml"
     rubric.write_text(rubric.read_text().replace("text: TODO", "text: FIXME"))
     lines = plan(run_evalspec).splitlines()
-    assert lines[:2] == ["managed objects:", "  ~ rubric words: definition changes (rubrics/words.yaml)"]
+    assert lines[0].startswith("managed objects (content-addressed")
+    assert lines[1].startswith("  = collection docs -> explain-docs@")
+    assert lines[1].endswith(": 2 documents")  # unchanged: no files moved, no sidecar note
+    assert lines[2].startswith("  ~ rubric words -> explain-words@")
+    assert lines[2].endswith(": definition changes (rubrics/words.yaml)")
+    assert '      -      "text": "TODO"' in lines[3:9] and '      +      "text": "FIXME"' in lines[3:9]
+    assert not any("sidecar" in line for line in lines)
     at = next(i for i, line in enumerate(lines) if line.startswith("  ~ docs/md/words "))
     assert lines[at].startswith("  ~ docs/md/words   changed: rubric words  [lookup: ")
     assert lines[at + 1] == "      rubric words: definition changed (rubrics/words.yaml)"
@@ -73,7 +80,7 @@ def test_a_collection_edit_names_the_files(applied: Path, run_evalspec: Run) -> 
     (applied / "docs" / "beta.md").unlink()
     (applied / "docs" / "gamma.md").write_text("Gamma.\n")
     out = plan(run_evalspec)
-    assert "  + collection docs: 2 files to upload, 1 to unlink" in out
+    assert ": 2 documents; files since the lock: 1 added, 1 removed, 1 changed\n" in out
     assert "      collection docs: added gamma.md; removed beta.md; changed alpha.md" in out
     code, text, _ = run_evalspec("plan", "spec.yaml", "--json")
     assert code == 0
@@ -82,7 +89,14 @@ def test_a_collection_edit_names_the_files(applied: Path, run_evalspec: Run) -> 
         "input": "collection docs", "summary": "added gamma.md; removed beta.md; changed alpha.md",
         "detail": [],
     }]
-    assert json.loads(text)["managed_objects"] == ["+ collection docs: 2 files to upload, 1 to unlink"]
+    [docs, words] = json.loads(text)["managed"]
+    assert docs["server_name"].startswith("explain-docs@") and docs["server_name"] in out
+    assert {k: v for k, v in docs.items() if k != "server_name"} == {
+        "kind": "collection", "name": "docs", "action": "~", "documents": 2, "sidecars": 0,
+        "files": {"added": 1, "removed": 1, "changed": 1},
+    }
+    assert (words["kind"], words["name"], words["action"], words["diff"]) == ("rubric", "words", "=", [])
+    assert "managed_objects" not in json.loads(text)  # one section, one key
     assert "lookups" in cells["docs/md/words"]  # replaced: apply will look the names up
 
 

@@ -1,11 +1,12 @@
-"""The plan as people read it: cells grouped by action, then one summary line."""
+"""The plan as people read it: managed objects, cells grouped by action, then one summary line."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from evalspec.base.text import plural
 from evalspec.plan.diff import ACTIONS, Change
-from evalspec.plan.managed import managed_lines
+from evalspec.plan.managed import SIDECAR_NOTE, ManagedObject
 from evalspec.plan.plan import Plan
 
 SYMBOLS = {"create": "+", "replace": "~", "poll": ">", "keep": " ", "remove": "-"}
@@ -17,7 +18,7 @@ HEADINGS = {
 
 def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
     """A readable table grouped by action, ending with the summary line."""
-    lines: list[str] = _objects(plan)
+    lines: list[str] = managed_lines(plan.managed)
     width = max((len(c.key) for c in plan.changes), default=0)
     for action in ACTIONS:
         group = [c for c in plan.changes if c.action == action]
@@ -26,7 +27,6 @@ def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
         lines.append(f"{HEADINGS[action]} ({len(group)}):")
         lines += [line for change in group for line in _row(change, width, plan.known_ids)]
         lines.append("")
-    lines += managed_lines(plan.managed)
     lines += _notes(plan)
     lines.append(summary_line(plan))
     return "\n".join(lines)
@@ -42,10 +42,28 @@ def _row(change: Change, width: int, known: Mapping[tuple[str, str], int]) -> li
     return lines
 
 
-def _objects(plan: Plan) -> list[str]:
-    if not plan.object_changes:
+def managed_lines(objects: Sequence[ManagedObject]) -> list[str]:
+    """The managed objects section (nothing when the plan submits no cell that uses one)."""
+    if not objects:
         return []
-    return ["managed objects:", *(f"  {line}" for line in plan.object_changes), ""]
+    lines = ["managed objects (content-addressed: found by name, created when missing, never edited):"]
+    for obj in objects:
+        lines.append(f"  {obj.action} {obj.kind} {obj.name} -> {obj.server_name}: {_details(obj)}")
+        lines += [f"      {line}" for line in obj.diff]
+    if any(obj.sidecars for obj in objects):
+        lines.append(f"  ({SIDECAR_NOTE})")
+    return [*lines, ""]
+
+
+def _details(obj: ManagedObject) -> str:
+    if obj.kind == "rubric":
+        what = {"+": "new definition", "~": "definition changes", "=": "definition unchanged"}
+        return f"{what[obj.action]} ({obj.file})"
+    counts = plural(obj.documents, "document")
+    if obj.sidecars:
+        counts += f", {plural(obj.sidecars, 'truth sidecar')}"
+    moved = [f"{n} {verb}" for n, verb in zip(obj.files, ("added", "removed", "changed"), strict=True) if n]
+    return counts + (f"; files since the lock: {', '.join(moved)}" if moved else "")
 
 
 def _notes(plan: Plan) -> list[str]:

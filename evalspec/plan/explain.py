@@ -14,7 +14,6 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evalspec.base.text import plural
 from evalspec.plan.inputs import pretty_json
 from evalspec.plan.request import BODY_FIELDS, SCHEMA_FIELDS
 from evalspec.plan.select import key_parts
@@ -144,26 +143,6 @@ def describe_files(old: Mapping[str, str], new: Mapping[str, str]) -> str:
             more = f" and {len(names) - MAX_FILES} more" if len(names) > MAX_FILES else ""
             parts.append(f"{verb} {', '.join(names[:MAX_FILES])}{more}")
     return "; ".join(parts) or "files changed"
-
-
-def object_changes(old: Inputs | None, new: Inputs) -> tuple[str, ...]:
-    """Plan lines for the managed objects apply will make: `~ rubric words: definition changes`,
-    `+ collection docs: 3 files to upload, 1 to unlink`."""
-    lines = []
-    for name, after in sorted(_section(new, "rubrics").items()):
-        before = _section(old, "rubrics").get(name)
-        if before is None:
-            lines.append(f"+ rubric {name}: new definition ({after['file']})")
-        elif before["digest"] != after["digest"]:
-            lines.append(f"~ rubric {name}: definition changes ({after['file']})")
-    for name, after in sorted(_section(new, "collections").items()):
-        before = _section(old, "collections").get(name)
-        if before is None or before["digest"] != after["digest"]:
-            added, removed, changed = file_changes(before["files"] if before else {}, after["files"])
-            unlink = f", {len(removed)} to unlink" if removed else ""
-            upload = plural(len(added) + len(changed), "file")
-            lines.append(f"+ collection {name}: {upload} to upload{unlink}")
-    return tuple(lines)
 
 
 def gate_moves(

@@ -11,7 +11,7 @@ from evalspec.base.canonical import canonical_json, digest
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.cells import Cell, expand_spec
 from evalspec.plan.diff import Change, as_json, count_actions, diff_cells
-from evalspec.plan.explain import gate_moves, input_causes, object_changes
+from evalspec.plan.explain import gate_moves, input_causes
 from evalspec.plan.inputs import Inputs, applied_inputs, gate_rules, merged_inputs
 from evalspec.plan.managed import ManagedObject, managed_objects
 from evalspec.plan.request import SCHEMA_FIELDS
@@ -34,11 +34,11 @@ class Plan:
     # What the lock keeps of this plan's inputs and gates, and what moved since the lock's.
     inputs: Inputs = field(default_factory=dict)
     gate_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    object_changes: tuple[str, ...] = ()
     gate_moves: tuple[str, ...] = ()
     # Ids looked up online (`plan --refresh`), by (request field, server name).
     known_ids: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    # Managed collections and rubrics the submissions use, by their content-addressed names.
+    # Managed collections and rubrics the submissions use, by their content-addressed names,
+    # each with what changed in it since the lock.
     managed: tuple[ManagedObject, ...] = ()
 
     @property
@@ -57,7 +57,6 @@ class Plan:
         return {
             "format_version": PLAN_FORMAT_VERSION,
             "summary": self.action_counts,
-            "managed_objects": list(self.object_changes),
             "gate_moves": list(self.gate_moves),
             "cells": [as_json(change, self.known_ids) for change in self.changes],
             "managed": [obj.to_json() for obj in self.managed],
@@ -92,9 +91,8 @@ def make_plan(
         serial=lock.serial if lock else None,
         gates_digest=gates,
         gates_changed=bool(lock and lock.gates is not None and lock.gates != gates),
-        managed=managed_objects(spec, changes),
+        managed=managed_objects(spec, changes, known_inputs, inputs),
         inputs=inputs, gate_rules=rules,
-        object_changes=object_changes(known_inputs, inputs) if known_inputs is not None else (),
         gate_moves=gate_moves(lock.gate_rules, rules) if lock else (),
     )
 
