@@ -6,7 +6,7 @@ user can start from a copy of a built-in template. Bump FORMAT_VERSION on any in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from evalspec import __version__
@@ -30,7 +30,11 @@ TOP_MOVERS = 10
 
 def report_document(report: Report) -> dict[str, Any]:
     """The whole report as JSON-ready data: deterministic (no time of writing), sorted by key."""
-    verdicts = _verdicts_by_key(report)
+    return {**document_head(report), "cells": list(cell_documents(report))}
+
+
+def document_head(report: Report) -> dict[str, Any]:
+    """The report document but its `cells`: what the json format writes around the cells."""
     return {
         "format_version": FORMAT_VERSION,
         "generator": f"evalspec {__version__}",
@@ -41,11 +45,15 @@ def report_document(report: Report) -> dict[str, Any]:
         "gate_moves": list(report.gate_moves),
         "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
-        "cells": [
-            cell_json(cell, verdicts.get(cell.key, []), (report.input_changes or {}).get(cell.key, ()))
-            for cell in report.cells
-        ],
     }
+
+
+def cell_documents(report: Report) -> Iterator[dict[str, Any]]:
+    """The document's `cells`, one at a time."""
+    verdicts = _verdicts_by_key(report)
+    changes = report.input_changes or {}
+    for cell in report.cells:
+        yield cell_json(cell, verdicts.get(cell.key, []), changes.get(cell.key, ()))
 
 
 def _baseline(report: Report) -> dict[str, Any] | None:

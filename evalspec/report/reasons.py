@@ -27,8 +27,8 @@ def checks_of(eval_results: Mapping[str, Any]) -> tuple[CheckRow, ...]:
     """The checks an `eval_results` object reports, in its order; () when it reports none."""
     for key in LIST_KEYS:
         items = eval_results.get(key)
-        if isinstance(items, list):
-            return tuple(_check(item) for item in items if isinstance(item, Mapping))
+        if isinstance(items, list):  # exact dicts first: the ABC check is a third of the cost
+            return tuple(_check(item) for item in items if type(item) is dict or isinstance(item, Mapping))
     return ()
 
 
@@ -43,7 +43,7 @@ def _check(item: Mapping[str, Any]) -> CheckRow:
     if not isinstance(params, Mapping):
         params = {k: v for k, v in item.items() if k not in NOT_PARAMS}
     return CheckRow(
-        kind=str(_first(item, KIND_KEYS) or "check"), params=short_params(params),
+        kind=str(_first(item, KIND_KEYS) or "check"), params=short_params(params) if params else "",
         passed=_verdict(_first(item, VERDICT_KEYS)), weight=_number(item.get("weight")),
         score=_number(item.get("score")), reason=str(_first(item, REASON_KEYS) or ""),
     )
@@ -62,7 +62,11 @@ def _short(value: Any) -> str:
 
 
 def _first(item: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
-    return next((item[key] for key in keys if item.get(key) is not None), None)
+    for key in keys:  # a loop, not next(genexpr): 600,000 checks in a report of 10,000 cells
+        value = item.get(key)
+        if value is not None:
+            return value
+    return None
 
 
 def _verdict(value: Any) -> bool | None:
@@ -70,6 +74,8 @@ def _verdict(value: Any) -> bool | None:
 
 
 def _number(value: Any) -> float | None:
+    if type(value) is float:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
