@@ -49,7 +49,7 @@ def render_chunks(report: Report, fmt: str, *, limit: int = PR_COMMENT_LIMIT) ->
 
 
 def _render_text(report: Report, fmt: str, limit: int) -> str:
-    document = report_document(report)
+    document = report_document(report, lazy=True)
     if fmt == "markdown":
         return fit_markdown(document, limit)
     if fmt not in TEMPLATES:
