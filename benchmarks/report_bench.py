@@ -11,6 +11,10 @@ and CPU time and its peak resident memory (the child's rusage), and the CPU micr
 cell, so that two sizes show whether the cost is linear in cells. On a shared machine the wall
 time is the CPU time stretched by the other load; `uptime`'s load average is printed first.
 Targets (issue 12): under 5 s for markdown and json at 10,000 cells.
+
+With `--compare DIR` (another source tree of evalspec, e.g. `git archive 420ea4d | tar -x -C DIR`)
+each command also runs on that code, alternating with this one in the same machine state, and
+the two outputs must be byte-identical.
 """
 
 from __future__ import annotations
@@ -112,25 +116,29 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
     return Measured(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)  # Linux: kilobytes
 
 
-def commands(specs: Path) -> dict[str, list[str]]:
-    """Every command measured, by label."""
+def commands(specs: Path, suffix: str) -> dict[str, list[str]]:
+    """Every command measured, by label; each writes its output to `out.<label><suffix>`."""
     evalspec = [sys.executable, "-m", "evalspec"]
     report = [*evalspec, "report", str(specs), "--lock", "evalspec.lock", "--baseline", "baseline.lock"]
-    found = {f"report {fmt}": [*report, "--format", fmt, "-o", f"out.{fmt}"] for fmt in FORMATS}
+    found = {f"report {fmt}": [*report, "--format", fmt, "-o", f"out.{fmt}{suffix}"] for fmt in FORMATS}
     found["status"] = [*evalspec, "status", "--lock", "evalspec.lock"]
     found["status --json"] = [*evalspec, "status", "--lock", "evalspec.lock", "--json"]
     return found
 
 
-def bench_size(size: str, files: int, profile: str | None, workdir: Path | None) -> None:
+def bench_size(
+    size: str, files: int, profile: str | None, workdir: Path | None, compare: Path | None, repeat: int,
+) -> None:
     if workdir is not None:
-        bench_in(workdir.resolve() / f"{size}x{files}", size, files, profile)
+        bench_in(workdir.resolve() / f"{size}x{files}", size, files, profile, compare, repeat)
         return
     with tempfile.TemporaryDirectory(prefix="evalspec-report-bench-") as tmp:
-        bench_in(Path(tmp).resolve(), size, files, profile)
+        bench_in(Path(tmp).resolve(), size, files, profile, compare, repeat)
 
 
-def bench_in(root: Path, size: str, files: int, profile: str | None) -> None:
+def bench_in(
+    root: Path, size: str, files: int, profile: str | None, compare: Path | None, repeat: int = 1,
+) -> None:
     """Write the inputs into `root` (unless a finished earlier run left them there) and measure."""
     c, p, r = (int(n) for n in size.split("x"))
     specs, state = root / "specs", root / "state"
@@ -143,14 +151,22 @@ def bench_in(root: Path, size: str, files: int, profile: str | None) -> None:
         (root / "ready").touch()
     count = c * p * r
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
-    env.update(EVALSPEC_STATE_DIR=str(state), PYTHONPATH=str(REPO_ROOT))
+    env.update(EVALSPEC_STATE_DIR=str(state))
     lock_mb = (root / "evalspec.lock").stat().st_size / 1e6
     print(f"{size} = {count} cells x {files} files (lock {lock_mb:.1f} MB, baseline the same size, "
           "both with cached results)")
-    for label, command in commands(specs).items():
-        got = measure(command, root, env)
-        print(f"  {label:<16} {got.seconds:>6.2f} s wall {got.cpu:>6.2f} s CPU "
-              f"{got.cpu / count * 1e6:>6.0f} us/cell  peak RSS {got.peak_mb:>7.1f} MiB")
+    sides = {"this": REPO_ROOT, **({"compared": compare.resolve()} if compare is not None else {})}
+    for label in commands(specs, ""):
+        for side, source in sides.items():  # alternating: both sides see the same machine state
+            command = commands(specs, "" if side == "this" else ".compared")[label]
+            runs = (measure(command, root, {**env, "PYTHONPATH": str(source)}) for _ in range(repeat))
+            got = min(runs, key=lambda m: m.cpu)  # the least disturbed of `repeat` runs
+            print(f"  {label:<16} {side:<8} {got.seconds:>6.2f} s wall {got.cpu:>6.2f} s CPU "
+                  f"{got.cpu / count * 1e6:>6.0f} us/cell  peak RSS {got.peak_mb:>7.1f} MiB")
+        if compare is not None and label.startswith("report"):
+            fmt = label.split()[1]
+            same = (root / f"out.{fmt}").read_bytes() == (root / f"out.{fmt}.compared").read_bytes()
+            print(f"  {label:<16} output {'identical' if same else 'DIFFERS'}")
     if profile:
         profile_report(root, specs, state, profile)
 
@@ -176,10 +192,14 @@ def main() -> None:
     parser.add_argument("--profile", choices=FORMATS, help="also print a cProfile of one report per size")
     parser.add_argument("--workdir", type=Path,
                         help="keep the inputs here, and reuse them next time (writing them takes minutes)")
+    parser.add_argument("--compare", type=Path,
+                        help="another evalspec source tree to measure beside this one (outputs must match)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per command and side; the one with the least CPU is shown")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     for size in args.sizes:
-        bench_size(size, args.files, args.profile, args.workdir)
+        bench_size(size, args.files, args.profile, args.workdir, args.compare, args.repeat)
 
 
 if __name__ == "__main__":

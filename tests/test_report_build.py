@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from report_fixtures import STATE_DIR, fixture_lock, fixture_report
 
+from evalspec.api.shapes import RunResults
 from evalspec.backend.results_cache import read_results, write_results
 from evalspec.report.build import Side, build_report
-from evalspec.report.results import RunScores, finished_runs, load_results, read_cached
+from evalspec.report.results import RunScores, finished_runs, load_results, read_cached, results_on_demand
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED
 
 CURRENT_LINEAGE = "11111111-1111-4111-8111-111111111111"
@@ -112,3 +113,30 @@ def test_a_baseline_is_read_as_scores_without_per_check_details() -> None:
         assert [(f.filename, f.status, f.eval_score, f.request_id) for f in slim.file_results] == [
             (f.filename, f.status, f.eval_score, f.request_id) for f in results.file_results]
         assert all(f.eval_results == {} for f in slim.file_results)
+
+
+def test_results_read_on_demand_are_the_cached_results(tmp_path: Path) -> None:
+    lock = fixture_lock("current")
+    for model in (RunScores, RunResults):
+        eager = read_cached(lock.lineage, finished_runs(lock), STATE_DIR, model)
+        lazy = results_on_demand(lock, STATE_DIR, model=model)
+        assert set(lazy) == set(eager) and len(lazy) == len(eager) and eager
+        assert all(lazy[key] == results and type(lazy[key]) is model for key, results in eager.items())
+    assert results_on_demand(lock, tmp_path / "nothing cached") == {}
+
+
+def test_a_corrupt_cache_file_read_on_demand_counts_as_missing_and_is_not_fetched(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(STATE_DIR, state)
+    lock = fixture_lock("current")
+    key = next(key for key, run_id in finished_runs(lock).items() if run_id == 11)
+    write_results(CURRENT_LINEAGE, 11, {"batch_run": "not a run"}, state)
+    calls: list[list[int]] = []
+    results = results_on_demand(lock, state, lambda lineage, run_ids: calls.append(run_ids))
+    assert calls == [[14]]  # the one not cached at all (15 is still running)
+    assert key in results and results.get(key) is None
+    with pytest.raises(KeyError):
+        results[key]
+    report = build_report(Side("evalspec.lock", lock, results))
+    cell = {c.key: c for c in report.cells}[key]
+    assert cell.files == () and cell.failed_files is None  # cell-level numbers only

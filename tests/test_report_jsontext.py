@@ -11,7 +11,8 @@ from report_fixtures import fixture_report
 from test_report_limits import big_report
 
 from evalspec.report.document import report_document
-from evalspec.report.jsontext import dumps
+from evalspec.report.formats import render, render_chunks
+from evalspec.report.jsontext import dumps, iter_dumps
 
 TRICKY = ["", "a\"b\\\n\u00e9\u2028\x00 \U0001f600", "},\n      {", "}, {", "x" * 5]
 
@@ -61,3 +62,20 @@ def test_report_documents_come_out_identical() -> None:
 def test_keys_that_are_not_strings_are_converted_as_json_does() -> None:
     for value in ({1: [{"x": 1}, 2], 2.5: {"y": [1]}, 3: "n"}, {False: {}, True: [[]]}):
         assert dumps(value) == reference(value)
+
+
+def test_streamed_lists_come_out_identical() -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        keys = ["a", "cells", "z", "é", *TRICKY]
+        head = {rng.choice(keys): document(rng) for _ in range(rng.randint(0, 4))}
+        items = [document(rng) for _ in range(rng.randint(0, 4))]
+        whole = {**head, "cells": items}
+        assert "".join(iter_dumps(head, "cells", iter(items))) == reference(whole), whole
+
+
+def test_the_json_report_streamed_cell_by_cell_is_the_whole_document() -> None:
+    for report in (fixture_report(), fixture_report(baseline=False), big_report(40, 7)):
+        chunks = list(render_chunks(report, "json"))
+        assert len(chunks) > len(report.cells)  # written as it is rendered, not in one piece
+        assert "".join(chunks) == reference(report_document(report)) + "\n" == render(report, "json")

@@ -16,7 +16,7 @@ from evalspec.console import err
 from evalspec.errors import EXIT_OK, RemoteError
 from evalspec.plan.select import parse_selection
 from evalspec.report.assemble import assemble
-from evalspec.report.formats import render, render_template
+from evalspec.report.formats import render_chunks, render_template
 from evalspec.report.results import FetchMissing
 from evalspec.report.step_summary import append_step_summary
 
@@ -54,12 +54,13 @@ def run(request: ReportRequest) -> int:
     with gc_paused():  # a report of 10,000 cells is millions of live objects and no cyclic garbage
         report = assemble(request.paths, lock_path, request.baseline, state_dir=state_dir,
                           fetch_missing=fetcher, selection=selection)
-        text = render_template(report, template) if template is not None else render(report, fmt)
+        chunks = [render_template(report, template)] if template is not None else render_chunks(report, fmt)
+        if out_file is not None:  # json is rendered as it is written, cell by cell
+            write_atomic(out_file, chunks)
+        else:
+            sys.stdout.writelines(chunks)
     if out_file is not None:
-        write_atomic(out_file, text)
         err(f"Wrote the {'templated' if template else fmt} report to {out_file}.")
-    else:
-        sys.stdout.write(text)
     summary = append_step_summary(report, os.environ if environ is None else environ)
     if summary is not None:
         err(f"Appended the markdown report to the job summary ({summary}).")

@@ -13,7 +13,7 @@ from evalspec.plan.select import EVERYTHING, Selection, narrowed
 from evalspec.report.baseline import head_commit, load_baseline
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
-from evalspec.report.results import FetchMissing, RunScores, finished_runs, load_results, read_cached
+from evalspec.report.results import FetchMissing, RunScores, results_on_demand
 from evalspec.report.values import Report
 from evalspec.spec.load import load_spec
 
@@ -31,7 +31,7 @@ def assemble(
     if lock is None:
         raise InputError(f"no lockfile at {lock_path}: run `evalspec apply` first (or pass --lock)")
     lock = narrowed(lock, selection)
-    results = load_results(lock, state_dir, fetch_missing) if with_files else {}
+    results = results_on_demand(lock, state_dir, fetch_missing) if with_files else {}
     base = baseline_side(baseline, lock_path, state_dir, with_files, selection)
     spec_keys = [cell.key for cell in expand_spec(spec) if selection.includes(cell.key)]
     report = build_report(Side(str(lock_path), lock, results), base, extra_keys=spec_keys)
@@ -54,4 +54,4 @@ def baseline_side(
         return Side(text, lock, {})
     # A baseline may come from another backend or machine: its results are used when cached,
     # and otherwise the report shows cell-level deltas only.
-    return Side(text, lock, read_cached(lock.lineage, finished_runs(lock), state_dir, RunScores))
+    return Side(text, lock, results_on_demand(lock, state_dir, model=RunScores))

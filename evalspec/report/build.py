@@ -11,7 +11,7 @@ from evalspec.base.scores import read_score
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
-from evalspec.report.reasons import checks_of, error_of
+from evalspec.report.reasons import error_of, lazy_checks_of
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, Report
 
 
@@ -132,7 +132,7 @@ def _file_row(name: str, now: FileResult | None, then: FileResult | None, scale:
         score=read_score(now.eval_score, scale).value if now else None,
         baseline_score=read_score(then.eval_score, scale).value if then else None,
         failed=now is not None and is_failed_file(now),
-        checks=checks_of(results), error=error_of(results),
+        checks=lazy_checks_of(results), error=error_of(results),
         request_id=_text(now.request_id) if now else None, lookup_key=now.lookup_key if now else None,
     )
 

@@ -6,8 +6,8 @@ user can start from a copy of a built-in template. Bump FORMAT_VERSION on any in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
@@ -28,9 +28,17 @@ FORMAT_VERSION = 1
 TOP_MOVERS = 10
 
 
-def report_document(report: Report) -> dict[str, Any]:
-    """The whole report as JSON-ready data: deterministic (no time of writing), sorted by key."""
-    verdicts = _verdicts_by_key(report)
+def report_document(report: Report, *, lazy: bool = False) -> dict[str, Any]:
+    """The whole report as JSON-ready data: deterministic (no time of writing), sorted by key.
+
+    `lazy`: each file's `checks` is a sequence read when first used, not a list (for the built-in
+    templates: markdown shows the checks of a few files, and reading 600,000 is most of its time).
+    """
+    return {**document_head(report), "cells": list(cell_documents(report, lazy=lazy))}
+
+
+def document_head(report: Report) -> dict[str, Any]:
+    """The report document but its `cells`: what the json format writes around the cells."""
     return {
         "format_version": FORMAT_VERSION,
         "generator": f"evalspec {__version__}",
@@ -41,11 +49,15 @@ def report_document(report: Report) -> dict[str, Any]:
         "gate_moves": list(report.gate_moves),
         "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
-        "cells": [
-            cell_json(cell, verdicts.get(cell.key, []), (report.input_changes or {}).get(cell.key, ()))
-            for cell in report.cells
-        ],
     }
+
+
+def cell_documents(report: Report, *, lazy: bool = False) -> Iterator[dict[str, Any]]:
+    """The document's `cells`, one at a time."""
+    verdicts = _verdicts_by_key(report)
+    changes = report.input_changes or {}
+    for cell in report.cells:
+        yield cell_json(cell, verdicts.get(cell.key, []), changes.get(cell.key, ()), lazy=lazy)
 
 
 def _baseline(report: Report) -> dict[str, Any] | None:
@@ -90,6 +102,7 @@ def _verdicts_by_key(report: Report) -> dict[str, list[dict[str, Any]]]:
 
 def cell_json(
     cell: CellRow, verdicts: Sequence[dict[str, Any]] = (), changed_inputs: Sequence[Cause] = (),
+    *, lazy: bool = False,
 ) -> dict[str, Any]:
     """One cell with its files, the verdicts of the gates that apply to it and, when its inputs
     changed against the baseline, which ones (as the plan names them)."""
@@ -102,18 +115,18 @@ def cell_json(
         "completed_at": cell.completed_at, "duration_seconds": duration(cell), "error": cell.error,
         "verdicts": list(verdicts), "gates_failed": sum(1 for v in verdicts if not v["passed"]),
         "changed_inputs": [cause.to_json() for cause in changed_inputs],
-        "files": [file_json(row) for row in cell.files],
+        "files": [file_json(row, lazy=lazy) for row in cell.files],
     }
 
 
-def file_json(row: FileRow) -> dict[str, Any]:
-    """One file of a cell's run, with every check's verdict and reason."""
+def file_json(row: FileRow, *, lazy: bool = False) -> dict[str, Any]:
+    """One file of a cell's run, with every check's verdict and reason (read on use if `lazy`)."""
     return {
         "filename": row.filename, "status": row.status, "score": row.score,
         "baseline_score": row.baseline_score, "delta": row.delta, "failed": row.failed,
         "error": row.error, "request_id": row.request_id, "lookup_key": row.lookup_key,
-        "checks": [check_json(check) for check in row.checks],
-        "failing_checks": len(row.failing_checks),
+        "checks": _CheckDocuments(row.checks) if lazy else [check_json(check) for check in row.checks],
+        "failing_checks": row.failing_count,
     }
 
 
@@ -123,6 +136,28 @@ def check_json(check: CheckRow) -> dict[str, Any]:
         "kind": check.kind, "params": check.params, "passed": check.passed,
         "weight": check.weight, "score": check.score, "reason": check.reason,
     }
+
+
+class _CheckDocuments(Sequence[dict[str, Any]]):
+    """A file's `checks` as the document has them, each made when first used."""
+
+    def __init__(self, checks: Sequence[CheckRow]) -> None:
+        self._checks = checks
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [check_json(check) for check in self._checks[index]]
+        return check_json(self._checks[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (check_json(check) for check in self._checks)
 
 
 def explained_files(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,7 +10,14 @@ from jinja2 import TemplateError
 
 from evalspec.errors import InputError
 from evalspec.report import jsontext
-from evalspec.report.document import explained_files, grids, movers, report_document
+from evalspec.report.document import (
+    cell_documents,
+    document_head,
+    explained_files,
+    grids,
+    movers,
+    report_document,
+)
 from evalspec.report.environment import make_environment, user_template_environment
 from evalspec.report.values import Report
 
@@ -28,9 +35,21 @@ MARKDOWN_LEVELS: tuple[tuple[bool, int | None, int | None], ...] = (
 
 def render(report: Report, fmt: str, *, limit: int = PR_COMMENT_LIMIT) -> str:
     """The report in a built-in format; markdown is kept under `limit` bytes."""
-    document = report_document(report)
+    return "".join(render_chunks(report, fmt, limit=limit))
+
+
+def render_chunks(report: Report, fmt: str, *, limit: int = PR_COMMENT_LIMIT) -> Iterator[str]:
+    """`render`'s text in chunks, for writing as it comes: json cell by cell, without the
+    document or the text of 10,000 cells ever whole in memory; the other formats in one chunk."""
     if fmt == "json":
-        return jsontext.dumps(document) + "\n"
+        yield from jsontext.iter_dumps(document_head(report), "cells", cell_documents(report))
+        yield "\n"
+        return
+    yield _render_text(report, fmt, limit)
+
+
+def _render_text(report: Report, fmt: str, limit: int) -> str:
+    document = report_document(report, lazy=True)
     if fmt == "markdown":
         return fit_markdown(document, limit)
     if fmt not in TEMPLATES:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from functools import cache
 from json.encoder import encode_basestring
 from typing import Any
@@ -27,6 +28,31 @@ def dumps(value: Any) -> str:
     parts: list[str] = []
     _encode(value, 0, parts)
     return "".join(parts)
+
+
+def iter_dumps(head: dict[str, Any], key: str, items: Iterable[Any]) -> Iterator[str]:
+    """`dumps({**head, key: list(items)})` in chunks, one per item of `items`: the list (a
+    report's cells) is never whole in memory, nor is the text."""
+    for n, name in enumerate(sorted({*head, key})):
+        yield ("{" if n == 0 else ",") + "\n" + INDENT + _key(name) + ": "
+        yield from (_items(items) if name == key else _chunk(head[name], 1))
+    yield "\n}"
+
+
+def _items(items: Iterable[Any]) -> Iterator[str]:
+    """A list at level 1, item by item: each item is encoded as the whole list's encoding would
+    (either way, exactly as json.dumps writes it)."""
+    n = -1
+    for n, item in enumerate(items):
+        yield ("[" if n == 0 else ",") + "\n" + INDENT * 2
+        yield from _chunk(item, 2)
+    yield "[]" if n < 0 else "\n" + INDENT + "]"
+
+
+def _chunk(value: Any, level: int) -> Iterator[str]:
+    parts: list[str] = []
+    _encode(value, level, parts)
+    yield "".join(parts)
 
 
 def _encode(value: Any, level: int, parts: list[str]) -> None:

@@ -6,14 +6,15 @@ command with a backend fills the gaps (apply normally has already cached them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
 
 from evalspec.api.shapes import FileResult, RunResults
-from evalspec.backend.results_cache import read_many_results
+from evalspec.backend.results_cache import read_many_results, results_path
 from evalspec.base.gcpause import gc_paused
 from evalspec.lock.lockfile import Lockfile
 
@@ -40,6 +41,53 @@ def load_results(
         fetch_missing(lock.lineage, missing)
         found = read_cached(lock.lineage, runs, state_dir)
     return found
+
+
+def results_on_demand(
+    lock: Lockfile, state_dir: Path | None, fetch_missing: FetchMissing | None = None,
+    model: type[RunResults] = RunResults,
+) -> ResultsOnDemand:
+    """`load_results`, each run's results read when asked for: a report of 10,000 cells holds
+    one parsed run at a time, not 200,000 parsed files. A file that is cached but malformed is
+    found so only when read: it counts as missing, without being fetched again."""
+    runs = finished_runs(lock)
+    found = ResultsOnDemand(lock.lineage, runs, state_dir, model)
+    missing = sorted({run_id for key, run_id in runs.items() if key not in found})
+    if missing and fetch_missing is not None:
+        fetch_missing(lock.lineage, missing)
+        found = ResultsOnDemand(lock.lineage, runs, state_dir, model)
+    return found
+
+
+class ResultsOnDemand(Mapping[str, RunResults]):
+    """Cell key -> its finished run's cached results as `model`, parsed from the cache file at
+    each lookup and not kept. Its keys are the runs with a cache file; looking up one whose file
+    does not parse raises KeyError (`get` answers None), as for a run with none."""
+
+    def __init__(self, lineage: str, runs: Mapping[str, int], state_dir: Path | None,
+                 model: type[RunResults]) -> None:
+        self._lineage, self._state_dir, self._model = lineage, state_dir, model
+        try:  # one listing, not a stat per run
+            names = set(os.listdir(results_path(lineage, 0, state_dir).parent))
+        except OSError:
+            names = set()
+        self._runs = {key: run_id for key, run_id in runs.items() if f"{run_id}.json" in names}
+
+    def __getitem__(self, key: str) -> RunResults:
+        [(_, document)] = read_many_results(self._lineage, [self._runs[key]], self._state_dir)
+        parsed = _parsed(self._model, document)
+        if parsed is None:
+            raise KeyError(key)
+        return parsed
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._runs  # without reading: a malformed file is found so when read
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._runs)
+
+    def __len__(self) -> int:
+        return len(self._runs)
 
 
 def read_cached(

@@ -5,7 +5,7 @@ Values only; building them is `build.py`, judging them is `gates.py`, drawing th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from evalspec.base import runstatus
@@ -37,6 +37,15 @@ class CheckRow:
     reason: str
 
 
+class Checks(Sequence[CheckRow]):
+    """A file's checks that know how many failed without every row being built (reasons.py
+    reads them when first asked for: most reports show the reasons of a few files only)."""
+
+    def failing_count(self) -> int:
+        """How many checks did not pass."""
+        return sum(1 for check in self if check.passed is False)
+
+
 @dataclass(frozen=True)
 class FileRow:
     """One file of a cell's run, matched by filename to the same file of the baseline run."""
@@ -46,7 +55,7 @@ class FileRow:
     score: float | None
     baseline_score: float | None
     failed: bool
-    checks: tuple[CheckRow, ...] = ()
+    checks: Sequence[CheckRow] = ()  # a tuple, or Checks read when first asked for
     error: str | None = None  # why the backend could not score the file at all
     request_id: str | None = None  # the ids the backend gave the file's result
     lookup_key: str | None = None
@@ -60,6 +69,13 @@ class FileRow:
     def failing_checks(self) -> tuple[CheckRow, ...]:
         """The checks that did not pass."""
         return tuple(check for check in self.checks if check.passed is False)
+
+    @property
+    def failing_count(self) -> int:
+        """How many checks did not pass (without reading every check's reason, when it can)."""
+        if isinstance(self.checks, Checks):
+            return self.checks.failing_count()
+        return len(self.failing_checks)
 
 
 @dataclass(frozen=True)
