@@ -16,8 +16,8 @@ import httpx
 from apply_helpers import write_spec
 
 from evalspec.api import BatchRun, DatalabClient
-from evalspec.apply.executor import ApplyOptions, Executor
-from evalspec.backend.connect import Backend
+from evalspec.apply.executor import ApplyOptions, ApplyOutcome, Executor
+from evalspec.backend.connect import Backend, open_backend
 from evalspec.backend.results_cache import results_path
 from evalspec.local import LocalService
 from evalspec.lock.store import LockStore
@@ -116,3 +116,28 @@ def test_results_are_fetched_as_runs_finish_and_each_round_lists_once(tmp_path: 
     assert stats["runs.start"] == 6 and stats["runs.results"] == 6
     assert stats["runs.list"] + stats.get("runs.get", 0) == result["rounds"]
     assert stats["runs.list"] >= 1
+
+
+async def _apply_with_an_hour_between_polls(root: Path) -> tuple[ApplyOutcome, int, list[int]]:
+    """Apply on the in-process backend with polls an hour apart: only its run-ended signal can
+    end the follow within the deadline."""
+    spec = load_spec([write_spec(root, pipelines=2)], root=root)
+    async with open_backend("local", state_dir=root / "state") as backend:
+        assert backend.run_ended is not None
+        store = LockStore.open(root / "evalspec.lock")
+        events = Recorder()
+        options = ApplyOptions(poll_base=3600.0, poll_ceiling=3600.0, state_dir=root / "state")
+        executor = Executor(backend, spec, store, options, events)
+        try:
+            outcome = await asyncio.wait_for(
+                executor.run(make_plan(spec, store.lock, parse_selection((), None))), DEADLINE)
+        finally:
+            store.close()
+        return outcome, events.rounds, sorted(events.finished)
+
+
+def test_the_in_process_service_wakes_the_follower_when_a_run_ends(tmp_path: Path) -> None:
+    outcome, rounds, finished = asyncio.run(_apply_with_an_hour_between_polls(tmp_path))
+    assert outcome.submitted == 2 and not outcome.failed_runs and outcome.fatal is None
+    assert finished == [1, 2]
+    assert 1 <= rounds <= 2  # a round per wake-up: the two runs may end before one round

@@ -183,7 +183,9 @@ class Executor:
         while not self.stop.is_set() and (self.tracked or not self.submissions_done):
             remaining = self.watch.remaining()
             wait = schedule.current if remaining is None else max(0.0, min(schedule.current, remaining))
-            await wait_unless(self.stop, wait)
+            await wait_unless(self.stop, wait, self.backend.run_ended)
+            if self.backend.run_ended is not None:
+                self.backend.run_ended.clear()  # before the round: an end after it wakes the next wait
             if self._timed_out() or self.stop.is_set() or not self.tracked:
                 continue
             try:
