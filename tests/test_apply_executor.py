@@ -188,6 +188,7 @@ def test_poll_rounds_write_the_lock_at_most_once_a_checkpoint_interval(tmp_path:
     # A clock that never moves: the lock is written once, when apply ends, however many rounds.
     writes, rounds = asyncio.run(_lock_writes_while_following(tmp_path / "still", 0.0))
     assert rounds >= 5 and writes == 1
-    # A clock that moves a whole interval per reading: rounds that changed something write it.
+    # A clock that moves a whole interval per reading: a round that changed something (the
+    # first one sees the runs) writes it, and so does the end.
     writes, rounds = asyncio.run(_lock_writes_while_following(tmp_path / "moving", CHECKPOINT_EVERY))
-    assert rounds >= 5 and writes >= 3, (writes, rounds)
+    assert rounds >= 5 and writes >= 2, (writes, rounds)
