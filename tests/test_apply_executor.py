@@ -16,8 +16,8 @@ import httpx
 from apply_helpers import write_spec
 
 from evalspec.api import BatchRun, DatalabClient
-from evalspec.apply.executor import ApplyOptions, Executor
-from evalspec.backend.connect import Backend
+from evalspec.apply.executor import CHECKPOINT_EVERY, ApplyOptions, ApplyOutcome, Executor
+from evalspec.backend.connect import Backend, open_backend
 from evalspec.backend.results_cache import results_path
 from evalspec.local import LocalService
 from evalspec.lock.store import LockStore
@@ -49,18 +49,20 @@ class Holding(httpx.AsyncBaseTransport):
 
 
 class Recorder:
-    """Apply's events: poll rounds counted, finished runs in order, and a signal per finish."""
+    """Apply's events: poll rounds counted, finished runs in order, a signal per round and finish."""
 
     def __init__(self) -> None:
         self.rounds = 0
         self.finished: list[int] = []
         self.first_finished = asyncio.Event()
+        self.round_seen = asyncio.Event()
 
     def on_submitted(self, key: str, run: BatchRun, adopted: bool) -> None:
         pass
 
     def on_round(self, runs: list[BatchRun]) -> None:
         self.rounds += 1
+        self.round_seen.set()
 
     def on_finished(self, key: str, run: BatchRun) -> None:
         self.finished.append(run.id)
@@ -116,3 +118,77 @@ def test_results_are_fetched_as_runs_finish_and_each_round_lists_once(tmp_path: 
     assert stats["runs.start"] == 6 and stats["runs.results"] == 6
     assert stats["runs.list"] + stats.get("runs.get", 0) == result["rounds"]
     assert stats["runs.list"] >= 1
+
+
+async def _apply_with_an_hour_between_polls(root: Path) -> tuple[ApplyOutcome, int, list[int]]:
+    """Apply on the in-process backend with polls an hour apart: only its run-ended signal can
+    end the follow within the deadline."""
+    spec = load_spec([write_spec(root, pipelines=2)], root=root)
+    async with open_backend("local", state_dir=root / "state") as backend:
+        assert backend.run_ended is not None
+        store = LockStore.open(root / "evalspec.lock")
+        events = Recorder()
+        options = ApplyOptions(poll_base=3600.0, poll_ceiling=3600.0, state_dir=root / "state")
+        executor = Executor(backend, spec, store, options, events)
+        try:
+            outcome = await asyncio.wait_for(
+                executor.run(make_plan(spec, store.lock, parse_selection((), None))), DEADLINE)
+        finally:
+            store.close()
+        return outcome, events.rounds, sorted(events.finished)
+
+
+def test_the_in_process_service_wakes_the_follower_when_a_run_ends(tmp_path: Path) -> None:
+    outcome, rounds, finished = asyncio.run(_apply_with_an_hour_between_polls(tmp_path))
+    assert outcome.submitted == 2 and not outcome.failed_runs and outcome.fatal is None
+    assert finished == [1, 2]
+    assert 1 <= rounds <= 2  # a round per wake-up: the two runs may end before one round
+
+
+class CountingStore(LockStore):
+    """A LockStore that counts the checkpoints that wrote the lock."""
+
+    writes = 0
+
+    def checkpoint(self) -> None:
+        self.writes += self._dirty
+        super().checkpoint()
+
+
+async def _lock_writes_while_following(root: Path, step: float) -> tuple[int, int]:
+    """(lock writes during apply, poll rounds) with a clock that moves `step` per reading."""
+    spec = load_spec([write_spec(root, pipelines=2)], root=root)
+    ticks = iter(range(1_000_000))
+    held = {1}  # held until the follower has polled a few times, so rounds repeat
+    with LocalService(root / "server", api_key=None) as service:
+        client = DatalabClient("test-key", "http://holding.test", transport=Holding(service.app, held))
+        async with client:
+            store = CountingStore.open(root / "evalspec.lock")
+            writes_at_open, events = store.writes, Recorder()
+            options = ApplyOptions(poll_base=0.01, poll_ceiling=0.01, state_dir=root / "state",
+                                   clock=lambda: next(ticks) * step)
+            executor = Executor(Backend("local", client), spec, store, options, events)
+            plan = make_plan(spec, store.lock, parse_selection((), None))
+            applying = asyncio.create_task(executor.run(plan))
+            await asyncio.wait_for(_rounds_seen(events, 5), DEADLINE)
+            held.clear()
+            await asyncio.wait_for(applying, DEADLINE)
+            writes = store.writes - writes_at_open
+            store.close()
+            return writes, events.rounds
+
+
+async def _rounds_seen(events: Recorder, rounds: int) -> None:
+    while events.rounds < rounds:
+        events.round_seen.clear()
+        await events.round_seen.wait()
+
+
+def test_poll_rounds_write_the_lock_at_most_once_a_checkpoint_interval(tmp_path: Path) -> None:
+    # A clock that never moves: the lock is written once, when apply ends, however many rounds.
+    writes, rounds = asyncio.run(_lock_writes_while_following(tmp_path / "still", 0.0))
+    assert rounds >= 5 and writes == 1
+    # A clock that moves a whole interval per reading: a round that changed something (the
+    # first one sees the runs) writes it, and so does the end.
+    writes, rounds = asyncio.run(_lock_writes_while_following(tmp_path / "moving", CHECKPOINT_EVERY))
+    assert rounds >= 5 and writes >= 2, (writes, rounds)

@@ -6,9 +6,10 @@ import asyncio
 from pathlib import Path
 
 from evalspec.api.inprocess import in_process_client
-from evalspec.apply.follow import PollSchedule, Tracked, poll_round
+from evalspec.apply.follow import PollSchedule, Tracked, poll_round, wait_unless
 from evalspec.local import LocalService
 
+DEADLINE = 30.0  # an hour-long wait that was not cut short fails here
 DEFINITION = {"evaluations": [{"kind": "text_contains", "text": "hello"}]}
 
 
@@ -48,3 +49,20 @@ def test_runs_are_read_from_the_team_list_and_the_history_beyond_them_is_not(tmp
 def test_the_wait_grows_while_nothing_changes_and_snaps_back() -> None:
     schedule = PollSchedule(base=1.0, ceiling=3.0, factor=2.0)
     assert [schedule.next(changed) for changed in (False, False, False, True, False)] == [2, 3, 3, 1, 2]
+
+
+def test_a_wait_ends_when_woken_or_stopped_and_otherwise_lasts_its_time() -> None:
+    async def waits() -> list[bool]:
+        stop, wake = asyncio.Event(), asyncio.Event()
+        ended = []
+        for setter in (wake.set, stop.set):
+            waiting = asyncio.create_task(wait_unless(stop, 3600.0, wake))
+            setter()
+            await asyncio.wait_for(waiting, DEADLINE)
+            ended.append(waiting.done())
+            wake.clear()
+            stop.clear()
+        await wait_unless(stop, 0.0, wake)  # neither set: the wait lasts its time, then ends
+        return ended
+
+    assert asyncio.run(waits()) == [True, True]

@@ -275,3 +275,26 @@ def test_symlinked_directories_do_not_make_a_double_star_walk_endless(work: Path
     (work / "spec.yaml").write_text("version: 1\ncollections:\n  c: {name: c, files: ['data/**']}\n")
     collection = load_spec([Path("spec.yaml")], root=work).collections["c"]
     assert [f.upload_name for f in collection.files or ()] == ["doc.md"]
+
+
+def test_collection_files_reached_through_symlinks_are_checked_like_any_path(work: Path) -> None:
+    # Matches are resolved a directory at a time; a link, to a file or to a directory, is
+    # still followed to where it leads before it is let in.
+    outside = work.parent / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# secret\n")
+    (work / "data").mkdir()
+    (work / "data" / "doc.md").write_text("# doc\n")
+    (work / "data" / "alias.md").symlink_to(work / "data" / "doc.md")
+    (work / "linked").symlink_to(work / "data")
+    (work / "escape").symlink_to(outside)
+    (work / "leak.md").symlink_to(outside / "secret.md")
+    spec = "version: 1\ncollections:\n  c: {{name: c, files: [{}]}}\n"
+    (work / "spec.yaml").write_text(spec.format("'linked/*'"))
+    files = load_spec([Path("spec.yaml")], root=work).collections["c"].files or ()
+    # The alias is the file it links to, listed once under that file's name.
+    assert [(f.upload_name, f.path) for f in files] == [("doc.md", work / "data" / "doc.md")]
+    for pattern, shown in (("'*/secret.md'", "escape/secret.md"), ("'*.md'", "leak.md")):
+        (work / "spec.yaml").write_text(spec.format(pattern))
+        assert f"{shown} resolves to {outside / 'secret.md'}, outside the working directory" in \
+            errors("spec.yaml", root=work)[0]

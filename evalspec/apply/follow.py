@@ -93,7 +93,17 @@ def changed(before: BatchRun | None, after: BatchRun) -> bool:
     )
 
 
-async def wait_unless(event: asyncio.Event, seconds: float) -> None:
-    """Wait `seconds` for the next poll round, or less if `event` (a stop) is set meanwhile."""
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout=seconds)
+async def wait_unless(event: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Wait `seconds` for the next poll round, or less if `event` (a stop) is set meanwhile, or
+    `wake` (a run ended, as an in-process service says)."""
+    if wake is None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=seconds)
+        return
+    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +25,15 @@ FILE_TIMEOUT_ENV = "EVALSPEC_FILE_TIMEOUT"
 
 @dataclass(frozen=True)
 class Backend:
-    """An open client and what kind of service it talks to."""
+    """An open client and what kind of service it talks to.
+
+    `run_ended` is set (by a service in this process) whenever one of its runs ends, so that a
+    follower polls at once rather than at its next round; None for a remote service.
+    """
 
     name: str
     client: DatalabClient
+    run_ended: asyncio.Event | None = None
 
     @property
     def identity(self) -> str:
@@ -98,8 +105,21 @@ async def open_backend(
     # process, and a crash of the process (kill -9) still loses nothing it committed.
     with LocalService(paths.local_data_dir(state_dir), api_key=None, limits=limits,
                       durable=False) as service:
+        run_ended = asyncio.Event()
+        service.on_run_finished(setter_from_any_thread(run_ended))
         async with in_process_client(service.app, rate_limiter=limiter) as client:
-            yield Backend(name, client)
+            yield Backend(name, client, run_ended)
+
+
+def setter_from_any_thread(event: asyncio.Event) -> Callable[[object], None]:
+    """A callback that sets `event` in the running loop, whichever thread calls it."""
+    loop = asyncio.get_running_loop()
+
+    def wake(_: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
+            loop.call_soon_threadsafe(event.set)
+
+    return wake
 
 
 async def evaluates_truth(backend: Backend) -> bool:

@@ -27,10 +27,11 @@ from evalspec.spec.load import load_spec
 from evalspec.spec.spec import Spec
 
 POLL_INTERVAL = 1.0
-# The in-process service costs a poll no request budget (a poll is a function call) and finishes
-# small runs in well under a second: poll it soon and often, so apply ends when its runs do.
-LOCAL_POLL_INTERVAL = 0.05
-LOCAL_POLL_CEILING = 0.25
+# The in-process service wakes apply the moment a run ends (Backend.run_ended), so its polls only
+# refresh the progress line: twice a second is enough, and each poll costs CPU that the parser
+# processes would rather have.
+LOCAL_POLL_INTERVAL = 0.5
+LOCAL_POLL_CEILING = 2.0
 
 RESUME_HINT = "run `evalspec apply` again to resume: runs already submitted are followed, never resubmitted"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -40,6 +41,7 @@ class LocalService:
         self._pool: WorkerPool | None = None
         self._guard: LockfileGuard | None = None
         self._lock = threading.Lock()
+        self._finish_listeners: list[Callable[[int], None]] = []
         self.app: FastAPI = build_app(self, manage_lifespan=manage_lifespan)
 
     def start(self) -> LocalService:
@@ -52,7 +54,8 @@ class LocalService:
                 except BaseException:
                     self._guard.release()
                     raise
-                self._pool = WorkerPool(self.store, self.workers, self.file_delay, self.limits)
+                self._pool = WorkerPool(self.store, self.workers, self.file_delay, self.limits,
+                                        on_finished=self._run_finished)
                 self._pool.start()
         return self
 
@@ -70,6 +73,15 @@ class LocalService:
     def submit(self, run_id: int) -> None:
         if self._pool is not None:
             self._pool.submit(run_id)
+
+    def on_run_finished(self, listener: Callable[[int], None]) -> None:
+        """Call `listener(run_id)` (from a worker thread) each time a run's end is committed:
+        a client in this process can then look at once instead of waiting for its next poll."""
+        self._finish_listeners.append(listener)
+
+    def _run_finished(self, run_id: int) -> None:
+        for listener in list(self._finish_listeners):
+            listener(run_id)
 
     def __enter__(self) -> LocalService:
         return self.start()

@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from evalspec.local.engine.convert import parse_output_format
@@ -31,11 +31,16 @@ IN_FLIGHT_PER_RUN = 16  # files of one run handed to the pool at once: bounds me
 
 
 class WorkerPool:
-    """`workers` run threads taking run ids from a queue, over one process pool."""
+    """`workers` run threads taking run ids from a queue, over one process pool.
+
+    `on_finished(run_id)` is called from a run thread once a run's end is committed.
+    """
 
     def __init__(self, store: Store, workers: int = 4, file_delay: float = 0.0,
-                 limits: FileLimits | None = None, processes: int | None = None) -> None:
+                 limits: FileLimits | None = None, processes: int | None = None,
+                 on_finished: Callable[[int], None] | None = None) -> None:
         self.store, self.file_delay = store, file_delay
+        self.on_finished = on_finished
         self.parsers = ProcessPool(limits or FileLimits(), processes)
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._stop = threading.Event()
@@ -70,12 +75,16 @@ class WorkerPool:
             if run_id is None:
                 return
             try:
-                self._process(run_id)
+                finished = self._process(run_id)
             except Exception as exc:  # one broken run must not kill the worker
                 log.exception("batch run %s failed", run_id)
                 self.store.runs.finish(run_id, "failed", str(exc))
+                finished = True
+            if finished and self.on_finished is not None:
+                self.on_finished(run_id)
 
-    def _process(self, run_id: int) -> None:
+    def _process(self, run_id: int) -> bool:
+        """Score the run's files not done yet; True once the run is finished."""
         runs = self.store.runs
         spec = runs.internals(run_id)
         runs.mark_running(run_id)
@@ -85,6 +94,8 @@ class WorkerPool:
         finished = self._score_here(run_id, tasks) if custom else self._score_in_pool(run_id, tasks)
         if finished and not self._stop.is_set():
             runs.finish(run_id)
+            return True
+        return False
 
     def _task(self, doc: dict[str, Any], spec: dict[str, Any]) -> FileTask:
         blobs = self.store.blobs

@@ -40,8 +40,12 @@ def resolve_inside(spec_file: Path, relative: str, root: Path) -> Path:
     """`relative` resolved against the spec file's directory; must stay inside `root`."""
     if "\0" in relative:  # Path.resolve would raise ValueError
         raise FileProblem(f"{shorten(relative)}: a path cannot contain a NUL byte")
-    target = (spec_file.parent / relative).resolve()
-    if not target.is_relative_to(root.resolve()):
+    return _inside(relative, (spec_file.parent / relative).resolve(), root, root.resolve())
+
+
+def _inside(relative: str, target: Path, root: Path, real_root: Path) -> Path:
+    """`target` (what `relative` resolves to), if it is inside the resolved root."""
+    if not target.is_relative_to(real_root):
         raise FileProblem(f"{relative} resolves to {target}, outside the working directory {root}")
     return target
 
@@ -119,6 +123,7 @@ def expand_managed_files(
 ) -> tuple[tuple[ManagedFile, ...], str]:
     """The documents a managed collection lists, sorted by upload name, and their digest."""
     found: dict[str, ManagedFile] = {}
+    resolve, written = _MatchResolver(spec_file, root), _WrittenByUs(root)
     for pattern in patterns:
         _check_pattern(spec_file, pattern, root)
         # Matches relative to the spec file's directory, as resolve_inside expects them.
@@ -126,8 +131,8 @@ def expand_managed_files(
         if not matches:
             raise FileProblem(f"{clip(pattern)}: matches no file")
         for match in matches:
-            path = resolve_inside(spec_file, match, root)
-            _check_match(match, path, root)
+            path = resolve(match)
+            written.check(match, path)
             if path.is_file():
                 _add_managed(found, path)
     files = tuple(found[name] for name in sorted(found))
@@ -167,20 +172,45 @@ def _check_pattern(spec_file: Path, pattern: str, root: Path) -> None:
         raise FileProblem(f"{clip(pattern)} searches {base}, outside the working directory {root}")
 
 
-def _check_match(match: str, path: Path, root: Path) -> None:
-    try:
-        match.encode("utf-8")
-    except UnicodeEncodeError:
-        raise FileProblem(f"{shorten(match)}: the file name is not valid UTF-8; rename it") from None
-    state_dir = os.environ.get(STATE_DIR_ENV)
-    inside_state = ".evalspec" in path.relative_to(root.resolve()).parts or (
-        state_dir is not None and path.is_relative_to(Path(state_dir).resolve())
-    )
-    if inside_state or path.name.endswith(_WRITTEN_SUFFIXES):
-        raise FileProblem(
-            f"{shorten(match)} is written by evalspec itself (the lockfile or .evalspec/): a "
-            "collection holding it would change at every apply; narrow the pattern"
+class _MatchResolver:
+    """`resolve_inside` for the many matches of a pattern: each directory is resolved once, and
+    a match that is not a symlink is its resolved directory plus its name (what realpath gives)."""
+
+    def __init__(self, spec_file: Path, root: Path) -> None:
+        self.spec_file, self.root, self.real_root = spec_file, root, root.resolve()
+        self._dirs: dict[Path, Path] = {}
+
+    def __call__(self, match: str) -> Path:
+        path = self.spec_file.parent / match
+        if path.name in ("", ".", "..") or path.is_symlink():
+            return resolve_inside(self.spec_file, match, self.root)
+        parent = self._dirs.get(path.parent)
+        if parent is None:
+            parent = self._dirs[path.parent] = path.parent.resolve()
+        return _inside(match, parent / path.name, self.root, self.real_root)
+
+
+class _WrittenByUs:
+    """Refuses matches that evalspec writes itself (the lock, .evalspec/ or the state dir)."""
+
+    def __init__(self, root: Path) -> None:
+        self.real_root = root.resolve()
+        state_dir = os.environ.get(STATE_DIR_ENV)
+        self.state_dir = Path(state_dir).resolve() if state_dir is not None else None
+
+    def check(self, match: str, path: Path) -> None:
+        try:
+            match.encode("utf-8")
+        except UnicodeEncodeError:
+            raise FileProblem(f"{shorten(match)}: the file name is not valid UTF-8; rename it") from None
+        inside_state = ".evalspec" in path.relative_to(self.real_root).parts or (
+            self.state_dir is not None and path.is_relative_to(self.state_dir)
         )
+        if inside_state or path.name.endswith(_WRITTEN_SUFFIXES):
+            raise FileProblem(
+                f"{shorten(match)} is written by evalspec itself (the lockfile or .evalspec/): a "
+                "collection holding it would change at every apply; narrow the pattern"
+            )
 
 
 def _add_managed(found: dict[str, ManagedFile], path: Path) -> None:

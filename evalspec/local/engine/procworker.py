@@ -38,9 +38,16 @@ def limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def load_readers() -> None:
+    """Import the document readers now (pypdf is half a worker's start-up): a worker starts while
+    apply is still uploading, so its first file need not wait for them."""
+    from evalspec.local.engine import html_reader, pdf_reader, text_reader  # noqa: F401
+
+
 def serve_tasks(tasks: Connection, outcomes: Connection) -> None:
     """Score tasks until the task pipe closes."""
     cache = ParseCache()
+    load_readers()
     outcomes.send(READY)  # imports done: the parent starts a file's clock only now
     while True:
         try:

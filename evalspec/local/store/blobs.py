@@ -23,6 +23,9 @@ class BlobStore:
 
     def put(self, data: bytes) -> str:
         """Store `data` (atomically, once per content) and return its sha256 hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        if self.path(digest).exists():  # stored before: no temporary file to write and drop
+            return digest
         with self.writer(len(data)) as blob:
             blob.write(data)
             return blob.commit()[0]
