@@ -5,8 +5,9 @@ seconds for a report of 10,000 cells of 20 files. Here a container whose values 
 (a file row, a verdict), or a list of such dicts (a cell's files), goes through the C encoder
 in one call, with the indentation passed as its item separator; a dict that also holds
 containers (a file row and its checks, a cell and its files) in one call for its own items,
-with a hole for each container filled in after. Only lists of containers are walked in Python. The report's json format promises byte-identical output: tests compare
-the two on the report fixtures and on random documents.
+with a hole for each container filled in after. Only lists of containers are walked in Python.
+The report's json format promises byte-identical output: tests compare the two on the report
+fixtures and on random documents.
 """
 
 from __future__ import annotations
