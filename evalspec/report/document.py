@@ -6,8 +6,8 @@ user can start from a copy of a built-in template. Bump FORMAT_VERSION on any in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar, overload
 
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
@@ -25,6 +25,7 @@ from evalspec.report.values import (
 )
 
 FORMAT_VERSION = 1
+T = TypeVar("T")
 TOP_MOVERS = 10
 
 
@@ -126,7 +127,7 @@ def file_json(row: FileRow, *, lazy: bool = False) -> dict[str, Any]:
         "filename": row.filename, "status": row.status, "score": row.score,
         "baseline_score": row.baseline_score, "delta": row.delta, "failed": row.failed,
         "error": row.error, "request_id": row.request_id, "lookup_key": row.lookup_key,
-        "checks": _CheckDocuments(row.checks) if lazy else [check_json(check) for check in row.checks],
+        "checks": _MadeOnUse(row.checks, check_json) if lazy else [check_json(check) for check in row.checks],
         "failing_checks": row.failing_count,
     }
 
@@ -139,14 +140,15 @@ def check_json(check: CheckRow) -> dict[str, Any]:
     }
 
 
-class _CheckDocuments(Sequence[dict[str, Any]]):
-    """A file's `checks` as the document has them, each made when first used."""
+class _MadeOnUse(Sequence[dict[str, Any]], Generic[T]):
+    """A sequence of documents, each made from its item when used (a file's `checks`, the files
+    explained), not kept: templates read a few of many."""
 
-    def __init__(self, checks: Sequence[CheckRow]) -> None:
-        self._checks = checks
+    def __init__(self, items: Sequence[T], make: Callable[[T], dict[str, Any]]) -> None:
+        self._items, self._make = items, make
 
     def __len__(self) -> int:
-        return len(self._checks)
+        return len(self._items)
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -154,11 +156,11 @@ class _CheckDocuments(Sequence[dict[str, Any]]):
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
-            return [check_json(check) for check in self._checks[index]]
-        return check_json(self._checks[index])
+            return [self._make(item) for item in self._items[index]]
+        return self._make(self._items[index])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (check_json(check) for check in self._checks)
+        return map(self._make, self._items)
 
 
 def explained_files(document: dict[str, Any]) -> Sequence[dict[str, Any]]:
@@ -170,7 +172,7 @@ def explained_files(document: dict[str, Any]) -> Sequence[dict[str, Any]]:
     """
     cells = document["cells"]
     if cells and all(isinstance(cell["files"], _FileDocuments) for cell in cells):
-        return _ExplainedRows(cells)
+        return _explained_rows(cells)
     found = [
         {"cell": cell["key"], "file": f} for cell in cells for f in cell["files"]
         if f["status"] is not None and (f["failed"] or f["failing_checks"] or f["error"])
@@ -189,35 +191,20 @@ def _rank(failed: bool, delta: float | None, score: float | None, cell: str, fil
     return rank, delta or 0.0, score if score is not None else -1.0, cell, filename
 
 
-class _ExplainedRows(Sequence[dict[str, Any]]):
+def _explained_rows(cells: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """`explained_files` of a lazy document: its files ranked by their rows (as `_importance`
     ranks their documents), each item made when used: markdown shows the first few."""
-
-    def __init__(self, cells: Sequence[dict[str, Any]]) -> None:
-        found = [
-            (cell["key"], row) for cell in cells for row in cell["files"].rows
-            if row.status is not None and (row.failed or row.failing_count or row.error)
-        ]
-        self._items = sorted(found, key=lambda item: _rank(
-            item[1].failed, item[1].delta, item[1].score, item[0], item[1].filename))
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [_explained(key, row) for key, row in self._items[index]]
-        return _explained(*self._items[index])
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (_explained(key, row) for key, row in self._items)
+    found = [
+        (cell["key"], row) for cell in cells for row in cell["files"].rows
+        if row.status is not None and (row.failed or row.failing_count or row.error)
+    ]
+    ranked = sorted(found, key=lambda item: _rank(
+        item[1].failed, item[1].delta, item[1].score, item[0], item[1].filename))
+    return _MadeOnUse(ranked, _explained)
 
 
-def _explained(key: str, row: FileRow) -> dict[str, Any]:
+def _explained(item: tuple[str, FileRow]) -> dict[str, Any]:
+    key, row = item
     return {"cell": key, "file": file_json(row, lazy=True)}
 
 
@@ -237,11 +224,7 @@ class _FileDocuments(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self.rows)
 
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+    def __getitem__(self, index: Any) -> Any:  # as the list's: a document, or a list of them
         return self._made()[index]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
