@@ -79,3 +79,22 @@ def test_the_json_report_streamed_cell_by_cell_is_the_whole_document() -> None:
         chunks = list(render_chunks(report, "json"))
         assert len(chunks) > len(report.cells)  # written as it is rendered, not in one piece
         assert "".join(chunks) == reference(report_document(report)) + "\n" == render(report, "json")
+
+
+def file_row(rng: random.Random) -> dict[str, Any]:
+    """A dict shaped as a report's file row: scalars around a list of check dicts."""
+    checks = [{"kind": rng.choice(TRICKY), "params": scalar(rng), "passed": scalar(rng), "score": scalar(rng),
+               "weight": scalar(rng), "reason": rng.choice([*TRICKY, "\\u0000", '"\\u0000"', "\x00"])}
+              for _ in range(rng.randint(0, 3))]
+    return {"filename": rng.choice(TRICKY), "status": scalar(rng), "score": scalar(rng),
+            "delta": rng.choice([None, 0.1 + 0.2, -1e-300, 5e-324, float("inf")]), "error": scalar(rng),
+            "checks": checks, "failing_checks": rng.randint(0, 3), "lookup_key": "\u00e9\\u0000",
+            rng.choice(["z", "\x00", "\\u0000"]): rng.choice([[], {}, [1, {"a": None}], scalar(rng)])}
+
+
+def test_file_rows_and_cells_of_them_come_out_identical() -> None:
+    rng = random.Random(4)
+    for _ in range(3000):
+        cell = {"key": rng.choice(TRICKY), "files": [file_row(rng) for _ in range(rng.randint(0, 3))],
+                "verdicts": [], "score": scalar(rng)}
+        assert dumps(cell) == reference(cell), cell

@@ -25,10 +25,18 @@ def read_score(raw: float | None, scale: float, what: str = "score") -> ScoreRea
     """`raw / scale` when that lies in 0..1; otherwise a reading that carries the error."""
     if raw is None:
         return ScoreReading(None, None)
-    value = raw / scale
-    if -TOLERANCE <= value <= 1 + TOLERANCE:
-        return ScoreReading(min(max(value, 0.0), 1.0), raw)
+    value = score_value(raw, scale)
+    if value is not None:
+        return ScoreReading(value, raw)
     return ScoreReading(None, raw, out_of_range(raw, scale, what))
+
+
+def score_value(raw: float | None, scale: float) -> float | None:
+    """`read_score(raw, scale).value`, without making the reading (a report reads 400,000)."""
+    if raw is None:
+        return None
+    value = raw / scale
+    return min(max(value, 0.0), 1.0) if -TOLERANCE <= value <= 1 + TOLERANCE else None
 
 
 def out_of_range(raw: float, scale: float, what: str) -> str:

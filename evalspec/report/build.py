@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from evalspec.api.shapes import FileResult, RunResults
 from evalspec.base import runstatus
-from evalspec.base.scores import read_score
+from evalspec.base.scores import score_value
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
@@ -129,8 +129,8 @@ def _file_row(name: str, now: FileResult | None, then: FileResult | None, scale:
     results = now.eval_results if now else {}
     return FileRow(
         filename=name, status=now.status if now else None,
-        score=read_score(now.eval_score, scale).value if now else None,
-        baseline_score=read_score(then.eval_score, scale).value if then else None,
+        score=score_value(now.eval_score, scale) if now else None,
+        baseline_score=score_value(then.eval_score, scale) if then else None,
         failed=now is not None and is_failed_file(now),
         checks=lazy_checks_of(results), error=error_of(results),
         request_id=_text(now.request_id) if now else None, lookup_key=now.lookup_key if now else None,

@@ -6,8 +6,8 @@ user can start from a copy of a built-in template. Bump FORMAT_VERSION on any in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar, overload
 
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
@@ -25,14 +25,16 @@ from evalspec.report.values import (
 )
 
 FORMAT_VERSION = 1
+T = TypeVar("T")
 TOP_MOVERS = 10
 
 
 def report_document(report: Report, *, lazy: bool = False) -> dict[str, Any]:
     """The whole report as JSON-ready data: deterministic (no time of writing), sorted by key.
 
-    `lazy`: each file's `checks` is a sequence read when first used, not a list (for the built-in
-    templates: markdown shows the checks of a few files, and reading 600,000 is most of its time).
+    `lazy`: each cell's `files`, and each file's `checks`, is a sequence made when first used, not
+    a list (for the built-in templates: markdown shows a few of 200,000 files, and making the
+    documents of all of them was most of its time).
     """
     return {**document_head(report), "cells": list(cell_documents(report, lazy=lazy))}
 
@@ -115,7 +117,7 @@ def cell_json(
         "completed_at": cell.completed_at, "duration_seconds": duration(cell), "error": cell.error,
         "verdicts": list(verdicts), "gates_failed": sum(1 for v in verdicts if not v["passed"]),
         "changed_inputs": [cause.to_json() for cause in changed_inputs],
-        "files": [file_json(row, lazy=lazy) for row in cell.files],
+        "files": _FileDocuments(cell.files) if lazy else [file_json(row) for row in cell.files],
     }
 
 
@@ -125,7 +127,7 @@ def file_json(row: FileRow, *, lazy: bool = False) -> dict[str, Any]:
         "filename": row.filename, "status": row.status, "score": row.score,
         "baseline_score": row.baseline_score, "delta": row.delta, "failed": row.failed,
         "error": row.error, "request_id": row.request_id, "lookup_key": row.lookup_key,
-        "checks": _CheckDocuments(row.checks) if lazy else [check_json(check) for check in row.checks],
+        "checks": _MadeOnUse(row.checks, check_json) if lazy else [check_json(check) for check in row.checks],
         "failing_checks": row.failing_count,
     }
 
@@ -138,14 +140,15 @@ def check_json(check: CheckRow) -> dict[str, Any]:
     }
 
 
-class _CheckDocuments(Sequence[dict[str, Any]]):
-    """A file's `checks` as the document has them, each made when first used."""
+class _MadeOnUse(Sequence[dict[str, Any]], Generic[T]):
+    """A sequence of documents, each made from its item when used (a file's `checks`, the files
+    explained), not kept: templates read a few of many."""
 
-    def __init__(self, checks: Sequence[CheckRow]) -> None:
-        self._checks = checks
+    def __init__(self, items: Sequence[T], make: Callable[[T], dict[str, Any]]) -> None:
+        self._items, self._make = items, make
 
     def __len__(self) -> int:
-        return len(self._checks)
+        return len(self._items)
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -153,18 +156,25 @@ class _CheckDocuments(Sequence[dict[str, Any]]):
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
-            return [check_json(check) for check in self._checks[index]]
-        return check_json(self._checks[index])
+            return [self._make(item) for item in self._items[index]]
+        return self._make(self._items[index])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (check_json(check) for check in self._checks)
+        return map(self._make, self._items)
 
 
-def explained_files(document: dict[str, Any]) -> list[dict[str, Any]]:
+def explained_files(document: dict[str, Any]) -> Sequence[dict[str, Any]]:
     """Files with something to explain (failed, or failing checks), most important first:
-    failed, then regressed (largest drop first), then the rest (lowest score first)."""
+    failed, then regressed (largest drop first), then the rest (lowest score first).
+
+    Each item is `{"cell": key, "file": file document}`. Of a lazy document (whose cells' files
+    are made on use), the files are ranked by their rows, and an item made when it is used.
+    """
+    cells = document["cells"]
+    if cells and all(isinstance(cell["files"], _FileDocuments) for cell in cells):
+        return _explained_rows(cells)
     found = [
-        {"cell": cell["key"], "file": f} for cell in document["cells"] for f in cell["files"]
+        {"cell": cell["key"], "file": f} for cell in cells for f in cell["files"]
         if f["status"] is not None and (f["failed"] or f["failing_checks"] or f["error"])
     ]
     return sorted(found, key=_importance)
@@ -172,9 +182,53 @@ def explained_files(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _importance(item: dict[str, Any]) -> tuple[int, float, float, str, str]:
     f = item["file"]
-    rank = 0 if f["failed"] else 1 if (f["delta"] or 0) < 0 else 2
-    score = f["score"] if f["score"] is not None else -1.0
-    return rank, f["delta"] or 0.0, score, item["cell"], f["filename"]
+    return _rank(f["failed"], f["delta"], f["score"], item["cell"], f["filename"])
+
+
+def _rank(failed: bool, delta: float | None, score: float | None, cell: str, filename: str,
+          ) -> tuple[int, float, float, str, str]:
+    rank = 0 if failed else 1 if (delta or 0) < 0 else 2
+    return rank, delta or 0.0, score if score is not None else -1.0, cell, filename
+
+
+def _explained_rows(cells: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """`explained_files` of a lazy document: its files ranked by their rows (as `_importance`
+    ranks their documents), each item made when used: markdown shows the first few."""
+    found = [
+        (cell["key"], row) for cell in cells for row in cell["files"].rows
+        if row.status is not None and (row.failed or row.failing_count or row.error)
+    ]
+    ranked = sorted(found, key=lambda item: _rank(
+        item[1].failed, item[1].delta, item[1].score, item[0], item[1].filename))
+    return _MadeOnUse(ranked, _explained)
+
+
+def _explained(item: tuple[str, FileRow]) -> dict[str, Any]:
+    key, row = item
+    return {"cell": key, "file": file_json(row, lazy=True)}
+
+
+class _FileDocuments(Sequence[dict[str, Any]]):
+    """A cell's `files` in a lazy document: each file's document made when the files are first
+    used, then kept (a template may go through them twice)."""
+
+    def __init__(self, rows: Sequence[FileRow]) -> None:
+        self.rows = rows
+        self._documents: list[dict[str, Any]] | None = None
+
+    def _made(self) -> list[dict[str, Any]]:
+        if self._documents is None:
+            self._documents = [file_json(row, lazy=True) for row in self.rows]
+        return self._documents
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:  # as the list's: a document, or a list of them
+        return self._made()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._made())
 
 
 def duration(cell: CellRow) -> float | None:

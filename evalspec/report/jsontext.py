@@ -3,15 +3,18 @@
 With an indent, the standard library encodes in pure Python, one generator step per value:
 seconds for a report of 10,000 cells of 20 files. Here a container whose values are all scalars
 (a file row, a verdict), or a list of such dicts (a cell's files), goes through the C encoder
-in one call, with the indentation passed as its item separator; only the containers above them
-are walked in Python. The report's json format promises byte-identical output: tests compare
-the two on the report fixtures and on random documents.
+in one call, with the indentation passed as its item separator; a dict that also holds
+containers (a file row and its checks, a cell and its files) in one call for its own items,
+with a hole for each container filled in after. Only lists of containers are walked in Python.
+The report's json format promises byte-identical output: tests compare the two on the report
+fixtures and on random documents.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from _json import make_encoder  # the C encoder json.dumps itself uses when not indenting
 from collections.abc import Iterable, Iterator
 from functools import cache
 from json.encoder import encode_basestring
@@ -21,6 +24,8 @@ INDENT = "  "
 _CONTAINERS = (dict, list, tuple)
 _SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))
 _CONSTANTS = {None: "null", True: "true", False: "false"}
+HOLE = "\x00"  # stands in for a nested container in a dict's C encoding (see _encode_with_holes)
+_HOLE_TEXT = encode_basestring(HOLE)
 
 
 def dumps(value: Any) -> str:
@@ -69,6 +74,8 @@ def _encode(value: Any, level: int, parts: list[str]) -> None:
         parts.append(_flat_encoder(level).encode(value))  # the rest of the scalars, too
     elif isinstance(value, (list, tuple)) and all(type(row) is dict and row and _flat(row) for row in value):
         parts.append(_rows(value, level))
+    elif type(value) is dict and _holes_fit(value):
+        _encode_with_holes(value, level, parts)
     else:
         _encode_nested(value, level, parts)
 
@@ -87,6 +94,39 @@ def _encode_nested(value: dict[Any, Any] | list[Any] | tuple[Any, ...], level: i
         parts.append(("" if n == 0 else ",") + inner)
         _encode(item, level + 1, parts)
     parts.append("\n" + INDENT * level + "]")
+
+
+def _holes_fit(value: dict[Any, Any]) -> bool:
+    """Whether `_encode_with_holes` can take this dict: string keys, and values that are exact
+    scalars or exact containers, none of whose strings could be taken for a hole."""
+    for key, item in value.items():
+        kind = type(item)
+        if type(key) is not str or HOLE in key:
+            return False
+        if kind is str:
+            if HOLE in item:
+                return False
+        elif kind not in _SCALAR_TYPES and kind not in _CONTAINERS:
+            return False
+    return True
+
+
+def _encode_with_holes(value: dict[str, Any], level: int, parts: list[str]) -> None:
+    """A dict of scalars and containers (a file row and its checks, a cell and its files) in
+    one C call for its own items, a hole left for each container and filled in after.
+
+    A hole is the string HOLE, which the encoder writes as `"\\u0000"`; no other text of this
+    dict can read so (no key or string holds HOLE, and an escaped backslash or quote in a
+    string never leaves a bare quote before `\\u0000`), and the encoder puts the holes in the
+    order of the sorted keys.
+    """
+    nested = sorted(key for key, item in value.items() if type(item) in _CONTAINERS)
+    text = _flat_encoder(level).encode({**value, **dict.fromkeys(nested, HOLE)})
+    pieces = text.split(_HOLE_TEXT)
+    parts.append(pieces[0])
+    for key, piece in zip(nested, pieces[1:], strict=True):
+        _encode(value[key], level + 1, parts)
+        parts.append(piece)
 
 
 def _flat(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> bool:
@@ -120,19 +160,30 @@ def _flat_encoder(level: int) -> _FlatEncoder:
     return _FlatEncoder("\n" + INDENT * (level + 1), "\n" + INDENT * level)
 
 
-class _FlatEncoder(json.JSONEncoder):
-    """C encoding with ",<newline><indent>" between items, and the brackets re-spaced."""
+class _FlatEncoder:
+    """C encoding with ",<newline><indent>" between items, and the brackets re-spaced.
+
+    The C encoder is made once per level and called directly: `JSONEncoder.encode` makes a new
+    one at every call, which was most of the cost of the 40,000 small containers of a report.
+    Its text is json.dumps's (floats by float.__repr__, NaN and Infinity allowed).
+    """
 
     def __init__(self, inner: str, outer: str) -> None:
-        super().__init__(ensure_ascii=False, sort_keys=True, separators=("," + inner, ": "))
         self.inner, self.outer = inner, outer
+        self._encoder = make_encoder(
+            None, _unserializable, encode_basestring, None, ": ", "," + inner, True, False, True,
+        )
 
     def encode_compact(self, o: Any) -> str:
         """The C encoder's text as it is: items separated, brackets not re-spaced."""
-        return super().encode(o)
+        return "".join(self._encoder(o, 0))
 
     def encode(self, o: Any) -> str:
-        text = super().encode(o)
+        text = self.encode_compact(o)
         if not isinstance(o, _CONTAINERS) or not o:
             return text
         return text[0] + self.inner + text[1:-1] + self.outer + text[-1]
+
+
+def _unserializable(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
