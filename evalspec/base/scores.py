@@ -7,6 +7,7 @@ taken as valid, so a gate can never pass on a number read on the wrong scale.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 TOLERANCE = 1e-9
@@ -41,13 +42,14 @@ def score_value(raw: float | None, scale: float) -> float | None:
 
 def out_of_range(raw: float, scale: float, what: str) -> str:
     """The message for a score outside 0..1 after scaling, naming the setting that would fix it."""
-    hint = f"set settings.score_scale: {suggested_scale(raw)}" if raw > 1 else "check the service"
+    usual = raw > 1 and math.isfinite(raw)  # NaN and infinity fit no scale
+    hint = f"set settings.score_scale: {suggested_scale(raw)}" if usual else "check the service"
     return (f"{what} {raw:g} is outside 0..1 after dividing by settings.score_scale {scale:g} "
             f"({hint})")
 
 
 def suggested_scale(raw: float) -> int:
-    """The smallest usual scale (100, 1000...) that brings `raw` into 0..1."""
+    """The smallest usual scale (100, 1000...) that brings a finite `raw` into 0..1."""
     scale = 100
     while raw > scale:
         scale *= 10
