@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from evalspec.api import BatchRun
+from evalspec.apply.events import SilentEvents
 from evalspec.apply.executor import ApplyOptions, Executor
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
@@ -140,7 +140,8 @@ async def evalspec_apply(root: Path, specs: Path, rate: str, lock: Path) -> Figu
     started = time.monotonic()
     async with open_backend("datalab", rate=rate, state_dir=state) as backend:
         options = ApplyOptions(concurrency=8, state_dir=state)
-        outcome = await Executor(backend, spec, store, options, Quiet()).run(plan)
+        # SilentEvents: a benchmark prints its table only.
+        outcome = await Executor(backend, spec, store, options, SilentEvents()).run(plan)
         stats = backend.client.stats.snapshot()
     wall = time.monotonic() - started
     peak = tracemalloc.get_traced_memory()[1] / 2**20
@@ -153,22 +154,6 @@ async def evalspec_apply(root: Path, specs: Path, rate: str, lock: Path) -> Figu
     polls = stats.get("runs.list", 0) + stats.get("runs.get", 0)
     return Figures("evalspec", cells, wall, lifecycle, results, sum(stats.values()) - lifecycle - results,
                    peak, polls)
-
-
-class Quiet:
-    """Apply's events, unrendered: a benchmark prints its table only."""
-
-    def on_submitted(self, key: str, run: BatchRun, adopted: bool) -> None:
-        pass
-
-    def on_round(self, runs: list[BatchRun]) -> None:
-        pass
-
-    def on_finished(self, key: str, run: BatchRun) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        pass
 
 
 class Counting:

@@ -16,6 +16,7 @@ import httpx
 from apply_helpers import write_spec
 
 from evalspec.api import BatchRun, DatalabClient
+from evalspec.apply.events import SilentEvents
 from evalspec.apply.executor import CHECKPOINT_EVERY, ApplyOptions, ApplyOutcome, Executor
 from evalspec.backend.connect import Backend, open_backend
 from evalspec.backend.results_cache import results_path
@@ -48,7 +49,7 @@ class Holding(httpx.AsyncBaseTransport):
         return httpx.Response(response.status_code, json=body)
 
 
-class Recorder:
+class Recorder(SilentEvents):
     """Apply's events: poll rounds counted, finished runs in order, a signal per round and finish."""
 
     def __init__(self) -> None:
@@ -57,9 +58,6 @@ class Recorder:
         self.first_finished = asyncio.Event()
         self.round_seen = asyncio.Event()
 
-    def on_submitted(self, key: str, run: BatchRun, adopted: bool) -> None:
-        pass
-
     def on_round(self, runs: list[BatchRun]) -> None:
         self.rounds += 1
         self.round_seen.set()
@@ -67,9 +65,6 @@ class Recorder:
     def on_finished(self, key: str, run: BatchRun) -> None:
         self.finished.append(run.id)
         self.first_finished.set()
-
-    def note(self, text: str) -> None:
-        pass
 
 
 async def _apply_holding_the_second_run(root: Path) -> dict[str, Any]:

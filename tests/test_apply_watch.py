@@ -14,6 +14,7 @@ from apply_helpers import write_spec
 from datalab_variants import Variant
 
 from evalspec.api import BatchRun, DatalabClient
+from evalspec.apply.events import SilentEvents
 from evalspec.apply.executor import ApplyOptions, ApplyOutcome, Executor
 from evalspec.apply.watch import Watch
 from evalspec.backend.connect import Backend
@@ -24,20 +25,11 @@ from evalspec.plan.select import parse_selection
 from evalspec.spec.load import load_spec
 
 
-class Events:
+class Events(SilentEvents):
     """ApplyEvents that keep the notes."""
 
     def __init__(self) -> None:
         self.notes: list[str] = []
-
-    def on_submitted(self, key: str, run: BatchRun, adopted: bool) -> None:
-        pass
-
-    def on_round(self, runs: list[BatchRun]) -> None:
-        pass
-
-    def on_finished(self, key: str, run: BatchRun) -> None:
-        pass
 
     def note(self, text: str) -> None:
         self.notes.append(text)

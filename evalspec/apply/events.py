@@ -26,3 +26,19 @@ class ApplyEvents(Protocol):
 
     def note(self, text: str) -> None:
         """A line worth telling the user."""
+
+
+class SilentEvents:
+    """ApplyEvents that render nothing: a base for callers that listen to a few events only."""
+
+    def on_submitted(self, key: str, run: BatchRun, adopted: bool) -> None:
+        """Nothing to show."""
+
+    def on_round(self, runs: list[BatchRun]) -> None:
+        """Nothing to show."""
+
+    def on_finished(self, key: str, run: BatchRun) -> None:
+        """Nothing to show."""
+
+    def note(self, text: str) -> None:
+        """Nothing to show."""
