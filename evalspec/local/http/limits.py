@@ -22,6 +22,8 @@ MAX_DEPTH = 100  # far beyond any real schema or eval_definition, far below the 
 
 RowId = Annotated[int, Field(ge=1, le=INT64_MAX, description="an id (1 .. 2^63-1)")]
 Offset = Annotated[int, Query(ge=0, le=INT64_MAX, description="rows to skip")]
+# Datalab's page size for every listing: 1..200.
+Limit = Annotated[int, Query(ge=1, le=200, description="rows per page")]
 
 
 def json_problem(value: Any) -> str | None:

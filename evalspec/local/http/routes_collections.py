@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from evalspec.local.http.deps import store_of
 from evalspec.local.http.errors import answers
-from evalspec.local.http.limits import Offset, RowId
+from evalspec.local.http.limits import Limit, Offset, RowId
 from evalspec.local.http.requests import AddFilesRequest, CreateCollectionRequest, UpdateCollectionRequest
 from evalspec.local.http.responses import (
     CollectionResponse,
@@ -29,7 +29,7 @@ def create(body: CreateCollectionRequest, request: Request) -> dict[str, Any]:
 
 
 @router.get("", response_model=ListCollectionsResponse)
-def list_collections(request: Request, limit: int = Query(50, ge=1, le=200),
+def list_collections(request: Request, limit: Limit = 50,
                      offset: Offset = 0, include_archived: bool = False) -> dict[str, Any]:
     items, total = store_of(request).collections.page(limit, offset, include_archived)
     return {"collections": items, "total": total}
@@ -60,7 +60,7 @@ def add_files(collection_id: RowId, body: AddFilesRequest, request: Request) -> 
 
 @router.get("/{collection_id}/files", response_model=ListCollectionFilesResponse,
             responses=answers(400))
-def list_files(collection_id: RowId, request: Request, limit: int = Query(50, ge=1, le=200),
+def list_files(collection_id: RowId, request: Request, limit: Limit = 50,
                cursor: str | None = None) -> dict[str, Any]:
     """Cursor pagination: pass the previous page's `next_cursor` until it is null."""
     if cursor is not None and not CURSOR.fullmatch(cursor):

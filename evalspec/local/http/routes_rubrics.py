@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from evalspec.local.engine.pipelines import pipeline_eval_definition
 from evalspec.local.http.deps import store_of
 from evalspec.local.http.errors import answers
-from evalspec.local.http.limits import Offset, RowId
+from evalspec.local.http.limits import Limit, Offset, RowId
 from evalspec.local.http.requests import (
     CreateRubricRequest,
     ImportFromPipelineRequest,
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/eval_rubrics")
 
 
 @router.get("", response_model=ListEvalRubricsResponse)
-def list_rubrics(request: Request, limit: int = Query(50, ge=1, le=200),
+def list_rubrics(request: Request, limit: Limit = 50,
                  offset: Offset = 0, include_archived: bool = False) -> dict[str, Any]:
     rubrics, total = store_of(request).rubrics.page(limit, offset, include_archived)
     return {"rubrics": rubrics, "total": total}

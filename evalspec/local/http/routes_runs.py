@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from evalspec.local.http.deps import service_of, store_of
 from evalspec.local.http.errors import answers
-from evalspec.local.http.limits import Offset, RowId
+from evalspec.local.http.limits import Limit, Offset, RowId
 from evalspec.local.http.requests import StartBatchRunRequest
 from evalspec.local.http.responses import (
     BatchRunResultsResponse,
@@ -31,7 +31,7 @@ def start(body: StartBatchRunRequest, request: Request) -> dict[str, Any]:
 @router.get("", response_model=ListBatchRunsResponse)
 def list_runs(request: Request, collection_id: RowId | None = None,
               eval_rubric_id: RowId | None = None, pipeline_id: str | None = None,
-              limit: int = Query(50, ge=1, le=200), offset: Offset = 0) -> dict[str, Any]:
+              limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Runs, newest first, filtered."""
     filters = {"collection_id": collection_id, "eval_rubric_id": eval_rubric_id,
                "pipeline_id": pipeline_id}
