@@ -19,7 +19,7 @@ from evalspec.lock.lockfile import Lockfile
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
 from evalspec.report.results import finished_runs, load_results, read_cached
-from evalspec.report.values import Report
+from evalspec.report.values import CheckDocument, Report
 from evalspec.spec.schema_models import Gate, GateWhere
 
 REPORT_FIXTURES = Path(__file__).parent / "fixtures" / "report"
@@ -50,3 +50,10 @@ def fixture_report(*, baseline: bool = True) -> Report:
     report = build_report(Side("evalspec.lock", current, load_results(current, STATE_DIR)), base)
     against = base.lock if base is not None and base.lock is not None else current
     return with_gates(report, GATES, against.gates, against.gate_rules)
+
+
+def check_document(kind: str, params: str, passed: bool | None, weight: float | None,
+                   score: float | None, reason: str) -> CheckDocument:
+    """One check as the report holds it."""
+    return {"kind": kind, "params": params, "passed": passed, "weight": weight, "score": score,
+            "reason": reason}

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from report_fixtures import STATE_DIR, fixture_lock, fixture_report
 
-from evalspec.api.shapes import RunResults
-from evalspec.backend.results_cache import read_results, write_results
+from evalspec.backend.results_cache import (
+    read_results,
+    read_rows,
+    results_directory,
+    results_path,
+    write_results,
+)
+from evalspec.backend.results_rows import RecentChecks, RunRows
+from evalspec.lock.lockfile import Lockfile
 from evalspec.report.build import Side, build_report
-from evalspec.report.results import RunScores, finished_runs, load_results, read_cached, results_on_demand
+from evalspec.report.results import finished_runs, load_results, read_cached, results_on_demand
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED
 
 CURRENT_LINEAGE = "11111111-1111-4111-8111-111111111111"
@@ -101,27 +109,83 @@ def test_the_current_side_needs_a_lock() -> None:
         build_report(Side("x", None, {}))
 
 
-def test_a_baseline_is_read_as_scores_without_per_check_details() -> None:
+def whole(rows: RunRows) -> tuple[list[Any], list[Any]]:
+    """A run's rows with every file's checks, for comparing."""
+    return rows.files, [rows.checks(i) for i in range(len(rows.files))]
+
+
+def test_rows_written_with_the_results_are_the_rows_of_the_document(tmp_path: Path) -> None:
     lock = fixture_lock("current")
-    full = read_cached(lock.lineage, finished_runs(lock), STATE_DIR)
-    scores = read_cached(lock.lineage, finished_runs(lock), STATE_DIR, RunScores)
-    assert scores.keys() == full.keys() and full
-    assert any(f.eval_results for r in full.values() for f in r.file_results)  # details were there
-    for key, results in full.items():
-        slim = scores[key]
-        assert slim.batch_run == results.batch_run
-        assert [(f.filename, f.status, f.eval_score, f.request_id) for f in slim.file_results] == [
-            (f.filename, f.status, f.eval_score, f.request_id) for f in results.file_results]
-        assert all(f.eval_results == {} for f in slim.file_results)
+    runs = finished_runs(lock)
+    derived = read_cached(lock.lineage, runs, STATE_DIR)  # the fixture has documents only
+    assert derived and not list(STATE_DIR.rglob("*.rows"))
+    for run_id in runs.values():
+        document = read_results(lock.lineage, run_id, STATE_DIR)
+        if document is not None:
+            write_results(lock.lineage, run_id, document, tmp_path)
+    written = read_cached(lock.lineage, runs, tmp_path)
+    assert len(list(tmp_path.rglob("*.rows"))) == len(derived)
+    assert {k: whole(r) for k, r in written.items()} == {k: whole(r) for k, r in derived.items()}
+    assert any(check["reason"] for r in written.values() for i in range(len(r.files))
+               for check in r.checks(i))
+
+
+def test_a_damaged_rows_file_gives_way_to_the_document(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(STATE_DIR, state)
+    document = read_results(CURRENT_LINEAGE, 11, state)
+    assert document is not None
+    write_results(CURRENT_LINEAGE, 11, document, state)
+    rows_file = results_path(CURRENT_LINEAGE, 11, state).with_suffix(".rows")
+    good = whole(read_cached(CURRENT_LINEAGE, {"k": 11}, state)["k"])
+    for damage in (b"", b'["evalspec-rows",2]\n[]\n[]\n', b'["evalspec-rows",1]\n[["a.pdf"]]\n[]\n',
+                   rows_file.read_bytes().replace(b'"completed"', b'true', 1)):
+        rows_file.write_bytes(damage)
+        assert whole(read_cached(CURRENT_LINEAGE, {"k": 11}, state)["k"]) == good
+
+
+def cache_with_rows(lock: Lockfile, state: Path) -> None:
+    """The fixture's cached documents written again into `state`, so each has its rows file."""
+    for run_id in finished_runs(lock).values():
+        document = read_results(lock.lineage, run_id, STATE_DIR)
+        if document is not None:
+            write_results(lock.lineage, run_id, document, state)
+
+
+def test_a_report_without_checks_shown_parses_no_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lock = fixture_lock("current")
+    cache_with_rows(lock, tmp_path)
+    results = results_on_demand(lock, tmp_path)
+    parsed: list[RunRows] = []
+    monkeypatch.setattr(RunRows, "parse_checks", lambda rows: parsed.append(rows) or [[] for _ in rows.files])
+    report = build_report(Side("evalspec.lock", lock, results))
+    assert sum(f.failing_count for cell in report.cells for f in cell.files) > 0
+    assert parsed == []  # counted from the rows alone
+    assert report.cells[0].files[0].checks == [] and len(parsed) == 1  # read when shown
+
+
+def test_parsed_checks_are_kept_for_the_last_few_runs_only(tmp_path: Path) -> None:
+    lock = fixture_lock("current")
+    cache_with_rows(lock, tmp_path)
+    recent = RecentChecks(runs=1)
+    directory = results_directory(lock.lineage, tmp_path)
+    runs = [read_rows(directory, run_id, recent) for run_id in finished_runs(lock).values()]
+    found = [rows for rows in runs if rows is not None]
+    assert len(found) >= 2
+    first = [found[0].checks(i) for i in range(len(found[0].files))]
+    assert found[0].checks(0) is first[0]  # kept while it is the last run read
+    [found[1].checks(i) for i in range(len(found[1].files))]
+    again = [found[0].checks(i) for i in range(len(found[0].files))]
+    assert again == first and again[0] is not first[0]  # parsed again: not kept past one run
 
 
 def test_results_read_on_demand_are_the_cached_results(tmp_path: Path) -> None:
     lock = fixture_lock("current")
-    for model in (RunScores, RunResults):
-        eager = read_cached(lock.lineage, finished_runs(lock), STATE_DIR, model)
-        lazy = results_on_demand(lock, STATE_DIR, model=model)
-        assert set(lazy) == set(eager) and len(lazy) == len(eager) and eager
-        assert all(lazy[key] == results and type(lazy[key]) is model for key, results in eager.items())
+    eager = read_cached(lock.lineage, finished_runs(lock), STATE_DIR)
+    lazy = results_on_demand(lock, STATE_DIR)
+    assert set(lazy) == set(eager) and len(lazy) == len(eager) and eager
+    assert all(whole(lazy[key]) == whole(rows) for key, rows in eager.items())
     assert results_on_demand(lock, tmp_path / "nothing cached") == {}
 
 

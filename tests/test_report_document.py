@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import random
 
-from report_fixtures import fixture_report
+from report_fixtures import check_document, fixture_report
 
 from evalspec.report.document import explained_files, report_document
 from evalspec.report.environment import make_environment
 from evalspec.report.formats import TEMPLATES, context, render
-from evalspec.report.values import UNCHANGED, CellRow, CheckRow, FileRow, Report
+from evalspec.report.values import UNCHANGED, CellRow, FileRow, Report
 
 SCORES = [None, 0.0, 0.25, 0.5, 0.5, 1.0, float("nan")]
 
@@ -19,7 +19,7 @@ def random_report(rng: random.Random, cells: int) -> Report:
     """Cells of files in every state that ranks differently: failed, regressed, failing checks,
     errors, only in the baseline, equal ranks, scores that are NaN."""
     def row(n: int) -> FileRow:
-        checks = tuple(CheckRow("text_contains", "", rng.choice([True, False, None]), 1.0, 0.5, "why")
+        checks = tuple(check_document("text_contains", "", rng.choice([True, False, None]), 1.0, 0.5, "why")
                        for _ in range(rng.randint(0, 2)))
         return FileRow(f"doc-{n}.pdf", rng.choice(["completed", "failed", None]), rng.choice(SCORES),
                        rng.choice(SCORES), rng.random() < 0.2, checks, rng.choice([None, "", "boom"]))

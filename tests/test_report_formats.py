@@ -18,6 +18,7 @@ import pytest
 from other_process import outputs_under_hash_seeds
 from report_fixtures import GATES, GOLDEN, STATE_DIR, fixture_lock, fixture_report
 
+from evalspec.backend.results_rows import FILENAME, RunRows
 from evalspec.errors import InputError
 from evalspec.report.build import Side, build_report
 from evalspec.report.document import FORMAT_VERSION
@@ -60,10 +61,10 @@ def _shuffled(side: Side, rng: random.Random) -> Side:
     rng.shuffle(cells)
     results = {}
     for key, run in reversed(list(side.results.items())):
-        files = list(run.file_results)
-        if len({f.filename for f in files}) == len(files):  # repeated names pair up by position
-            rng.shuffle(files)
-        results[key] = run.model_copy(update={"file_results": tuple(files)})
+        order = list(range(len(run.files)))
+        if len({line[FILENAME] for line in run.files}) == len(order):  # repeated names pair up by position
+            rng.shuffle(order)
+        results[key] = RunRows([run.files[i] for i in order], [run.checks(i) for i in order])
     return Side(side.name, side.lock.model_copy(update={"cells": dict(cells)}), results)
 
 

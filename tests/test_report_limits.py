@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report_fixtures import fixture_report
+from report_fixtures import check_document, fixture_report
 
 from evalspec.report.document import report_document
 from evalspec.report.environment import make_environment
 from evalspec.report.formats import MARKDOWN_LEVELS, PR_COMMENT_LIMIT, TEMPLATES, context, render
 from evalspec.report.step_summary import STEP_SUMMARY_LIMIT, append_step_summary
-from evalspec.report.values import UNCHANGED, CellRow, CheckRow, FileRow, Report
+from evalspec.report.values import UNCHANGED, CellRow, FileRow, Report
 
 MIB = 1 << 20
 FILES_NOTE = "Per-file results were left out to keep this report under 60 KB"
@@ -93,9 +93,11 @@ def reasons_report(files: int) -> Report:
         FileRow(
             f"document-{n:05d}.pdf", "completed", 0.5 - n / 100_000, 0.6, False,
             checks=(
-                CheckRow("field_present", "field='po_number'", False, 1.0, 0.0, "po_number missing " * 8),
-                CheckRow("text_contains", "text='Total'", True, 1.0, 1.0, "found 'Total'"),
-                CheckRow("field_matches", "field='total'", False, 1.0, 0.0, "total='12,00' does not match"),
+                check_document("field_present", "field='po_number'", False, 1.0, 0.0,
+                               "po_number missing " * 8),
+                check_document("text_contains", "text='Total'", True, 1.0, 1.0, "found 'Total'"),
+                check_document("field_matches", "field='total'", False, 1.0, 0.0,
+                               "total='12,00' does not match"),
             ),
         )
         for n in range(files)

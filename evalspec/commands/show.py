@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalspec.api.shapes import RunResults
+from evalspec.backend.results_rows import RunRows
 from evalspec.base.suggest import closest
 from evalspec.commands.report import backend_fetcher
 from evalspec.console import out, paint_verdicts
@@ -66,7 +66,7 @@ def _unknown(kind: str, name: str, known: Any, where: str = "the lock") -> str:
 def _cell_row(request: ShowRequest, lock: Lockfile) -> CellRow:
     """The cell as the report sees it: its files (cached, or fetched for this run) and baseline."""
     key, cell = request.cell, lock.cells[request.cell]
-    results: dict[str, RunResults] = {}
+    results: dict[str, RunRows] = {}
     if cell.run_id is not None and cell.is_finished:
         runs = {key: cell.run_id}
         results = read_cached(lock.lineage, runs, request.state_dir)

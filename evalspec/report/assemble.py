@@ -13,7 +13,7 @@ from evalspec.plan.select import EVERYTHING, Selection, narrowed
 from evalspec.report.baseline import head_commit, load_baseline
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
-from evalspec.report.results import FetchMissing, RunScores, results_on_demand
+from evalspec.report.results import FetchMissing, results_on_demand
 from evalspec.report.values import Report
 from evalspec.spec.load import load_spec
 
@@ -54,4 +54,4 @@ def baseline_side(
         return Side(text, lock, {})
     # A baseline may come from another backend or machine: its results are used when cached,
     # and otherwise the report shows cell-level deltas only.
-    return Side(text, lock, results_on_demand(lock, state_dir, model=RunScores))
+    return Side(text, lock, results_on_demand(lock, state_dir))

@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from evalspec.api.shapes import FileResult, RunResults
+from evalspec.backend.results_rows import (
+    ERROR,
+    FAILING,
+    FILENAME,
+    LOOKUP_KEY,
+    REQUEST_ID,
+    SCORE,
+    STATUS,
+    FileLine,
+    RunRows,
+)
 from evalspec.base import runstatus
 from evalspec.base.scores import score_value
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
-from evalspec.report.reasons import error_of, lazy_checks_of
-from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileRow, Report
+from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileChecks, FileRow, Report
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,7 @@ class Side:
 
     name: str  # the lock's path, or the baseline as the user wrote it (`git:HEAD~1`)
     lock: Lockfile | None  # None only for an empty baseline (no lock at that git ref)
-    results: Mapping[str, RunResults]
+    results: Mapping[str, RunRows]
 
 
 def build_report(current: Side, baseline: Side | None = None, extra_keys: Iterable[str] = ()) -> Report:
@@ -53,7 +62,7 @@ def _input_changes(lock: Lockfile, base: Lockfile | None) -> dict[str, tuple[Cau
     return found
 
 
-def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunResults], base: Side | None) -> CellRow:
+def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunRows], base: Side | None) -> CellRow:
     now = lock.cells.get(key)
     then = base.lock.cells.get(key) if base is not None and base.lock is not None else None
     results = results_by_key.get(key)
@@ -88,54 +97,48 @@ def _change(now: LockCell | None, then: LockCell | None, compared: bool) -> str 
     return UNCHANGED if now.fingerprint == then.fingerprint else CHANGED
 
 
-def is_failed_file(result: FileResult) -> bool:
-    """A file whose status is a failure word; an unknown word is neither failed nor completed."""
-    return runstatus.file_outcome(result.status) == runstatus.FILE_FAILED
-
-
-def _count(results: RunResults | None, outcome: str) -> int | None:
+def _count(results: RunRows | None, outcome: str) -> int | None:
     """How many files of the run have this outcome (None when the results are not cached)."""
     if results is None:
         return None
-    return sum(1 for result in results.file_results if runstatus.file_outcome(result.status) == outcome)
+    return sum(1 for line in results.files if runstatus.file_outcome(line[STATUS]) == outcome)
 
 
-def file_rows(results: RunResults | None, base: RunResults | None, scale: float = 1.0) -> tuple[FileRow, ...]:
+def file_rows(results: RunRows | None, base: RunRows | None, scale: float = 1.0) -> tuple[FileRow, ...]:
     """The files of a cell's run matched by filename with the baseline run's (baseline-only files too).
 
     Scores are divided by the lock's score scale; one outside 0..1 after that is shown as no score.
     """
     now = _by_name(results)
     then = _by_name(base)
-    rows = [_file_row(name, now.get(name), then.get(name), scale) for name in now]
+    rows = [_file_row(name, now.get(name), then.get(name), results, scale) for name in now]
     if now:  # without the current run's files, "only in the baseline" would be a false claim
-        rows += [_file_row(name, None, then[name], scale) for name in then if name not in now]
+        rows += [_file_row(name, None, then[name], None, scale) for name in then if name not in now]
     return tuple(sorted(rows, key=lambda row: row.filename))
 
 
-def _by_name(results: RunResults | None) -> dict[str, FileResult]:
+def _by_name(results: RunRows | None) -> dict[str, tuple[int, FileLine]]:
+    """Each file's place in its run and its row, by name."""
     # A collection may hold two files of one name; the nth of each run pair up, so suffix repeats.
-    named: dict[str, FileResult] = {}
-    for result in results.file_results if results is not None else ():
-        name, n = result.filename, 1
+    named: dict[str, tuple[int, FileLine]] = {}
+    for index, line in enumerate(results.files if results is not None else ()):
+        name, n = line[FILENAME], 1
         while name in named:
             n += 1
-            name = f"{result.filename} ({n})"
-        named[name] = result
+            name = f"{line[FILENAME]} ({n})"
+        named[name] = (index, line)
     return named
 
 
-def _file_row(name: str, now: FileResult | None, then: FileResult | None, scale: float) -> FileRow:
-    results = now.eval_results if now else {}
-    return FileRow(
-        filename=name, status=now.status if now else None,
-        score=score_value(now.eval_score, scale) if now else None,
-        baseline_score=score_value(then.eval_score, scale) if then else None,
-        failed=now is not None and is_failed_file(now),
-        checks=lazy_checks_of(results), error=error_of(results),
-        request_id=_text(now.request_id) if now else None, lookup_key=now.lookup_key if now else None,
+def _file_row(name: str, now: tuple[int, FileLine] | None, then: tuple[int, FileLine] | None,
+              run: RunRows | None, scale: float) -> FileRow:
+    base_score = score_value(then[1][SCORE], scale) if then else None
+    if now is None or run is None:
+        return FileRow(name, None, None, base_score, False)
+    index, line = now
+    status = line[STATUS]
+    return FileRow(  # positional: 200,000 of them in a large report
+        name, status, score_value(line[SCORE], scale), base_score,
+        runstatus.file_outcome(status) == runstatus.FILE_FAILED, FileChecks(run, index),
+        line[ERROR], line[REQUEST_ID], line[LOOKUP_KEY], line[FAILING],
     )
-
-
-def _text(value: int | str | None) -> str | None:
-    return None if value is None else str(value)

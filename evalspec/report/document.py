@@ -18,7 +18,8 @@ from evalspec.report.values import (
     REMOVED,
     UNCHANGED,
     CellRow,
-    CheckRow,
+    CheckDocument,
+    FileChecks,
     FileRow,
     GateResult,
     Report,
@@ -127,17 +128,14 @@ def file_json(row: FileRow, *, lazy: bool = False) -> dict[str, Any]:
         "filename": row.filename, "status": row.status, "score": row.score,
         "baseline_score": row.baseline_score, "delta": row.delta, "failed": row.failed,
         "error": row.error, "request_id": row.request_id, "lookup_key": row.lookup_key,
-        "checks": _MadeOnUse(row.checks, check_json) if lazy else [check_json(check) for check in row.checks],
+        "checks": row.checks if lazy else check_list(row.checks),
         "failing_checks": row.failing_count,
     }
 
 
-def check_json(check: CheckRow) -> dict[str, Any]:
-    """One check of one file."""
-    return {
-        "kind": check.kind, "params": check.params, "passed": check.passed,
-        "weight": check.weight, "score": check.score, "reason": check.reason,
-    }
+def check_list(checks: Sequence[CheckDocument]) -> list[CheckDocument]:
+    """A file's checks as a list (its run's own, when read from the run's rows: not to be changed)."""
+    return checks.documents() if isinstance(checks, FileChecks) else list(checks)
 
 
 class _MadeOnUse(Sequence[dict[str, Any]], Generic[T]):

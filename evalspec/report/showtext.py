@@ -9,7 +9,7 @@ from typing import Any
 from evalspec.base.text import plural
 from evalspec.lock.lockfile import LockCell
 from evalspec.plan.request import SCHEMA_FIELDS
-from evalspec.report.values import CellRow, CheckRow, FileRow
+from evalspec.report.values import CellRow, CheckDocument, FileRow
 
 MAX_OUTPUT_LINES = 60  # of a file's output, in the text view (--json has it all)
 
@@ -70,12 +70,12 @@ def file_lines(key: str, row: FileRow, run_id: int | None, output: dict[str, Any
     return lines
 
 
-def _check_line(check: CheckRow) -> str:
-    verdict = {True: "PASS", False: "FAIL", None: "----"}[check.passed]
-    weight = "" if check.weight is None else f" weight {check.weight:g}"
-    score = "" if check.score is None else f" score {check.score:.3f}"
-    params = f" {check.params}" if check.params else ""
-    return f"  {verdict} {check.kind}{params}:{weight}{score}: {check.reason}"
+def _check_line(check: CheckDocument) -> str:
+    verdict = {True: "PASS", False: "FAIL", None: "----"}[check["passed"]]
+    weight = "" if check["weight"] is None else f" weight {check['weight']:g}"
+    score = "" if check["score"] is None else f" score {check['score']:.3f}"
+    params = f" {check['params']}" if check["params"] else ""
+    return f"  {verdict} {check['kind']}{params}:{weight}{score}: {check['reason']}"
 
 
 def output_lines(output: dict[str, Any] | None) -> list[str]:
