@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from evalspec.local.store.blobs import BlobStore
@@ -26,3 +27,25 @@ def test_other_content_gets_its_own_blob(tmp_path: Path) -> None:
     assert first != second
     assert (store.get(first), store.get(second)) == (b"one", b"two")
     assert not list((tmp_path / "blobs").glob(".tmp-*"))  # no temporary file left behind
+
+
+def test_a_leftover_temporary_file_is_never_written_into(tmp_path: Path) -> None:
+    # A process killed mid-upload leaves `.tmp-<pid>-<n>`; a later process with the same pid
+    # counts its temporary names anew and must step past the leftover, not share it.
+    store = BlobStore(tmp_path / "blobs", durable=False)
+    first = store.writer(100)
+    leftover = first._tmp.with_name(f".tmp-{os.getpid()}-{int(first._tmp.name.rsplit('-', 1)[1]) + 1}")
+    leftover.write_bytes(b"half of a killed upload")
+    with first:
+        first.write(b"one")
+        first.commit()
+    digest = store.put(b"two")
+    assert store.get(digest) == b"two"
+    assert leftover.read_bytes() == b"half of a killed upload"
+
+
+def test_the_first_blob_of_a_directory_makes_it_and_the_next_reuses_it(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "blobs", durable=False)
+    digests = [store.put(b"%d" % i) for i in range(300)]  # more than one per two-digit prefix
+    assert [store.get(d) for d in digests] == [b"%d" % i for i in range(300)]
+    assert {p.name for p in (tmp_path / "blobs").iterdir()} == {d[:2] for d in digests}

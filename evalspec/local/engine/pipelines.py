@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 from evalspec.local.engine.convert import convert, to_markdown
@@ -57,6 +56,8 @@ def lookup_pipeline(pipeline_id: str) -> PipelineFn | None:
     with _lock:
         if pipeline_id in _registry:
             return _registry[pipeline_id]
+    from importlib.metadata import entry_points  # only custom pipelines: a worker starts faster
+
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == pipeline_id:
             fn: PipelineFn = ep.load()

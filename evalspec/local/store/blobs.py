@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
@@ -38,6 +38,21 @@ class BlobStore:
         return self.path(digest).read_bytes()
 
 
+_TEMP_NAMES = itertools.count()  # next() is atomic under the GIL: no two writers share a name
+
+
+def _create_temp(root: Path) -> tuple[Path, int]:
+    """A new temporary file under `root`, named by this process and a counter: one create per
+    upload (mkstemp's random names cost more), and O_EXCL still never shares a file, even with a
+    leftover of a killed process that had this pid."""
+    while True:
+        path = root / f".tmp-{os.getpid()}-{next(_TEMP_NAMES)}"
+        try:
+            return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+
+
 class BlobWriter:
     """Bytes hashed and written to a temporary file as they come; `commit` files them under
     their digest, leaving the block discards them. Memory use is one piece at a time."""
@@ -46,7 +61,7 @@ class BlobWriter:
         self.store, self.max_bytes = store, max_bytes
         self.size = 0
         self._hash = hashlib.sha256()
-        fd, self._tmp = tempfile.mkstemp(dir=store.root, prefix=".tmp-")
+        self._tmp, fd = _create_temp(store.root)
         self._file = os.fdopen(fd, "wb")
 
     def write(self, piece: bytes) -> None:
@@ -68,8 +83,11 @@ class BlobWriter:
         if self.store.durable:  # else the OS keeps it across a crash of this process
             os.fsync(self._file.fileno())
         self._file.close()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self._tmp, target)
+        try:
+            os.replace(self._tmp, target)
+        except FileNotFoundError:  # the first blob of its two-digit directory
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp, target)
         return digest, self.size
 
     def __enter__(self) -> BlobWriter:
