@@ -38,10 +38,12 @@ class WorkerPool:
 
     def __init__(self, store: Store, workers: int = 4, file_delay: float = 0.0,
                  limits: FileLimits | None = None, processes: int | None = None,
-                 on_finished: Callable[[int], None] | None = None) -> None:
+                 on_finished: Callable[[int], None] | None = None,
+                 parsers: ProcessPool | None = None) -> None:
         self.store, self.file_delay = store, file_delay
         self.on_finished = on_finished
-        self.parsers = ProcessPool(limits or FileLimits(), processes)
+        # `parsers`: a pool started earlier, which this one now owns (and stops).
+        self.parsers = parsers or ProcessPool(limits or FileLimits(), processes)
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, name=f"evalspec-worker-{i}",

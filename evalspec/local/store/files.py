@@ -23,7 +23,6 @@ from evalspec.local.store.db import Database
 
 UPLOAD_EXPIRES_IN = 3600
 MAX_FILE_BYTES = 200 * 1024 * 1024  # Datalab's documented per-file limit
-SQL_VARIABLES = 900  # parameters per statement: sqlite before 3.32 takes at most 999
 
 
 def _utc_now() -> datetime:
@@ -106,13 +105,8 @@ class FileRepo:
         return self._rows([int(i or 0) for i in ids])
 
     def _rows(self, file_ids: list[int]) -> list[dict[str, Any]]:
-        """The rows of these files, in this order: a query per SQL_VARIABLES files, not per file."""
-        rows: dict[int, dict[str, Any]] = {}
-        for start in range(0, len(file_ids), SQL_VARIABLES):
-            chunk = file_ids[start:start + SQL_VARIABLES]
-            marks = ", ".join("?" * len(chunk))
-            rows.update((r["id"], r) for r in self.db.all(
-                f"SELECT * FROM files WHERE id IN ({marks})", chunk))
+        """The rows of these files, in this order."""
+        rows = {r["id"]: r for r in self.db.all_in("SELECT * FROM files WHERE id IN ({})", file_ids)}
         return [rows[i] for i in file_ids]
 
     def confirm(self, file_id: int) -> dict[str, Any]:
