@@ -12,12 +12,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalspec.local.engine.convert import convert, to_markdown
 from evalspec.local.engine.documents import Document
 from evalspec.local.engine.extract import extract
 from evalspec.local.engine.segment import segment
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoints
 
 ENTRY_POINT_GROUP = "evalspec.local_pipelines"
 
@@ -51,13 +54,19 @@ def unregister_pipeline(pipeline_id: str) -> None:
         _registry.pop(pipeline_id, None)
 
 
+def entry_points(group: str) -> EntryPoints:
+    """The installed entry points of `group`. importlib.metadata loads here, on the first lookup
+    of a custom pipeline, not with the engine: a parser worker starts without it."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
+
+
 def lookup_pipeline(pipeline_id: str) -> PipelineFn | None:
     """The registered callable, from this process or from an installed entry point."""
     with _lock:
         if pipeline_id in _registry:
             return _registry[pipeline_id]
-    from importlib.metadata import entry_points  # only custom pipelines: a worker starts faster
-
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == pipeline_id:
             fn: PipelineFn = ep.load()
