@@ -6,7 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from evalspec.local.store.blobs import BlobStore
+from evalspec.local.store.blobs import INLINE_BYTES, BlobStore
+from evalspec.local.store.db import Database
 
 
 def test_content_stored_before_is_not_written_again(tmp_path: Path) -> None:
@@ -49,3 +50,30 @@ def test_the_first_blob_of_a_directory_makes_it_and_the_next_reuses_it(tmp_path:
     digests = [store.put(b"%d" % i) for i in range(300)]  # more than one per two-digit prefix
     assert [store.get(d) for d in digests] == [b"%d" % i for i in range(300)]
     assert {p.name for p in (tmp_path / "blobs").iterdir()} == {d[:2] for d in digests}
+
+
+def test_small_blobs_are_rows_and_large_ones_files(tmp_path: Path) -> None:
+    db = Database(tmp_path / "state.sqlite3", durable=False)
+    store = BlobStore(tmp_path / "blobs", durable=False, db=db)
+    small, large = b"a truth sidecar\n", b"x" * (INLINE_BYTES + 1)
+    digests = store.put_many([small, large, small])
+    assert digests == [hashlib.sha256(d).hexdigest() for d in (small, large, small)]
+    assert store.source(digests[0]) == small  # the bytes themselves: no file to open
+    assert not store.path(digests[0]).exists()
+    assert store.source(digests[1]) == store.path(digests[1])
+    assert (store.get(digests[0]), store.get(digests[1])) == (small, large)
+    assert db.scalar("SELECT COUNT(*) FROM inline_blobs") == 1  # each content once
+    db.close()
+
+
+def test_a_small_blob_stored_as_a_file_earlier_is_still_read(tmp_path: Path) -> None:
+    # Data directories made before inline blobs, and uploads streamed to an upload URL, keep
+    # small blobs as files.
+    with BlobStore(tmp_path / "blobs", durable=False).writer(100) as blob:
+        blob.write(b"stored as a file")
+        digest = blob.commit()[0]
+    db = Database(tmp_path / "state.sqlite3", durable=False)
+    store = BlobStore(tmp_path / "blobs", durable=False, db=db)
+    assert store.source(digest) == store.path(digest)
+    assert store.get(digest) == b"stored as a file"
+    db.close()

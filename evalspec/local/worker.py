@@ -103,8 +103,8 @@ class WorkerPool:
         blobs = self.store.blobs
         return FileTask(
             file_id=doc["file_id"], filename=doc["filename"], content_type=doc.get("content_type"),
-            sha256=doc["sha256"], path=blobs.path(doc["sha256"]),
-            sidecars={suffix: blobs.path(digest) for suffix, digest in doc["sidecars"].items()},
+            sha256=doc["sha256"], source=blobs.source(doc["sha256"]),
+            sidecars={suffix: blobs.source(digest) for suffix, digest in doc["sidecars"].items()},
             request=_pipeline_request(spec["request"]), definition=spec["eval_definition"])
 
     def _paced(self, tasks: Iterator[FileTask]) -> Iterator[FileTask]:

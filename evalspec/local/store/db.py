@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS file_results (
     eval_score REAL NOT NULL, eval_results TEXT NOT NULL, created TEXT NOT NULL,
     lookup_key TEXT NOT NULL, UNIQUE (run_id, file_id));
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
+CREATE TABLE IF NOT EXISTS inline_blobs (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 SQL_VARIABLES = 900  # parameters per statement: sqlite before 3.32 takes at most 999
 

@@ -94,7 +94,9 @@ class FileRepo:
         for name, _, data in items:
             if len(data) > self.rules.max_bytes:
                 raise ApiProblem(413, f"{name}: file too large: at most {self.rules.max_bytes} bytes")
-        stored = [(name, ctype, self.blobs.put(data), len(data)) for name, ctype, data in items]
+        digests = self.blobs.put_many([data for _, _, data in items])
+        stored = [(name, ctype, digest, len(data))
+                  for (name, ctype, data), digest in zip(items, digests, strict=True)]
         stamp, ids = self.rules.clock().isoformat(timespec="milliseconds"), []
         with self.db.transaction() as conn:
             for name, ctype, digest, size in stored:
