@@ -391,6 +391,9 @@ def run_cli(command: click.Command, args: list[str] | None = None) -> int:
 
 def main() -> None:
     """Entry point: run the CLI, turning expected errors into one message and an exit code."""
+    from evalspec.base.gcpause import end_process_with_command
+
+    end_process_with_command()
     cli.main()
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from evalspec.api.ratelimit import NoBudget, RateLimiter
 from evalspec.backend.connect import file_timeout_from_env, open_backend
-from evalspec.errors import UsageError
+from evalspec.errors import LockHeld, UsageError
+from evalspec.local.engine.procpool import ProcessPool
 
 
 def test_the_in_process_backend_has_no_budget_unless_one_is_set(tmp_path: Path) -> None:
@@ -32,3 +33,30 @@ def test_the_file_time_limit_setting_of_the_in_process_backend() -> None:
     for bad in ("0", "-1", "soon", "inf", "nan"):
         with pytest.raises(UsageError, match="EVALSPEC_FILE_TIMEOUT"):
             file_timeout_from_env({"EVALSPEC_FILE_TIMEOUT": bad})
+
+
+def test_parser_workers_started_early_stop_when_the_service_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The workers start before FastAPI loads, so before the data directory is known to be free.
+    started: list[ProcessPool] = []
+    start = ProcessPool.start
+
+    def recorded(pool: ProcessPool) -> None:
+        if pool not in started:  # the service starts the pool it took over again: a no-op
+            started.append(pool)
+        start(pool)
+
+    monkeypatch.setattr(ProcessPool, "start", recorded)
+
+    async def open_twice() -> None:
+        async with open_backend("local", state_dir=tmp_path):
+            with pytest.raises(LockHeld):
+                async with open_backend("local", state_dir=tmp_path):
+                    pass
+
+    anyio.run(open_twice)
+    assert len(started) == 2
+    for pool in started:
+        for lane in pool._lanes:
+            assert lane._process is None and not lane._thread.is_alive()

@@ -16,7 +16,7 @@ CONTAINS_OLD = {"evaluations": [{"kind": "text_contains", "text": "old words"}]}
 
 
 def _task(path: Path, name: str, definition: dict[str, object], digest: str = "aa") -> FileTask:
-    return FileTask(file_id=1, filename=name, content_type=None, sha256=digest, path=path,
+    return FileTask(file_id=1, filename=name, content_type=None, sha256=digest, source=path,
                     sidecars={}, request=CONVERT, definition=definition)
 
 

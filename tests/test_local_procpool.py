@@ -28,7 +28,7 @@ def _big_markdown(path: Path) -> Path:
 def _task(file_id: int, path: Path, digest: str, truth: Path | None = None) -> FileTask:
     sidecars = {".truth.md": truth} if truth else {}
     return FileTask(file_id=file_id, filename=f"f{file_id}.md", content_type=None, sha256=digest,
-                    path=path, sidecars=sidecars, request=CONVERT, definition=SIMILAR)
+                    source=path, sidecars=sidecars, request=CONVERT, definition=SIMILAR)
 
 
 def _run(pool: ProcessPool, tasks: list[FileTask]) -> dict[int, FileOutcome | None]:
@@ -106,7 +106,7 @@ def test_pypdf_warnings_about_a_damaged_pdf_do_not_reach_stderr(
     pool.start()
     try:
         task = FileTask(file_id=1, filename="damaged.pdf", content_type=None, sha256="00",
-                        path=damaged, sidecars={}, request=CONVERT, definition=SIMILAR)
+                        source=damaged, sidecars={}, request=CONVERT, definition=SIMILAR)
         outcome = _run(pool, [task])[1]
     finally:
         pool.stop()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalspec.api.client import DatalabClient
 from evalspec.api.extensions import TRUTH_SIDECARS
@@ -17,6 +18,9 @@ from evalspec.base import paths
 from evalspec.base.rates import parse_rate
 from evalspec.errors import InputError, UsageError
 from evalspec.lock.lockfile import Lockfile
+
+if TYPE_CHECKING:
+    from evalspec.local.engine.procpool import FileLimits, ProcessPool
 
 BACKENDS = ("datalab", "local")
 DEFAULT_RATE = "400/60"
@@ -93,22 +97,36 @@ async def open_backend(
             yield Backend(name, client)
         return
     # Imported here: FastAPI and the engine load only when the local backend is used.
-    from evalspec.api.inprocess import in_process_client
-    from evalspec.local import LocalService
-    from evalspec.local.engine.procpool import FileLimits
+    from evalspec.local.engine.procpool import FileLimits, ProcessPool
 
     # A service in this process has no budget to share: throttling it would only slow apply.
     limiter = rate_limiter(rate) if rate else NoBudget()
     timeout = file_timeout_from_env()
     limits = FileLimits() if timeout is None else FileLimits(timeout=timeout)
+    # The parser workers start first: they import pypdf on the other core while FastAPI loads here.
+    parsers = ProcessPool(limits)
+    parsers.start()
+    try:
+        async with _local_service(state_dir, limits, parsers, limiter) as backend:
+            yield backend
+    finally:
+        parsers.stop()  # the service stops them; this covers a service that never started
+
+
+@asynccontextmanager
+async def _local_service(state_dir: Path | None, limits: FileLimits, parsers: ProcessPool,
+                         limiter: RateLimiter) -> AsyncIterator[Backend]:
+    from evalspec.api.inprocess import in_process_client
+    from evalspec.local import LocalService
+
     # Not durable against a machine crash (no fsync per file): it lives and dies with this
     # process, and a crash of the process (kill -9) still loses nothing it committed.
     with LocalService(paths.local_data_dir(state_dir), api_key=None, limits=limits,
-                      durable=False) as service:
+                      durable=False, parsers=parsers) as service:
         run_ended = asyncio.Event()
         service.on_run_finished(setter_from_any_thread(run_ended))
         async with in_process_client(service.app, rate_limiter=limiter) as client:
-            yield Backend(name, client, run_ended)
+            yield Backend("local", client, run_ended)
 
 
 def setter_from_any_thread(event: asyncio.Event) -> Callable[[object], None]:

@@ -1,7 +1,9 @@
-"""Pausing the cyclic garbage collector while a large structure that is not garbage is built."""
+"""Keeping the cyclic garbage collector off objects that are not garbage: paused while a large
+structure is built, and frozen over what a command-line process keeps until it exits."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,3 +30,23 @@ def gc_paused() -> Iterator[None]:
             gc.freeze()  # every tracked object to the permanent generation, young counts reset
             gc.unfreeze()  # and back, into the oldest generation
             gc.enable()
+
+
+_process_ends_with_command = False
+
+
+def end_process_with_command() -> None:
+    """Say that this process ends when its one command does (the console script, not a test
+    runner or a library user): objects alive at exit need no collector, so its last full passes
+    over every module and object (~0.1 s after `apply`) are skipped, and `settled` freezes."""
+    global _process_ends_with_command
+    _process_ends_with_command = True
+    atexit.register(gc.freeze)
+
+
+def settled() -> None:
+    """What the command has built so far (imported modules, the local service's app) lives until
+    the process ends: later collections need not rescan it. Only in a process that ends with
+    its command (`end_process_with_command`), where nothing frozen would be garbage later."""
+    if _process_ends_with_command:
+        gc.freeze()

@@ -10,7 +10,7 @@ from types import TracebackType
 from fastapi import FastAPI
 
 from evalspec.base.filelock import LockfileGuard
-from evalspec.local.engine.procpool import FileLimits
+from evalspec.local.engine.procpool import FileLimits, ProcessPool
 from evalspec.local.http.app import build_app
 from evalspec.local.store.files import UploadRules
 from evalspec.local.store.state import Store
@@ -32,11 +32,14 @@ class LocalService:
                  rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
                  workers: int = 4, manage_lifespan: bool = False,
                  uploads: UploadRules | None = None, limits: FileLimits | None = None,
-                 durable: bool = True) -> None:
+                 durable: bool = True, parsers: ProcessPool | None = None) -> None:
         self.data_dir, self.api_key, self.rate_limit = data_dir, api_key, rate_limit
         self.uploads = uploads  # upload URL lifetime, size limit and clock; Datalab's by default
         self.file_delay, self.workers = file_delay, workers
         self.limits, self.durable = limits or FileLimits(), durable
+        # A parser pool started earlier (the local backend starts it before FastAPI loads): the
+        # first start takes it over; the caller still stops it should the service never start.
+        self._parsers = parsers
         self.store: Store | None = None
         self._pool: WorkerPool | None = None
         self._guard: LockfileGuard | None = None
@@ -54,8 +57,9 @@ class LocalService:
                 except BaseException:
                     self._guard.release()
                     raise
+                parsers, self._parsers = self._parsers, None
                 self._pool = WorkerPool(self.store, self.workers, self.file_delay, self.limits,
-                                        on_finished=self._run_finished)
+                                        on_finished=self._run_finished, parsers=parsers)
                 self._pool.start()
         return self
 

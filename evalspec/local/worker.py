@@ -38,10 +38,12 @@ class WorkerPool:
 
     def __init__(self, store: Store, workers: int = 4, file_delay: float = 0.0,
                  limits: FileLimits | None = None, processes: int | None = None,
-                 on_finished: Callable[[int], None] | None = None) -> None:
+                 on_finished: Callable[[int], None] | None = None,
+                 parsers: ProcessPool | None = None) -> None:
         self.store, self.file_delay = store, file_delay
         self.on_finished = on_finished
-        self.parsers = ProcessPool(limits or FileLimits(), processes)
+        # `parsers`: a pool started earlier, which this one now owns (and stops).
+        self.parsers = parsers or ProcessPool(limits or FileLimits(), processes)
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, name=f"evalspec-worker-{i}",
@@ -101,8 +103,8 @@ class WorkerPool:
         blobs = self.store.blobs
         return FileTask(
             file_id=doc["file_id"], filename=doc["filename"], content_type=doc.get("content_type"),
-            sha256=doc["sha256"], path=blobs.path(doc["sha256"]),
-            sidecars={suffix: blobs.path(digest) for suffix, digest in doc["sidecars"].items()},
+            sha256=doc["sha256"], source=blobs.source(doc["sha256"]),
+            sidecars={suffix: blobs.source(digest) for suffix, digest in doc["sidecars"].items()},
             request=_pipeline_request(spec["request"]), definition=spec["eval_definition"])
 
     def _paced(self, tasks: Iterator[FileTask]) -> Iterator[FileTask]:

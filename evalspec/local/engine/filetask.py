@@ -1,6 +1,7 @@
 """One file of a batch run as a self-contained task: what a worker process needs, and its answer.
 
-A task names its bytes by path (a worker reads them itself, so nothing large crosses a pipe),
+A task names its bytes by path (a worker reads them itself, so nothing large crosses a pipe), or
+carries them when they are small (the store keeps those inline),
 and the answer is the file's status, score and eval_results. `score_task` is what a worker
 process runs; it is also run in the service's own process for custom pipelines, which are
 registered there.
@@ -32,8 +33,8 @@ class FileTask:
     filename: str
     content_type: str | None
     sha256: str  # as the run recorded it: routes the task, never keys the parse cache
-    path: Path
-    sidecars: dict[str, Path]
+    source: Path | bytes  # the document's file, or its bytes
+    sidecars: dict[str, Path | bytes]
     request: PipelineRequest
     definition: dict[str, Any] = field(hash=False)
 
@@ -87,8 +88,8 @@ class ParseCache:
 def score_task(task: FileTask, cache: ParseCache) -> FileOutcome:
     """Parse (or reuse the parse of) the task's document and score it; a bad file fails alone."""
     try:
-        doc = cache.get(task.filename, task.path.read_bytes(), task.content_type)
-        sidecars = {suffix: path.read_bytes() for suffix, path in task.sidecars.items()}
+        doc = cache.get(task.filename, _read(task.source), task.content_type)
+        sidecars = {suffix: _read(source) for suffix, source in task.sidecars.items()}
         scored = score_file(doc, task.request, task.definition, truth_from(sidecars))
     except MemoryError:
         return failed(task, "memory limit: the file needed more memory than a worker may use")
@@ -96,3 +97,7 @@ def score_task(task: FileTask, cache: ParseCache) -> FileOutcome:
         return failed(task, f"{type(exc).__name__}: {exc}")
     return FileOutcome(task.file_id, task.filename, "completed", scored.score, scored.results,
                        scored.output)
+
+
+def _read(source: Path | bytes) -> bytes:
+    return source.read_bytes() if isinstance(source, Path) else source

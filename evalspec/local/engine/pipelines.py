@@ -12,13 +12,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalspec.local.engine.convert import convert, to_markdown
 from evalspec.local.engine.documents import Document
 from evalspec.local.engine.extract import extract
 from evalspec.local.engine.segment import segment
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoints
 
 ENTRY_POINT_GROUP = "evalspec.local_pipelines"
 
@@ -50,6 +52,14 @@ def unregister_pipeline(pipeline_id: str) -> None:
     """Forget an in-process registration (tests clean up with this)."""
     with _lock:
         _registry.pop(pipeline_id, None)
+
+
+def entry_points(group: str) -> EntryPoints:
+    """The installed entry points of `group`. importlib.metadata loads here, on the first lookup
+    of a custom pipeline, not with the engine: a parser worker starts without it."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 def lookup_pipeline(pipeline_id: str) -> PipelineFn | None:

@@ -7,6 +7,10 @@ failed with that reason, and the worker is replaced; the run goes on. Files are 
 lane by their content digest, so a document shared by several cells is parsed once, in the one
 worker that keeps its parse (`ParseCache`).
 
+Workers start one after another: a worker's imports take a core for a fifth of a second, and
+the process that starts the pool is busy with its own start-up meanwhile (imports, uploads);
+starting them all at once would slow it down for workers that have no file yet.
+
 Stopping kills the workers at once: a file in flight is not recorded, and its run resumes on
 the next start. Workers ignore SIGINT, so a Ctrl-C is handled by the service's process alone.
 """
@@ -28,6 +32,7 @@ from evalspec.local.engine.procworker import READY
 
 STARTUP_TIMEOUT = 120.0  # a worker's imports, on a busy machine
 DEFAULT_FILE_TIMEOUT = 60.0
+STAGGER_LIMIT = 0.5  # seconds a worker waits for the one before it to start, at most
 DEFAULT_FILE_MEMORY_MB = 1024
 
 Done = Callable[[FileOutcome | None], None]  # None: stopped before the file was done
@@ -67,8 +72,10 @@ class _Pipes:
 class Lane:
     """One worker process and the thread that feeds it tasks, one at a time."""
 
-    def __init__(self, name: str, limits: FileLimits) -> None:
+    def __init__(self, name: str, limits: FileLimits, after: threading.Event | None = None) -> None:
         self.limits = limits
+        self.ready = threading.Event()  # set once its first worker started (or could not)
+        self._after = after  # the previous lane's `ready`: its worker starts first
         self.tasks: queue.Queue[tuple[FileTask, Done] | None] = queue.Queue()
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: _Pipes | None = None
@@ -126,10 +133,15 @@ class Lane:
             conn.close()
 
     def _loop(self) -> None:
+        if self._after is not None:
+            self._after.wait(STAGGER_LIMIT)
         try:
-            self._spawn()
+            if not self._stopping.is_set():
+                self._spawn()
         except (EOFError, OSError):  # stopped while starting, or the worker could not start
             self._kill()  # tried again for the first file, which fails with the reason
+        finally:
+            self.ready.set()
         while True:
             item = self.tasks.get()
             if item is None or self._stopping.is_set():
@@ -178,9 +190,17 @@ class ProcessPool:
     def __init__(self, limits: FileLimits, size: int | None = None) -> None:
         count = max(1, size or os.cpu_count() or 1)
         self.limits = limits
-        self._lanes = [Lane(f"evalspec-lane-{i}", limits) for i in range(count)]
+        self._lanes: list[Lane] = []
+        for i in range(count):
+            after = self._lanes[-1].ready if self._lanes else None
+            self._lanes.append(Lane(f"evalspec-lane-{i}", limits, after))
+        self._started = False
 
     def start(self) -> None:
+        """Start the lanes (once: the local backend starts its pool before FastAPI loads)."""
+        if self._started:
+            return
+        self._started = True
         for lane in self._lanes:
             lane.start()
 

@@ -67,11 +67,12 @@ class CollectionRepo:
 
     def add_files(self, cid: int, file_ids: list[int]) -> dict[str, Any]:
         self.get(cid)
+        stored = {r["id"]: r["sha256"] for r in self.db.all_in(
+            "SELECT id, sha256 FROM files WHERE id IN ({})", file_ids)}
         for fid in file_ids:
-            row = self.db.one("SELECT sha256 FROM files WHERE id = ?", (fid,))
-            if row is None:
+            if fid not in stored:
                 raise not_found("uploaded file", fid)
-            if row["sha256"] is None:
+            if stored[fid] is None:
                 raise bad_request(f"uploaded file {fid} has no bytes yet; upload it first")
         with self.db.transaction() as conn:
             for fid in file_ids:

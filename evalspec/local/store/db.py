@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS file_results (
     eval_score REAL NOT NULL, eval_results TEXT NOT NULL, created TEXT NOT NULL,
     lookup_key TEXT NOT NULL, UNIQUE (run_id, file_id));
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
+CREATE TABLE IF NOT EXISTS inline_blobs (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
+SQL_VARIABLES = 900  # parameters per statement: sqlite before 3.32 takes at most 999
 
 
 def now() -> str:
@@ -89,6 +91,15 @@ class Database:
     def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         rows = self.all(sql, params)
         return rows[0] if rows else None
+
+    def all_in(self, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+        """The rows of `sql`, whose one `IN ({})` takes `values`: a query per SQL_VARIABLES of
+        them, not one per value."""
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(values), SQL_VARIABLES):
+            chunk = values[start:start + SQL_VARIABLES]
+            rows += self.all(sql.format(", ".join("?" * len(chunk))), chunk)
+        return rows
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._lock:

@@ -32,7 +32,8 @@ class OutputRepo:
         are recorded, so a result never lacks its output."""
         if not outputs:
             return
-        rows = [(run_id, file_id, self.blobs.put(_encoded(output))) for file_id, output in outputs]
+        digests = self.blobs.put_many([_encoded(output) for _, output in outputs])
+        rows = [(run_id, file_id, digest) for (file_id, _), digest in zip(outputs, digests, strict=True)]
         with self.db.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO file_outputs (run_id, file_id, sha256) VALUES (?, ?, ?)", rows)

@@ -20,7 +20,7 @@ class Store:
         """`durable=False` trades survival of a machine crash for speed (the in-process service
         lives and dies with its client; a crash of that process still loses nothing)."""
         self.db = Database(data_dir / "state.sqlite3", durable)
-        self.blobs = BlobStore(data_dir / "blobs", durable)
+        self.blobs = BlobStore(data_dir / "blobs", durable, self.db)
         self.files = FileRepo(self.db, self.blobs, uploads)
         self.collections = CollectionRepo(self.db)
         self.rubrics = RubricRepo(self.db)

@@ -1,0 +1,37 @@
+"""The collector policy: frozen only in a process that ends with its command."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+
+from evalspec.base.gcpause import settled
+
+
+def test_settled_freezes_nothing_in_a_process_that_goes_on() -> None:
+    # A test runner or a library user keeps running after the command: freezing there would
+    # keep whatever becomes garbage later.
+    before = gc.get_freeze_count()
+    settled()
+    assert gc.get_freeze_count() == before
+
+
+def _run(body: str) -> list[str]:
+    script = "import atexit, gc\nfrom evalspec.base.gcpause import end_process_with_command, settled\n"
+    done = subprocess.run([sys.executable, "-c", script + body], capture_output=True, text=True,
+                          check=True)
+    return done.stdout.split()
+
+
+def test_the_console_process_freezes_at_exit() -> None:
+    # Registered first, the check runs after every later exit handler, the freeze included.
+    assert _run("atexit.register(lambda: print(gc.get_freeze_count() > 0))\n"
+                "end_process_with_command()\n"
+                "print(gc.get_freeze_count())\n") == ["0", "True"]
+
+
+def test_the_console_process_freezes_once_settled() -> None:
+    assert _run("end_process_with_command()\n"
+                "settled()\n"
+                "print(gc.get_freeze_count() > 0)\n") == ["True"]
