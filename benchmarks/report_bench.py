@@ -6,8 +6,8 @@ For each size (collections x pipelines x rubrics, as in plan_bench.py) it writes
 directory, the spec (plus three gates), a lock in which every cell finished, a baseline lock of
 the same cells with other scores, and the cached per-file results of both (FILES files per run,
 three checks each, as the local engine writes them). Then it runs each command as a user does,
-`python -m evalspec ...` in a fresh interpreter, and prints its wall time, its peak resident
-and CPU time and its peak resident memory (the child's rusage), and the CPU microseconds per
+`python -m evalspec ...` in a fresh interpreter, and prints its wall time, its CPU time, its
+peak resident memory (VmHWM, read by the process at its exit) and the CPU microseconds per
 cell, so that two sizes show whether the cost is linear in cells. On a shared machine the wall
 time is the CPU time stretched by the other load; `uptime`'s load average is printed first.
 Targets (issue 12): under 5 s for markdown and json at 10,000 cells.
@@ -103,8 +103,27 @@ def write_side(path: Path, specs: Path, root: Path, state: Path, files: int, sal
     return len(cells)
 
 
+# Runs `python -m evalspec ARGS` and, at exit, writes the process's own peak resident memory
+# (VmHWM, kB) to the file named by the first argument. The rusage of a child is no measure of
+# it on Linux: its ru_maxrss keeps the high-water mark of the process it was started from.
+PEAK_WRAPPER = """
+import atexit, runpy, sys
+peak_file = sys.argv.pop(1)
+def write_peak():
+    status = open("/proc/self/status").read()
+    peak = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), "0")
+    open(peak_file, "w").write(peak)
+atexit.register(write_peak)
+runpy.run_module("evalspec", run_name="__main__", alter_sys=True)
+"""
+
+
 def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
-    """Run `command` to the end; its wall time and the peak RSS the kernel recorded for it."""
+    """Run `command` (`python -m evalspec ...`) to the end; its wall time, CPU time and peak RSS."""
+    assert command[1:3] == ["-m", "evalspec"]
+    peak_file = cwd / "peak.kb"
+    peak_file.unlink(missing_ok=True)
+    command = [command[0], "-c", PEAK_WRAPPER, str(peak_file), *command[3:]]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -113,7 +132,8 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
     if process.returncode != 0:
         assert process.stderr is not None
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {process.stderr.read()!r}")
-    return Measured(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)  # Linux: kilobytes
+    peak_kb = float(peak_file.read_text()) if peak_file.exists() else 0.0  # 0 without /proc
+    return Measured(seconds, usage.ru_utime + usage.ru_stime, peak_kb / 1024)
 
 
 def commands(specs: Path, suffix: str) -> dict[str, list[str]]:

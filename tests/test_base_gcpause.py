@@ -35,3 +35,22 @@ def test_the_console_process_freezes_once_settled() -> None:
     assert _run("end_process_with_command()\n"
                 "settled()\n"
                 "print(gc.get_freeze_count() > 0)\n") == ["True"]
+
+
+def test_a_pause_leaves_what_it_built_old_not_young_and_frozen_objects_frozen() -> None:
+    # Young: counted in generation 0, scanned at the next allocation. Old: not.
+    assert _run("from evalspec.base.gcpause import gc_paused\n"
+                "with gc_paused():\n"
+                "    kept = [[i] for i in range(100_000)]\n"
+                "print(gc.get_count()[0] < 1000, gc.get_freeze_count(), gc.isenabled())\n") == [
+        "True", "0", "True"]
+    assert _run("from evalspec.base.gcpause import gc_paused\n"
+                "gc.freeze(); frozen = gc.get_freeze_count()\n"
+                "with gc_paused():\n"
+                "    kept = [[i] for i in range(1000)]\n"
+                "print(gc.get_freeze_count() >= frozen > 0)\n") == ["True"]
+    assert _run("from evalspec.base.gcpause import gc_paused\n"
+                "end_process_with_command()\n"
+                "with gc_paused():\n"
+                "    kept = [[i] for i in range(1000)]\n"
+                "print(gc.get_freeze_count() >= 1000)\n") == ["True"]

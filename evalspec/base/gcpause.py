@@ -17,19 +17,28 @@ def gc_paused() -> Iterator[None]:
     that all stay alive, so the collector would rescan them again and again: 4x the time of the
     reading itself. Nothing built there is cyclic garbage; reference counting frees the rest.
 
-    What the block built is moved to the oldest generation before the collector is back on:
-    counted as young, the millions of objects would be scanned at the next allocation (a
-    third of a second after a report of 10,000 cells), to find nothing.
+    What the block built is not left counted as young, or the millions of objects would be
+    scanned at the next allocation (a third of a second after a report of 10,000 cells), to
+    find nothing: it is frozen in a process that ends with its command, else moved to the
+    oldest generation (unless something else froze objects, which must stay frozen).
     """
     enabled = gc.isenabled()
+    frozen_before = gc.get_freeze_count()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.freeze()  # every tracked object to the permanent generation, young counts reset
-            gc.unfreeze()  # and back, into the oldest generation
+            _age_young_objects(frozen_before)
             gc.enable()
+
+
+def _age_young_objects(frozen_before: int) -> None:
+    if _process_ends_with_command:
+        gc.freeze()
+    elif not frozen_before:
+        gc.freeze()  # every tracked object to the permanent generation, young counts reset
+        gc.unfreeze()  # and back, into the oldest generation
 
 
 _process_ends_with_command = False
