@@ -33,6 +33,7 @@ from typing import Any
 
 from plan_bench import write_spec
 
+from evalspec.api.shapes import RunResults
 from evalspec.backend.results_cache import write_results
 from evalspec.lock.io import write_lock
 from evalspec.lock.lockfile import LockCell, Lockfile
@@ -92,7 +93,7 @@ def write_side(path: Path, specs: Path, root: Path, state: Path, files: int, sal
     for i, cell in enumerate(cells):
         run_id = salt * 1_000_000 + i + 1
         document = run_document(run_id, i, files, salt)
-        write_results(lineage, run_id, document, state)
+        write_results(lineage, run_id, RunResults.model_validate(document), state)
         run = document["batch_run"]
         locked[cell.key] = LockCell(
             fingerprint=cell.request.fingerprint, request=cell.request.lock_form(), run_id=run_id,

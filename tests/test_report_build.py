@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from report_fixtures import STATE_DIR, fixture_lock, fixture_report
 
+from evalspec.api.shapes import RunResults
 from evalspec.backend.results_cache import (
     read_results,
     read_rows,
@@ -92,15 +94,23 @@ def test_fetch_seam_is_asked_for_missing_finished_runs_only(tmp_path: Path) -> N
 
     def fetch(lineage: str, run_ids: list[int]) -> None:
         calls.append((lineage, run_ids))
-        write_results(lineage, 14, {**document, "file_results": []}, state)
+        write_results(lineage, 14, RunResults.model_validate({**document, "file_results": []}), state)
 
     results = load_results(fixture_lock("current"), state, fetch)
     assert calls == [(CURRENT_LINEAGE, [14])]  # 15 is still running, 11-13 are cached
     assert "reports/rich/report-quality[output_format=markdown+html]" in results
 
 
+def write_corrupt(lineage: str, run_id: int, state: Path) -> None:
+    """A cached results document that does not validate, and no rows beside it."""
+    path = results_path(lineage, run_id, state)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".rows").unlink(missing_ok=True)
+    path.write_text(json.dumps({"batch_run": "not a run"}))
+
+
 def test_a_corrupt_cache_file_counts_as_missing(tmp_path: Path) -> None:
-    write_results(CURRENT_LINEAGE, 11, {"batch_run": "not a run"}, tmp_path)
+    write_corrupt(CURRENT_LINEAGE, 11, tmp_path)
     assert load_results(fixture_lock("current"), tmp_path) == {}
 
 
@@ -122,7 +132,7 @@ def test_rows_written_with_the_results_are_the_rows_of_the_document(tmp_path: Pa
     for run_id in runs.values():
         document = read_results(lock.lineage, run_id, STATE_DIR)
         if document is not None:
-            write_results(lock.lineage, run_id, document, tmp_path)
+            write_results(lock.lineage, run_id, RunResults.model_validate(document), tmp_path)
     written = read_cached(lock.lineage, runs, tmp_path)
     assert len(list(tmp_path.rglob("*.rows"))) == len(derived)
     assert {k: whole(r) for k, r in written.items()} == {k: whole(r) for k, r in derived.items()}
@@ -135,7 +145,7 @@ def test_a_damaged_rows_file_gives_way_to_the_document(tmp_path: Path) -> None:
     shutil.copytree(STATE_DIR, state)
     document = read_results(CURRENT_LINEAGE, 11, state)
     assert document is not None
-    write_results(CURRENT_LINEAGE, 11, document, state)
+    write_results(CURRENT_LINEAGE, 11, RunResults.model_validate(document), state)
     rows_file = results_path(CURRENT_LINEAGE, 11, state).with_suffix(".rows")
     good = whole(read_cached(CURRENT_LINEAGE, {"k": 11}, state)["k"])
     for damage in (b"", b'["evalspec-rows",2]\n[]\n[]\n', b'["evalspec-rows",1]\n[["a.pdf"]]\n[]\n',
@@ -149,7 +159,7 @@ def cache_with_rows(lock: Lockfile, state: Path) -> None:
     for run_id in finished_runs(lock).values():
         document = read_results(lock.lineage, run_id, STATE_DIR)
         if document is not None:
-            write_results(lock.lineage, run_id, document, state)
+            write_results(lock.lineage, run_id, RunResults.model_validate(document), state)
 
 
 def test_a_report_without_checks_shown_parses_no_check(
@@ -194,7 +204,7 @@ def test_a_corrupt_cache_file_read_on_demand_counts_as_missing_and_is_not_fetche
     shutil.copytree(STATE_DIR, state)
     lock = fixture_lock("current")
     key = next(key for key, run_id in finished_runs(lock).items() if run_id == 11)
-    write_results(CURRENT_LINEAGE, 11, {"batch_run": "not a run"}, state)
+    write_corrupt(CURRENT_LINEAGE, 11, state)
     calls: list[list[int]] = []
     results = results_on_demand(lock, state, lambda lineage, run_ids: calls.append(run_ids))
     assert calls == [[14]]  # the one not cached at all (15 is still running)

@@ -22,7 +22,7 @@ async def fetch_results(
         if read_results(lineage, run_id, state_dir) is not None:
             continue
         results = await client.runs.results(run_id)
-        write_results(lineage, run_id, results.model_dump(mode="json"), state_dir)
+        write_results(lineage, run_id, results, state_dir)
         fetched += 1
     return fetched
 

@@ -57,20 +57,17 @@ def read_rows(directory: str, run_id: int, recent: RecentChecks | None = None) -
     return rows if rows is not None else _rows_of_document(base + ".json")
 
 
-def write_results(lineage: str, run_id: int, document: dict[str, Any], state_dir: Path | None = None) -> None:
-    """Cache a finished run's results document, compact, and its rows when it validates.
+def write_results(lineage: str, run_id: int, results: RunResults, state_dir: Path | None = None) -> None:
+    """Cache a finished run's results: its document, compact, and its rows.
 
     The old rows go first, so a crash between the writes never leaves rows of other results.
     """
     path = results_path(lineage, run_id, state_dir)
     rows_path = path.with_suffix(ROWS_SUFFIX)
     rows_path.unlink(missing_ok=True)
+    document = results.model_dump(mode="json")
     write_atomic(path, json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n")
-    try:
-        rows = rows_of(RunResults.model_validate(document))
-    except ValidationError:
-        return  # a report counts the run as not cached, as it would the document
-    write_atomic(rows_path, rows_text(rows).decode("utf-8"))
+    write_atomic(rows_path, rows_text(rows_of(results)).decode("utf-8"))
 
 
 def _parsed_file(path: str, recent: RecentChecks | None) -> RunRows | None:

@@ -52,8 +52,9 @@ class BlobStore:
                 conn.executemany("INSERT OR IGNORE INTO inline_blobs (sha256, data) VALUES (?, ?)",
                                  inline)
         for digest, data in zip(digests, items, strict=True):
+            # A file stored before is not written again (no temporary file to write and drop).
             if not self._inline(data) and not self.path(digest).exists():
-                with self.writer(len(data)) as blob:  # stored before: no temporary file to drop
+                with self.writer(len(data)) as blob:
                     blob.write(data)
                     blob.commit()
         return digests
