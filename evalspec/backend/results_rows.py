@@ -28,9 +28,8 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
-import orjson
-
 from evalspec.api.shapes import FileResult, RunResults
+from evalspec.base import jsontext
 
 HEADER = b'["evalspec-rows",1]'
 LIST_KEYS = ("checks", "evaluations", "results")
@@ -119,7 +118,7 @@ def rows_of(results: RunResults) -> RunRows:
 def rows_text(rows: RunRows) -> bytes:
     """The three lines that `parse_rows` reads back."""
     checks = [rows.checks(i) for i in range(len(rows.files))]
-    return b"\n".join((HEADER, orjson.dumps(rows.files), orjson.dumps(checks))) + b"\n"
+    return b"\n".join((HEADER, jsontext.compact(rows.files), jsontext.compact(checks))) + b"\n"
 
 
 def parse_rows(text: bytes, recent: RecentChecks | None = None) -> RunRows | None:
@@ -129,8 +128,8 @@ def parse_rows(text: bytes, recent: RecentChecks | None = None) -> RunRows | Non
     if len(lines) < 3 or lines[0] != HEADER:
         return None
     try:
-        files = orjson.loads(lines[1])
-    except orjson.JSONDecodeError:
+        files = jsontext.loads(lines[1])
+    except ValueError:
         return None
     if type(files) is not list or not _are_file_lines(files):
         return None
@@ -180,8 +179,8 @@ def _are_file_lines(files: list[Any]) -> bool:
 
 def _parsed_checks(text: bytes, count: int) -> list[list[CheckDocument]]:
     try:
-        checks = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        checks = jsontext.loads(text)
+    except ValueError:
         checks = None
     if type(checks) is list and len(checks) == count and all(type(c) is list for c in checks):
         return checks

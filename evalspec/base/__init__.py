@@ -15,4 +15,6 @@
     scores.py       read_score: a score divided by settings.score_scale, or why it is invalid
     checkkinds.py   the local check kinds and their parameters: spec checks, engine, rubric schema
     text.py         plural: `1 check`, `2 checks`
+    jsontext.py     JSON in native code (orjson, imported nowhere else): indented report text, compact rows
+    gcpause.py      the collector paused while large structures are built, frozen in the console process
 """

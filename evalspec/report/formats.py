@@ -8,8 +8,8 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from evalspec.base import jsontext
 from evalspec.errors import InputError
-from evalspec.report import jsontext
 from evalspec.report.document import (
     cell_documents,
     document_head,

@@ -14,12 +14,13 @@ import re
 from typing import Any
 
 import orjson
+import pytest
 from report_fixtures import fixture_report
 from test_report_limits import big_report
 
+from evalspec.base.jsontext import compact, dumps, iter_dumps, loads
 from evalspec.report.document import report_document
 from evalspec.report.formats import render, render_chunks
-from evalspec.report.jsontext import dumps, iter_dumps
 
 TRICKY = ["", "a\"b\\\n\u00e9\u2028\x00 \U0001f600", "},\n      {", "}, {", "x" * 5]
 
@@ -97,6 +98,9 @@ def test_values_read_back_are_the_values_written() -> None:
     for _ in range(2000):
         value = document(rng)
         assert json.loads(dumps(value)) == json.loads(json.dumps(_finite(value))), value
+        assert loads(compact(_finite(value))) == json.loads(json.dumps(_finite(value))), value
+    with pytest.raises(ValueError):
+        loads(b'["evalspec-rows",')
 
 
 def test_streamed_lists_come_out_identical() -> None:
