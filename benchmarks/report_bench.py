@@ -10,7 +10,9 @@ three checks each, as the local engine writes them). Then it runs each command a
 peak resident memory (VmHWM, read by the process at its exit) and the CPU microseconds per
 cell, so that two sizes show whether the cost is linear in cells. On a shared machine the wall
 time is the CPU time stretched by the other load; `uptime`'s load average is printed first.
-Targets (issue 12): under 5 s for markdown and json at 10,000 cells.
+Targets (issue 12): under 5 s for markdown and json at 10,000 cells. `--record evidence` (issue
+17) measures the same reports from the per-file evidence committed in the locks, with no results
+cache at all (a fresh checkout), and prints the lock's size; the default measures both records.
 
 With `--compare DIR` (another source tree of evalspec, e.g. `git archive 420ea4d | tar -x -C DIR`)
 each command also runs on that code, alternating with this one in the same machine state, and
@@ -34,7 +36,8 @@ from typing import Any
 from plan_bench import write_spec
 
 from evalspec.api.shapes import RunResults
-from evalspec.backend.results_cache import write_results
+from evalspec.backend.evidence import evidence_of
+from evalspec.backend.results_cache import run_directory, write_results
 from evalspec.lock.io import write_lock
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.cells import expand_spec
@@ -85,20 +88,27 @@ def run_document(run_id: int, cell: int, files: int, salt: int) -> dict[str, Any
     return {"batch_run": run, "file_results": results}
 
 
-def write_side(path: Path, specs: Path, root: Path, state: Path, files: int, salt: int) -> int:
-    """A finished lock of every spec cell, and its cached results; returns the cell count."""
+def write_side(path: Path, specs: Path, root: Path, state: Path, files: int, salt: int,
+               evidence: bool = False) -> int:
+    """A finished lock of every spec cell and its cached results, or (`evidence`) a lock that
+    commits each cell's per-file evidence and no cache, as a fresh checkout has it; returns the
+    cell count."""
     cells = expand_spec(load_spec([specs], root=root))
     lineage = f"bench-{salt}"
     locked = {}
     for i, cell in enumerate(cells):
         run_id = salt * 1_000_000 + i + 1
         document = run_document(run_id, i, files, salt)
-        write_results(lineage, run_id, RunResults.model_validate(document), state)
+        results = RunResults.model_validate(document)
+        if not evidence:
+            write_results(run_directory(lineage, None, state), run_id, results)
         run = document["batch_run"]
         locked[cell.key] = LockCell(
             fingerprint=cell.request.fingerprint, request=cell.request.lock_form(), run_id=run_id,
             status="completed", total_files=files, completed_files=files, avg_score=run["avg_score"],
             submitted_at=run["created"], completed_at=run["completed_at"],
+            state="local#0123456789abcdef" if evidence else None,
+            files=evidence_of(results, {}, 1.0) if evidence else None,
         )
     write_lock(path, Lockfile(lineage=lineage, serial=0).with_cells(locked))
     return len(cells)
@@ -149,16 +159,21 @@ def commands(specs: Path, suffix: str) -> dict[str, list[str]]:
 
 def bench_size(
     size: str, files: int, profile: str | None, workdir: Path | None, compare: Path | None, repeat: int,
+    records: list[str],
 ) -> None:
-    if workdir is not None:
-        bench_in(workdir.resolve() / f"{size}x{files}", size, files, profile, compare, repeat)
-        return
-    with tempfile.TemporaryDirectory(prefix="evalspec-report-bench-") as tmp:
-        bench_in(Path(tmp).resolve(), size, files, profile, compare, repeat)
+    for record in records:
+        evidence = record == "evidence"
+        if workdir is not None:
+            bench_in(workdir.resolve() / f"{size}x{files}-{record}", size, files, profile, compare, repeat,
+                     evidence)
+            continue
+        with tempfile.TemporaryDirectory(prefix="evalspec-report-bench-") as tmp:
+            bench_in(Path(tmp).resolve(), size, files, profile, compare, repeat, evidence)
 
 
 def bench_in(
     root: Path, size: str, files: int, profile: str | None, compare: Path | None, repeat: int = 1,
+    evidence: bool = False,
 ) -> None:
     """Write the inputs into `root` (unless a finished earlier run left them there) and measure."""
     c, p, r = (int(n) for n in size.split("x"))
@@ -167,15 +182,16 @@ def bench_in(
         root.mkdir(parents=True, exist_ok=True)
         write_spec(root, c, p, r)
         (specs / "gates.yaml").write_text(GATES)
-        write_side(root / "evalspec.lock", specs, root, state, files, salt=1)
-        write_side(root / "baseline.lock", specs, root, state, files, salt=2)
+        write_side(root / "evalspec.lock", specs, root, state, files, salt=1, evidence=evidence)
+        write_side(root / "baseline.lock", specs, root, state, files, salt=2, evidence=evidence)
         (root / "ready").touch()
     count = c * p * r
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
     env.update(EVALSPEC_STATE_DIR=str(state))
     lock_mb = (root / "evalspec.lock").stat().st_size / 1e6
+    where = "per-file evidence committed in the locks, no results cache" if evidence else "cached results"
     print(f"{size} = {count} cells x {files} files (lock {lock_mb:.1f} MB, baseline the same size, "
-          "both with cached results)")
+          f"both with {where})")
     sides = {"this": REPO_ROOT, **({"compared": compare.resolve()} if compare is not None else {})}
     for label in commands(specs, ""):
         for side, source in sides.items():  # alternating: both sides see the same machine state
@@ -215,12 +231,15 @@ def main() -> None:
                         help="keep the inputs here, and reuse them next time (writing them takes minutes)")
     parser.add_argument("--compare", type=Path,
                         help="another evalspec source tree to measure beside this one (outputs must match)")
+    parser.add_argument("--record", nargs="+", choices=["cache", "evidence"], default=["cache", "evidence"],
+                        help="where per-file results come from: the results cache (a lock without "
+                        "evidence, as before issue 17) and/or the evidence committed in the lock")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per command and side; the one with the least CPU is shown")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     for size in args.sizes:
-        bench_size(size, args.files, args.profile, args.workdir, args.compare, args.repeat)
+        bench_size(size, args.files, args.profile, args.workdir, args.compare, args.repeat, args.record)
 
 
 if __name__ == "__main__":

@@ -147,7 +147,7 @@ def test_a_fresh_clone_keeps_committed_evidence_and_never_reads_another_states_r
     assert not any(cause["input"].endswith("_id") for cause in changed["changed_inputs"])  # no renumbering
 
     code, out, _ = run_evalspec("show", kept[0], "alpha.md")
-    assert code == 0 and "The output lives in local state" in out
+    assert code == 0 and "output: lives in local state" in out
     assert set(asked_runs) <= new_runs  # never a run id of the first machine's state
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,59 @@ def test_scaffold_workflow_uses_the_action_as_declared() -> None:
     (uses,) = [s for s in steps if str(s.get("uses", "")).endswith("evalspec@v0.1.0")]
     assert set(uses["with"]) <= set(_action()["inputs"])
     assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+
+
+def _run_steps(cwd: Path, env: dict[str, str]) -> dict[str, str]:
+    """The action's steps from the mode check to `check`, as the runner runs them; their outputs."""
+    outputs: dict[str, str] = {}
+    for name in ("Can apply run here?", "evalspec validate and plan", "evalspec apply", "evalspec check"):
+        step_env = {k: v.replace("${{ steps.mode.outputs.backend }}", outputs.get("backend", ""))
+                    for k, v in _resolved_env(name).items()}
+        done, output = _run_step(name, cwd, {**env, **step_env})
+        assert done.returncode == 0, (name, done.stdout, done.stderr)
+        outputs.update(line.split("=", 1) for line in output.splitlines() if "=" in line)
+        if outputs.get("apply") == "false":
+            break
+    return outputs
+
+
+def _resolved_env(name: str) -> dict[str, str]:
+    """A step's `env` with the action's inputs at their defaults (the workflow `init` writes sets
+    none of these) and the fork test false."""
+    inputs = {key: str(spec.get("default", "")) for key, spec in _action()["inputs"].items()}
+    env = {}
+    for key, value in (_step(name).get("env") or {}).items():
+        found = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", str(value))
+        env[key] = inputs[found.group(1)] if found else ("false" if key == "EVALSPEC_IS_FORK" else str(value))
+    return env
+
+
+@pytest.mark.slow
+def test_the_readme_flow_gives_a_green_first_pull_request_with_and_without_a_key(
+        tmp_path: Path, local_server: Any) -> None:
+    """init, apply --backend local, commit; then the workflow's steps: without a key they follow
+    the lock's local backend; with a key for a service they still do (the lock's backend), and
+    naming datalab evaluates every cell on that service."""
+    from apply_helpers import evalspec_env, run_cli
+
+    _git(tmp_path, "init", "-q")
+    env = evalspec_env(tmp_path / "unused")
+    del env["EVALSPEC_STATE_DIR"]
+    for args in (("init",), ("apply", "--backend", "local")):
+        assert run_cli(tmp_path, env, *args).returncode == 0
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "evals")
+    lock = (tmp_path / "evalspec.lock").read_text()
+    base = {k: v for k, v in env.items() if k in ("PYTHONPATH", "CI")}
+    base["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # the `evalspec` script
+    without_key = _run_steps(tmp_path, {**base, "DATALAB_API_KEY": ""})
+    assert (without_key["backend"], without_key["apply"]) == ("local", "true")
+    assert (tmp_path / "evalspec.lock").read_text() == lock  # nothing to do: every cell kept
+    keyed = {**base, "DATALAB_API_KEY": "test-key", "DATALAB_BASE_URL": local_server.url}
+    assert _run_steps(tmp_path, keyed)["backend"] == "local"
+    assert (tmp_path / "evalspec.lock").read_text() == lock
+    done = run_cli(tmp_path, {**env, **keyed}, "apply", "--backend", "datalab")
+    assert done.returncode == 0, done.stderr
+    assert "to replace" in done.stderr
+    assert f"backend: {local_server.url}" in (tmp_path / "evalspec.lock").read_text()
+    assert run_cli(tmp_path, {**env, **keyed}, "check").returncode == 0

@@ -118,11 +118,10 @@ def _show_file(request: ShowRequest, lock: Lockfile, row: CellRow, file: FileRow
             document["output_lives_in"] = elsewhere
         out(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
         return
-    lines = file_lines(row.key, file, row.run_id, output)
-    if elsewhere is not None:
-        lines.append(f"The output lives in {places.short(elsewhere)}, where the run was made; "
-                     f"`evalspec apply --replace {row.key}` evaluates the cell again here.")
-    out("\n".join(paint_verdicts(lines)))
+    where = None if elsewhere is None else (
+        f"lives in {places.short(elsewhere)}, where the run was made; "
+        f"`evalspec apply --replace {row.key}` evaluates the cell again here")
+    out("\n".join(paint_verdicts(file_lines(row.key, file, row.run_id, output, where))))
 
 
 def _output(request: ShowRequest, lock: Lockfile, row: CellRow,

@@ -55,8 +55,10 @@ def _file_summary(row: FileRow, width: int) -> str:
     return f"  {mark} {row.filename:<{width}}  {score}  {note}".rstrip()
 
 
-def file_lines(key: str, row: FileRow, run_id: int | None, output: dict[str, Any] | None) -> list[str]:
-    """The file view: score, ids, every check, then the output when the backend kept it."""
+def file_lines(key: str, row: FileRow, run_id: int | None, output: dict[str, Any] | None,
+               output_elsewhere: str | None = None) -> list[str]:
+    """The file view: score, ids, every check, then the output when the backend kept it (or,
+    `output_elsewhere`, where it is kept)."""
     score = "-" if row.score is None else f"{row.score:.3f}"
     ids = ", ".join(f"{name} {value}" for name, value in (("request_id", row.request_id),
                     ("lookup_key", row.lookup_key)) if value is not None)
@@ -66,7 +68,7 @@ def file_lines(key: str, row: FileRow, run_id: int | None, output: dict[str, Any
         lines.append(f"  error: {row.error}")
     lines.append(f"checks ({len(row.failing_checks)} of {plural(len(row.checks), 'check')} failing):")
     lines += [_check_line(check) for check in row.checks] or ["  (the backend reported no checks)"]
-    lines += output_lines(output)
+    lines += [f"output: {output_elsewhere}"] if output_elsewhere is not None else output_lines(output)
     return lines
 
 
@@ -75,7 +77,8 @@ def _check_line(check: CheckDocument) -> str:
     weight = "" if check["weight"] is None else f" weight {check['weight']:g}"
     score = "" if check["score"] is None else f" score {check['score']:.3f}"
     params = f" {check['params']}" if check["params"] else ""
-    return f"  {verdict} {check['kind']}{params}:{weight}{score}: {check['reason']}"
+    numbers = f":{weight}{score}" if weight or score else ""
+    return f"  {verdict} {check['kind']}{params}{numbers}: {check['reason']}"
 
 
 def output_lines(output: dict[str, Any] | None) -> list[str]:
