@@ -27,7 +27,12 @@ def compact(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-def loads(text: bytes) -> Any:
+def compact_sorted(value: Any) -> bytes:
+    """`value` as compact UTF-8 JSON (no spaces), keys sorted."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def loads(text: bytes | str) -> Any:
     """The value of JSON text; a ValueError when it is not JSON."""
     return orjson.loads(text)
 
