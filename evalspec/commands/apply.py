@@ -18,6 +18,7 @@ from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed, UsageError
+from evalspec.local.engine.noise import ScoreNoise
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.store import LockStore
 from evalspec.plan.display import summary_line
@@ -54,6 +55,7 @@ class ApplyRequest:
     poll_interval: float | None = None  # 1 s; LOCAL_POLL_INTERVAL for --backend local
     state_dir: Path | None = None
     timeout: str | None = None
+    score_noise: ScoreNoise | None = None  # --backend local as a noisy judge (--score-noise)
 
 
 def run(request: ApplyRequest) -> int:
@@ -111,6 +113,7 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
     )
     async with open_backend(
         request.backend, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
+        score_noise=request.score_noise,
     ) as backend:
         settled()  # the imports and the local service's app live as long as this process
         check_same_backend(store.lock, backend, request.lock_path)
