@@ -57,6 +57,17 @@ baseline_option = click.option(
 )
 
 
+score_noise_option = click.option(
+    "--score-noise", type=click.FloatRange(0, 1), metavar="SD",
+    help="Rehearse a noisy judge: add Gaussian noise of this sd to each file's score, clipped to "
+    "0..1 (local service only; for --backend local also EVALSPEC_SCORE_NOISE).",
+)
+score_noise_seed_option = click.option(
+    "--score-noise-seed", type=int, default=0, show_default=True, metavar="N",
+    help="Seed of --score-noise: the same seed on fresh state replays the same scores.",
+)
+
+
 no_fetch_option = click.option(
     "--no-fetch", is_flag=True, help="Use cached per-file results only; never ask the backend.",
 )
@@ -213,10 +224,13 @@ def schema(rubric: bool) -> int:
 @click.option("--timeout", metavar="DURATION",
               help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
               "none): the lock is saved, exit 3, and `evalspec apply` resumes.")
+@score_noise_option
+@score_noise_seed_option
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace: tuple[str, ...],
           plan_file: Path | None, wait: bool, retry_failed: bool, selects: tuple[str, ...],
           shard: str | None, rate_limit: str | None,
-          concurrency: int | None, poll_interval: float | None, timeout: str | None) -> int:
+          concurrency: int | None, poll_interval: float | None, timeout: str | None,
+          score_noise: float | None, score_noise_seed: int) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
@@ -225,6 +239,7 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace
     reached, 4 when another evalspec holds the lock.
     """
     from evalspec.commands import apply as command
+    from evalspec.local.engine.noise import ScoreNoise
 
     lock_source = click.get_current_context().get_parameter_source("lock_path")
     if shard and lock_source is click.core.ParameterSource.DEFAULT:
@@ -239,6 +254,7 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace
         paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
         retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,
         concurrency=concurrency, poll_interval=poll_interval, timeout=timeout, replace=replace,
+        score_noise=ScoreNoise(score_noise, score_noise_seed) if score_noise else None,
     ))
 
 
@@ -390,13 +406,16 @@ def lock_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
 @click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True,
               help="Seconds one file may take; past it the file fails with that reason and the run "
               "goes on (for --backend local: EVALSPEC_FILE_TIMEOUT).")
+@score_noise_option
+@score_noise_seed_option
 def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rate_limit: str | None,
-           file_delay: float, file_timeout: float) -> int:
+           file_delay: float, file_timeout: float, score_noise: float | None, score_noise_seed: int) -> int:
     """Serve the local Datalab-compatible eval API over HTTP."""
     from evalspec.commands import server as command
     from evalspec.local.http.server import ServerOptions
 
-    return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay, file_timeout))
+    return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay, file_timeout,
+                                     score_noise or 0.0, score_noise_seed))
 
 
 def run_cli(command: click.Command, args: list[str] | None = None) -> int:

@@ -56,10 +56,11 @@ class LocalServer:
 
 
 def start_server(data_dir: Path, *, api_key: str = "test-key", rate_limit: str | None = None,
-                 file_delay: float = 0.0) -> LocalServer:
-    """Start the server and wait (with a deadline) for its `listening on` line."""
+                 file_delay: float = 0.0, args: tuple[str, ...] = ()) -> LocalServer:
+    """Start the server (with more command-line `args`) and wait (with a deadline) for its
+    `listening on` line."""
     cmd = [sys.executable, "-m", "evalspec.local", "--port", "0", "--data-dir", str(data_dir),
-           "--api-key", api_key, "--file-delay", str(file_delay)]
+           "--api-key", api_key, "--file-delay", str(file_delay), *args]
     if rate_limit:
         cmd += ["--rate-limit", rate_limit]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}

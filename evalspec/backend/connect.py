@@ -18,6 +18,7 @@ from evalspec.backend.which import BACKENDS
 from evalspec.base import paths
 from evalspec.base.rates import parse_rate
 from evalspec.errors import InputError, UsageError
+from evalspec.local.engine.noise import DEFAULT_NOISE_SEED, ScoreNoise
 from evalspec.lock import places
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.diff import Target
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 DEFAULT_RATE = "400/60"
 FILE_TIMEOUT_ENV = "EVALSPEC_FILE_TIMEOUT"
+SCORE_NOISE_ENV, SCORE_NOISE_SEED_ENV = "EVALSPEC_SCORE_NOISE", "EVALSPEC_SCORE_NOISE_SEED"
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,32 @@ def file_timeout_from_env(env: Mapping[str, str] | None = None) -> float | None:
     return seconds
 
 
+def score_noise_from_env(env: Mapping[str, str] | None = None) -> ScoreNoise | None:
+    """The in-process service's noisy judge: `EVALSPEC_SCORE_NOISE` (an sd of scores, 0..1) and
+    `EVALSPEC_SCORE_NOISE_SEED` (default 0); None when unset or 0."""
+    env = os.environ if env is None else env
+    text, seed_text = env.get(SCORE_NOISE_ENV, "").strip(), env.get(SCORE_NOISE_SEED_ENV, "").strip()
+    try:
+        sd = float(text) if text else 0.0
+        seed = int(seed_text) if seed_text else DEFAULT_NOISE_SEED
+        return ScoreNoise(sd, seed) if sd else None
+    except ValueError:
+        raise UsageError(f"{SCORE_NOISE_ENV}={text!r}, {SCORE_NOISE_SEED_ENV}={seed_text!r}: give a "
+                         "standard deviation of scores in 0..1 and an integer seed") from None
+
+
 @asynccontextmanager
 async def open_backend(
-    name: str, *, rate: str | None = None, state_dir: Path | None = None
+    name: str, *, rate: str | None = None, state_dir: Path | None = None,
+    score_noise: ScoreNoise | None = None,
 ) -> AsyncIterator[Backend]:
-    """An open backend for the duration of the block."""
+    """An open backend for the duration of the block; `score_noise` (else the environment's)
+    makes the in-process service a noisy judge."""
     if name not in BACKENDS:
         raise UsageError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    if name == "datalab" and score_noise is not None:
+        raise UsageError("--score-noise rehearses on the local service: use --backend local, or "
+                         "`evalspec server --score-noise SD` behind DATALAB_BASE_URL")
     if name == "datalab":
         async with DatalabClient.from_env(rate_limiter=rate_limiter(rate)) as client:
             yield Backend(name, client)
@@ -116,7 +137,8 @@ async def open_backend(
     parsers = ProcessPool(limits)
     parsers.start()
     try:
-        async with _local_service(state_dir, limits, parsers, limiter) as backend:
+        noise = score_noise or score_noise_from_env()
+        async with _local_service(state_dir, limits, parsers, limiter, noise) as backend:
             yield backend
     finally:
         parsers.stop()  # the service stops them; this covers a service that never started
@@ -124,14 +146,14 @@ async def open_backend(
 
 @asynccontextmanager
 async def _local_service(state_dir: Path | None, limits: FileLimits, parsers: ProcessPool,
-                         limiter: RateLimiter) -> AsyncIterator[Backend]:
+                         limiter: RateLimiter, noise: ScoreNoise | None) -> AsyncIterator[Backend]:
     from evalspec.api.inprocess import in_process_client
     from evalspec.local import LocalService
 
     # Not durable against a machine crash (no fsync per file): it lives and dies with this
     # process, and a crash of the process (kill -9) still loses nothing it committed.
     with LocalService(paths.local_data_dir(state_dir), api_key=None, limits=limits,
-                      durable=False, parsers=parsers) as service:
+                      durable=False, parsers=parsers, score_noise=noise) as service:
         run_ended = asyncio.Event()
         service.on_run_finished(setter_from_any_thread(run_ended))
         async with in_process_client(service.app, rate_limiter=limiter) as client:

@@ -19,6 +19,7 @@ from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed, UsageError
+from evalspec.local.engine.noise import ScoreNoise
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
@@ -58,6 +59,7 @@ class ApplyRequest:
     state_dir: Path | None = None
     timeout: str | None = None
     replace: Sequence[str] = ()  # cells to evaluate again whatever the lock holds (`all`: every one)
+    score_noise: ScoreNoise | None = None  # --backend local as a noisy judge (--score-noise)
 
 
 def run(request: ApplyRequest) -> int:
@@ -136,6 +138,7 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
     )
     async with open_backend(
         backend_name, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
+        score_noise=request.score_noise,
     ) as backend:
         settled()  # the imports and the local service's app live as long as this process
         here = await opened_target(backend)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from evalspec.errors import EvalspecError
+from evalspec.local.engine.noise import DEFAULT_NOISE_SEED
 from evalspec.local.engine.procpool import DEFAULT_FILE_TIMEOUT
 from evalspec.local.http.server import DEFAULT_HOST, DEFAULT_PORT, ServerOptions, serve
 
@@ -25,11 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file-delay", type=float, default=0.0, metavar="SECONDS")
     parser.add_argument("--file-timeout", type=float, default=DEFAULT_FILE_TIMEOUT,
                         metavar="SECONDS", help="a file taking longer fails with that reason")
+    parser.add_argument("--score-noise", type=float, default=0.0, metavar="SD",
+                        help="perturb file scores as a noisy judge would (sd on the 0..1 scale)")
+    parser.add_argument("--score-noise-seed", type=int, default=DEFAULT_NOISE_SEED, metavar="N")
     args = parser.parse_args(argv)
     options = ServerOptions(
         host=args.host, port=args.port, data_dir=args.data_dir,
         api_key=args.api_key or os.environ.get("DATALAB_API_KEY") or None,
         rate_limit=args.rate_limit, file_delay=args.file_delay, file_timeout=args.file_timeout,
+        score_noise=args.score_noise, score_noise_seed=args.score_noise_seed,
     )
     try:
         return serve(options, announce=lambda line: print(line, flush=True))

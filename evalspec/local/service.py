@@ -10,6 +10,7 @@ from types import TracebackType
 from fastapi import FastAPI
 
 from evalspec.base.filelock import LockfileGuard
+from evalspec.local.engine.noise import ScoreNoise
 from evalspec.local.engine.procpool import FileLimits, ProcessPool
 from evalspec.local.http.app import build_app
 from evalspec.local.store.files import UploadRules
@@ -32,8 +33,10 @@ class LocalService:
                  rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
                  workers: int = 4, manage_lifespan: bool = False,
                  uploads: UploadRules | None = None, limits: FileLimits | None = None,
-                 durable: bool = True, parsers: ProcessPool | None = None) -> None:
+                 durable: bool = True, parsers: ProcessPool | None = None,
+                 score_noise: ScoreNoise | None = None) -> None:
         self.data_dir, self.api_key, self.rate_limit = data_dir, api_key, rate_limit
+        self.score_noise = score_noise  # a noisy judge for rehearsals (--score-noise)
         self.uploads = uploads  # upload URL lifetime, size limit and clock; Datalab's by default
         self.file_delay, self.workers = file_delay, workers
         self.limits, self.durable = limits or FileLimits(), durable
@@ -59,7 +62,8 @@ class LocalService:
                     raise
                 parsers, self._parsers = self._parsers, None
                 self._pool = WorkerPool(self.store, self.workers, self.file_delay, self.limits,
-                                        on_finished=self._run_finished, parsers=parsers)
+                                        on_finished=self._run_finished, parsers=parsers,
+                                        noise=self.score_noise)
                 self._pool.start()
         return self
 

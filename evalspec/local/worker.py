@@ -18,6 +18,7 @@ from typing import Any
 
 from evalspec.local.engine.convert import parse_output_format
 from evalspec.local.engine.filetask import FileOutcome, FileTask, ParseCache, score_task
+from evalspec.local.engine.noise import ScoreNoise
 from evalspec.local.engine.pipelines import PipelineRequest
 from evalspec.local.engine.procpool import FileLimits, ProcessPool
 from evalspec.local.engine.procworker import quiet_parsers
@@ -33,14 +34,15 @@ IN_FLIGHT_PER_RUN = 16  # files of one run handed to the pool at once: bounds me
 class WorkerPool:
     """`workers` run threads taking run ids from a queue, over one process pool.
 
-    `on_finished(run_id)` is called from a run thread once a run's end is committed.
+    `on_finished(run_id)` is called from a run thread once a run's end is committed; `noise`
+    perturbs each file's score before it is recorded (`--score-noise`).
     """
 
     def __init__(self, store: Store, workers: int = 4, file_delay: float = 0.0,
                  limits: FileLimits | None = None, processes: int | None = None,
                  on_finished: Callable[[int], None] | None = None,
-                 parsers: ProcessPool | None = None) -> None:
-        self.store, self.file_delay = store, file_delay
+                 parsers: ProcessPool | None = None, noise: ScoreNoise | None = None) -> None:
+        self.store, self.file_delay, self.noise = store, file_delay, noise
         self.on_finished = on_finished
         # `parsers`: a pool started earlier, which this one now owns (and stops).
         self.parsers = parsers or ProcessPool(limits or FileLimits(), processes)
@@ -117,7 +119,7 @@ class WorkerPool:
     def _score_here(self, run_id: int, tasks: Iterator[FileTask]) -> bool:
         cache = ParseCache()
         for task in self._paced(tasks):
-            record(self.store, run_id, [score_task(task, cache)])
+            record(self.store, run_id, [self._noisy(run_id, score_task(task, cache))])
         return not self._stop.is_set()
 
     def _score_in_pool(self, run_id: int, tasks: Iterator[FileTask]) -> bool:
@@ -140,9 +142,13 @@ class WorkerPool:
             if outcome is not _WAITING:
                 in_flight -= 1
                 complete = complete and outcome is not None
-                batch.add(outcome)
+                batch.add(None if outcome is None else self._noisy(run_id, outcome))
         batch.flush()
         return complete and not self._stop.is_set()
+
+    def _noisy(self, run_id: int, outcome: FileOutcome) -> FileOutcome:
+        # Here, not in the worker processes: the run id is known only to the run thread.
+        return outcome if self.noise is None else self.noise.outcome(run_id, outcome)
 
 
 _WAITING = object()

@@ -18,6 +18,7 @@ import uvicorn
 from evalspec.base import paths
 from evalspec.base.rates import parse_rate
 from evalspec.errors import UsageError
+from evalspec.local.engine.noise import DEFAULT_NOISE_SEED, ScoreNoise
 from evalspec.local.engine.procpool import DEFAULT_FILE_TIMEOUT, FileLimits
 from evalspec.local.service import LocalService
 
@@ -36,6 +37,8 @@ class ServerOptions:
     rate_limit: str | None = None
     file_delay: float = 0.0
     file_timeout: float = DEFAULT_FILE_TIMEOUT
+    score_noise: float = 0.0  # the sd of a noisy judge's scores (0: none)
+    score_noise_seed: int = DEFAULT_NOISE_SEED
 
 
 def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
@@ -52,6 +55,9 @@ def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
         raise UsageError("--file-delay must be >= 0")
     if not 0 < options.file_timeout < float("inf"):
         raise UsageError("--file-timeout must be > 0 seconds")
+    if not 0 <= options.score_noise <= 1:
+        raise UsageError("--score-noise is a standard deviation of scores, in 0..1")
+    noise = ScoreNoise(options.score_noise, options.score_noise_seed) if options.score_noise else None
     api_key = options.api_key
     if api_key is None:
         api_key = secrets.token_urlsafe(24)
@@ -60,7 +66,8 @@ def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
     # Started here rather than in the ASGI lifespan, so that a data directory held by another
     # evalspec is refused (LockHeld) before anything listens.
     service = LocalService(data_dir, api_key, rate_limit=limit, file_delay=options.file_delay,
-                           limits=FileLimits(timeout=options.file_timeout)).start()
+                           limits=FileLimits(timeout=options.file_timeout),
+                           score_noise=noise).start()
     try:
         sock = _listen(options.host, options.port)
         shown_host = f"[{options.host}]" if ":" in options.host else options.host
