@@ -23,8 +23,9 @@ from evalspec.base.rates import parse_rate
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
+# Datalab's budget (400 per 60 s in its newer docs): the default of `settings.rate_limit`.
 DEFAULT_RATE = "400/60"
-
+DEFAULT_CAPACITY, DEFAULT_WINDOW = parse_rate(DEFAULT_RATE)
 
 
 class RateLimiter:
@@ -32,8 +33,8 @@ class RateLimiter:
 
     def __init__(
         self,
-        capacity: int = 400,
-        window: float = 60.0,
+        capacity: int = DEFAULT_CAPACITY,
+        window: float = DEFAULT_WINDOW,
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = anyio.sleep,

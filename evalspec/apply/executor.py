@@ -23,6 +23,7 @@ from evalspec.apply.submit import Submitter, run_fields
 from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
 from evalspec.backend.fetch import cached_results, fetch_results, file_score_error
+from evalspec.base.polling import POLL_BASE, POLL_CEILING
 from evalspec.base.scores import read_score
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock.store import LockStore
@@ -44,8 +45,8 @@ class ApplyOptions:
 
     wait: bool = True
     concurrency: int = DEFAULT_CONCURRENCY
-    poll_base: float = 1.0
-    poll_ceiling: float = 15.0
+    poll_base: float = POLL_BASE
+    poll_ceiling: float = POLL_CEILING
     state_dir: Path | None = None
     timeout: float | None = None  # seconds to wait for runs; None waits for them all
     score_scale: float = 1.0

@@ -14,6 +14,7 @@ from evalspec.backend.connect import check_same_backend, open_backend
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.base.durations import parse_duration
 from evalspec.base.gcpause import settled
+from evalspec.base.polling import LOCAL_POLL_BASE, LOCAL_POLL_CEILING, POLL_BASE, POLL_CEILING
 from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
@@ -26,13 +27,6 @@ from evalspec.plan.saved import check_not_stale, read_saved_plan
 from evalspec.plan.select import Selection, parse_selection
 from evalspec.spec.load import load_spec
 from evalspec.spec.spec import Spec
-
-POLL_INTERVAL = 1.0
-# The in-process service wakes apply the moment a run ends (Backend.run_ended), so its polls only
-# refresh the progress line: twice a second is enough, and each poll costs CPU that the parser
-# processes would rather have.
-LOCAL_POLL_INTERVAL = 0.5
-LOCAL_POLL_CEILING = 2.0
 
 RESUME_HINT = "run `evalspec apply` again to resume: runs already submitted are followed, never resubmitted"
 
@@ -51,7 +45,7 @@ class ApplyRequest:
     shard: str | None = None
     rate_limit: str | None = None
     concurrency: int | None = None
-    poll_interval: float | None = None  # 1 s; LOCAL_POLL_INTERVAL for --backend local
+    poll_interval: float | None = None  # POLL_BASE; LOCAL_POLL_BASE for --backend local
     state_dir: Path | None = None
     timeout: str | None = None
 
@@ -126,8 +120,8 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
 def _poll_schedule(request: ApplyRequest) -> tuple[float, float]:
     """The first wait between poll rounds and the most it grows to."""
     if request.backend != "local":
-        return request.poll_interval or POLL_INTERVAL, ApplyOptions.poll_ceiling
-    base = request.poll_interval or LOCAL_POLL_INTERVAL
+        return request.poll_interval or POLL_BASE, POLL_CEILING
+    base = request.poll_interval or LOCAL_POLL_BASE
     return base, max(base, LOCAL_POLL_CEILING)
 
 
