@@ -392,9 +392,9 @@ def run_cli(command: click.Command, args: list[str] | None = None) -> int:
 
 def main() -> None:
     """Entry point: run the CLI, turning expected errors into one message and an exit code."""
-    from evalspec.base.gcpause import end_process_with_command
+    from evalspec.base.gcpause import gc_freeze_until_exit
 
-    end_process_with_command()
+    gc_freeze_until_exit()
     cli.main()
 
 

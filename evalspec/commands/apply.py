@@ -13,7 +13,7 @@ from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutc
 from evalspec.backend.connect import check_same_backend, open_backend
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.base.durations import parse_duration
-from evalspec.base.gcpause import settled
+from evalspec.base.gcpause import gc_freeze_if_console
 from evalspec.base.polling import LOCAL_POLL_BASE, LOCAL_POLL_CEILING, POLL_BASE, POLL_CEILING
 from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
@@ -106,7 +106,7 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
     async with open_backend(
         request.backend, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
     ) as backend:
-        settled()  # the imports and the local service's app live as long as this process
+        gc_freeze_if_console()  # the imports and the local service's app live as long as this process
         check_same_backend(store.lock, backend, request.lock_path)
         store.set_backend(backend.identity)
         executor = Executor(backend, spec, store, options, progress)
