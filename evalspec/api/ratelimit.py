@@ -18,13 +18,11 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from evalspec.base.rates import parse_rate
+from evalspec.base.rates import DEFAULT_RATE, parse_rate
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-# Datalab's budget (400 per 60 s in its newer docs): the default of `settings.rate_limit`.
-DEFAULT_RATE = "400/60"
 DEFAULT_CAPACITY, DEFAULT_WINDOW = parse_rate(DEFAULT_RATE)
 
 
