@@ -24,7 +24,7 @@ def test_rate_limit_is_shared_and_answers_429_with_retry_after(tmp_path: Path) -
         limited = client.get("/api/v1/eval_batch_runs")
         assert limited.status_code == 429
         assert "Rate limit" in limited.json()["detail"]
-        # How the window refills is tests/test_local_engine.py's, on a clock it holds: here,
+        # How the window refills is tests/local/test_local_engine.py's, on a clock it holds: here,
         # waiting it out would only wait on the real clock.
         assert 1 <= int(limited.headers["Retry-After"]) <= 2
 

@@ -17,7 +17,7 @@ from evalspec.local.engine.extract import extract
 from evalspec.local.engine.segment import segment
 from evalspec.local.http.ratelimit import SlidingWindow
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "specs" / "data"
 
 
