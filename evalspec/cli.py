@@ -42,7 +42,13 @@ backend_option = click.option(
 )
 lock_backend_option = click.option(
     "--backend", type=click.Choice(["datalab", "local"]),
-    help="Where to ask about the lock's runs (default: the backend the lock was applied with).",
+    help="datalab (DATALAB_BASE_URL with DATALAB_API_KEY) or local (the embedded service, state in "
+    ".evalspec/local/). Default: the backend the lock was applied with, else datalab.",
+)
+replace_option = click.option(
+    "--replace", "replace", multiple=True, metavar="CELL|all",
+    help="Evaluate this cell again whatever the lock holds (repeatable; `all`: every selected "
+    "cell), e.g. a cell whose run lives in another machine's local state.",
 )
 
 baseline_option = click.option(
@@ -109,9 +115,11 @@ def validate(paths: tuple[Path, ...]) -> int:
 @click.option("--refresh", is_flag=True,
               help="Look names up on the backend (read-only) so that requests show real ids.")
 @lock_backend_option
+@replace_option
 def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path | None,
          detailed_exitcode: bool, selects: tuple[str, ...], shard: str | None,
-         show_unchanged: bool, retry_failed: bool, refresh: bool, backend: str | None) -> int:
+         show_unchanged: bool, retry_failed: bool, refresh: bool, backend: str | None,
+         replace: tuple[str, ...]) -> int:
     """Show what apply would do per cell: create, replace, keep, poll (follow) or remove.
 
     Offline unless --refresh: collections and rubrics referenced by name are shown as needing
@@ -123,6 +131,7 @@ def plan(paths: tuple[Path, ...], lock_path: Path, as_json: bool, out_file: Path
         _paths(paths), lock_path, as_json=as_json, out_file=out_file,
         detailed_exitcode=detailed_exitcode, selects=selects, shard=shard,
         show_unchanged=show_unchanged, retry_failed=retry_failed, refresh=refresh, backend=backend,
+        replace=replace,
     ))
 
 
@@ -187,7 +196,8 @@ def schema(rubric: bool) -> int:
 @cli.command()
 @spec_paths
 @lock_option
-@backend_option
+@lock_backend_option
+@replace_option
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Apply exactly this plan saved by `plan --out` (refused once stale).")
 @click.option("--wait/--no-wait", default=True, show_default=True,
@@ -204,14 +214,16 @@ def schema(rubric: bool) -> int:
 @click.option("--timeout", metavar="DURATION",
               help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
               "none): the lock is saved, exit 3, and `evalspec apply` resumes.")
-def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Path | None, wait: bool,
-          retry_failed: bool, selects: tuple[str, ...], shard: str | None, rate_limit: str | None,
+def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace: tuple[str, ...],
+          plan_file: Path | None, wait: bool, retry_failed: bool, selects: tuple[str, ...],
+          shard: str | None, rate_limit: str | None,
           concurrency: int | None, poll_interval: float | None, timeout: str | None) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
-    Exits 3 when runs failed or the service could not be reached, 4 when another evalspec holds
-    the lock.
+    A lock is followed on the backend it was applied with; naming another with --backend
+    evaluates every cell again there. Exits 3 when runs failed or the service could not be
+    reached, 4 when another evalspec holds the lock.
     """
     from evalspec.commands import apply as command
 
@@ -227,7 +239,7 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str, plan_file: Pat
     return command.run(command.ApplyRequest(
         paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
         retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,
-        concurrency=concurrency, poll_interval=poll_interval, timeout=timeout,
+        concurrency=concurrency, poll_interval=poll_interval, timeout=timeout, replace=replace,
     ))
 
 
@@ -347,6 +359,23 @@ def lock_merge(inputs: tuple[Path, ...], output: Path) -> int:
     from evalspec.commands import lock as command
 
     return command.merge(command.LockMergeRequest(inputs, output))
+
+
+@lock.command("merge-driver")
+@click.argument("base", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("ours", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("theirs", type=click.Path(path_type=Path, dir_okay=False))
+def lock_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
+    """Git merge driver for evalspec.lock: merge cell by cell against the common ancestor.
+
+    Configure it once per clone with
+    `git config merge.evalspec.driver "evalspec lock merge-driver %O %A %B"`, and name it in
+    .gitattributes (`evalspec.lock merge=evalspec`; `evalspec init` writes it). A cell changed on
+    one side takes that side; one changed on both keeps ours and is evaluated again by the next apply.
+    """
+    from evalspec.commands import lock as command
+
+    return command.merge_driver(command.MergeDriverRequest(base, ours, theirs))
 
 
 @cli.command()

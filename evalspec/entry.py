@@ -49,8 +49,8 @@ def report_error(exc: EvalspecError) -> None:
 def report_internal_error() -> int:
     """Save the traceback of an unexpected error to a file and say where it is (without the
     API key, in any form, should the error's text have quoted it)."""
-    from evalspec.api.client import API_KEY_ENV
     from evalspec.api.failures import scrub
+    from evalspec.base.endpoint import API_KEY_ENV
 
     text = scrub(traceback.format_exc(), os.environ.get(API_KEY_ENV, "").strip())
     handle, name = tempfile.mkstemp(prefix="evalspec-crash-", suffix=".txt")

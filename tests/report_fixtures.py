@@ -64,7 +64,7 @@ def fixture_report(*, baseline: bool = True) -> Report:
     base = None
     if baseline:
         lock = fixture_lock("baseline")
-        base = Side("baseline.lock", lock, read_cached(lock.lineage, finished_runs(lock), STATE_DIR))
+        base = Side("baseline.lock", lock, read_cached(lock, list(finished_runs(lock)), STATE_DIR))
     report = build_report(Side("evalspec.lock", current, load_results(current, STATE_DIR)), base)
     against = base.lock if base is not None and base.lock is not None else current
     return with_gates(report, GATES, against.gates, against.gate_rules)

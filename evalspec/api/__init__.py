@@ -13,7 +13,7 @@ DatalabClient            client.py     construction, key safety, endpoint groups
 
 from __future__ import annotations
 
-from evalspec.api.client import DEFAULT_BASE_URL, DatalabClient
+from evalspec.api.client import DatalabClient
 from evalspec.api.failures import ApiNetworkError, ApiServerError, may_have_acted
 from evalspec.api.ratelimit import RateLimiter
 from evalspec.api.retry import RetryPolicy
@@ -27,6 +27,7 @@ from evalspec.api.shapes import (
     UploadTicket,
 )
 from evalspec.api.stats import RequestStats
+from evalspec.base.endpoint import DEFAULT_BASE_URL
 
 __all__ = [
     "DEFAULT_BASE_URL",

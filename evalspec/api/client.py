@@ -25,11 +25,9 @@ from evalspec.api.rubrics import Rubrics
 from evalspec.api.runs import BatchRuns
 from evalspec.api.sender import Secret, Sender
 from evalspec.api.stats import RequestStats
+from evalspec.base.endpoint import API_KEY_ENV, DEFAULT_BASE_URL, base_url_from_env
 from evalspec.errors import AuthError, InputError
 
-DEFAULT_BASE_URL = "https://www.datalab.to"
-API_KEY_ENV = "DATALAB_API_KEY"
-BASE_URL_ENV = "DATALAB_BASE_URL"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
@@ -77,11 +75,11 @@ class DatalabClient:
         key = source.get(API_KEY_ENV, "").strip()
         if not key:
             raise AuthError(f"no Datalab API key: set {API_KEY_ENV} (or use --backend local)")
-        base_url = source.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
-        return cls(key, base_url, **kwargs)
+        return cls(key, base_url_from_env(source), **kwargs)
 
     def __repr__(self) -> str:
         return f"DatalabClient(base_url={self.base_url!r})"
+
 
     async def __aenter__(self) -> DatalabClient:
         return self

@@ -6,6 +6,8 @@ evalspec's own shape is treated as Datalab: nothing is sent that only our servic
 
 from __future__ import annotations
 
+from typing import Any
+
 from evalspec.api.failures import ApiServerError
 from evalspec.api.sender import Call, Sender, fetch_json
 
@@ -20,13 +22,25 @@ class Extensions:
     def __init__(self, sender: Sender) -> None:
         self._sender = sender
 
+        self._answer: dict[str, Any] | None = None
+
     async def capabilities(self) -> frozenset[str]:
         """What the service says it can do; empty for any service that is not evalspec's own."""
-        try:
-            body = await fetch_json(self._sender, Call("GET", CAPABILITIES, "extensions.capabilities"))
-        except ApiServerError:
-            return frozenset()  # 404 from Datalab (or anything that is not our service)
-        if not isinstance(body, dict) or body.get("service") != SERVICE_NAME:
-            return frozenset()
-        listed = body.get("capabilities")
+        listed = (await self._describe()).get("capabilities")
         return frozenset(str(c) for c in listed) if isinstance(listed, list) else frozenset()
+
+    async def state_id(self) -> str | None:
+        """The identity of the service's state (an `evalspec server`'s); None for any other service."""
+        found = (await self._describe()).get("state_id")
+        return found if isinstance(found, str) and found.isalnum() else None
+
+    async def _describe(self) -> dict[str, Any]:
+        """The capability answer, asked once per client; {} for a service that is not ours."""
+        if self._answer is None:
+            try:
+                body = await fetch_json(self._sender, Call("GET", CAPABILITIES, "extensions.capabilities"))
+            except ApiServerError:
+                body = None  # 404 from Datalab (or anything that is not our service)
+            ours = isinstance(body, dict) and body.get("service") == SERVICE_NAME
+            self._answer = body if ours and isinstance(body, dict) else {}
+        return self._answer

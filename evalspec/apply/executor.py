@@ -14,18 +14,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evalspec.api import BatchRun
+from evalspec.api.shapes import RunResults
 from evalspec.apply.events import ApplyEvents
 from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wait_unless
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.listing import RunLister
+from evalspec.apply.record import record_results
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, run_fields
 from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
-from evalspec.backend.fetch import cached_results, fetch_results, file_score_error
+from evalspec.backend.fetch import cached_results, fetch_results
+from evalspec.backend.results_cache import run_directory, write_results
 from evalspec.base.polling import POLL_BASE, POLL_CEILING
 from evalspec.base.scores import read_score
 from evalspec.errors import AuthError, NetworkError, RemoteError
+from evalspec.lock import places
+from evalspec.lock.lockfile import LockCell
 from evalspec.lock.store import LockStore
 from evalspec.plan.cells import Cell
 from evalspec.plan.diff import Change
@@ -69,13 +74,23 @@ class ApplyOutcome:
     timed_out: bool = False
     fatal: RemoteError | None = None
 
+    @property
+    def succeeded(self) -> bool:
+        """Apply went through (runs may have failed or still run): the lock takes the plan's
+        gates and inputs. After a fatal error or Ctrl-C it keeps only what runs were recorded."""
+        return self.fatal is None and not self.interrupted
+
 
 class Executor:
     """Runs one plan against one backend, writing through one LockStore."""
 
     def __init__(self, backend: Backend, spec: Spec, store: LockStore, options: ApplyOptions,
-                 progress: ApplyEvents) -> None:
+                 progress: ApplyEvents, place: str | None = None) -> None:
         self.backend = backend
+        # Where the runs made here live (lock/places.py); by default as the backend knows it
+        # without asking (a remote service's own word is `Backend.place()`).
+        self.place = place or places.place(backend.identity, backend.state_id)
+        self.results_directory = run_directory(store.lineage, self.place, options.state_dir)
         self.client = backend.client
         self.spec = spec
         self.store = store
@@ -88,7 +103,7 @@ class Executor:
         self.keys: dict[int, str] = {}
         self.lister = RunLister()  # kept across rounds: it remembers where our runs were listed
         self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop,
-                                   options.score_scale)
+                                   options.score_scale, place)
         self.watch = Watch(progress.note, options.clock, options.timeout, options.stall_after)
         # Results are fetched beside the polling, not in its way: one round may finish 200 runs.
         self._fetches: set[asyncio.Task[None]] = set()
@@ -128,6 +143,8 @@ class Executor:
             if follower is not None:
                 await follower
             await asyncio.gather(*self._fetches)
+        if self.options.wait and not self.stop.is_set():
+            await self._record_missing_evidence()
 
     def _track_locked(self, plan: Plan) -> None:
         for change in plan.changes:
@@ -247,17 +264,45 @@ class Executor:
     async def _fetch(self, key: str, run: BatchRun) -> None:
         async with self._fetch_gate:
             try:
-                await fetch_results(self.client, self.store.lineage, [run.id], self.options.state_dir)
+                await fetch_results(self.client, self.results_directory, [run.id])
             except RemoteError as exc:
-                self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); report retries")
-            results = cached_results(self.store.lineage, run.id, self.options.state_dir)
-            cell = self.store.cell(key)
-            if results is not None and cell is not None and cell.error is None:
-                error = file_score_error(results, self.options.score_scale)
-                if error is not None:
-                    self.store.update_run(key, {"error": error})
-                    self._score_error(key, error)
+                self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); "
+                                   "`evalspec apply` fetches them again")
+            self._take_results(key, cached_results(self.results_directory, run.id))
         self.progress.on_finished(key, self._as_read(run))
+
+    def _take_results(self, key: str, results: RunResults | None) -> None:
+        """Record a finished run's per-file evidence in the lock (and any score it cannot trust)."""
+        if results is not None:
+            self._score_error(key, record_results(self.store, key, results, self.options.score_scale))
+
+    async def _record_missing_evidence(self) -> None:
+        """Finished cells of this place whose lock entry lacks evidence (a crash between a run's
+        end and its fetch, `--no-wait`, a lock written before evidence was kept) get it now; a
+        cell of an older lock whose results this machine cached is taken to be of this place."""
+        lock = self.store.lock
+        for key, cell in lock.cells.items():
+            if cell.files is not None or not cell.is_finished or cell.run_id is None:
+                continue
+            if places.readable_at(cell, lock, self.place):
+                try:
+                    await fetch_results(self.client, self.results_directory, [cell.run_id])
+                except RemoteError as exc:
+                    self.progress.note(f"warning: results of run {cell.run_id} not fetched ({exc})")
+                    continue
+                self._adopt_place(key, cell)
+                self._take_results(key, cached_results(self.results_directory, cell.run_id))
+            elif cell.state is None and lock.backend == self.backend.identity:
+                older = run_directory(lock.lineage, None, self.options.state_dir)
+                legacy = cached_results(older, cell.run_id)
+                if legacy is not None:
+                    write_results(self.results_directory, cell.run_id, legacy)
+                    self._adopt_place(key, cell)
+                    self._take_results(key, legacy)
+
+    def _adopt_place(self, key: str, cell: LockCell) -> None:
+        if cell.state is None:
+            self.store.update_run(key, {"state": self.place})
 
     def _as_read(self, run: BatchRun) -> BatchRun:
         """The run with its score as the lock takes it (divided by the scale; None when invalid)."""

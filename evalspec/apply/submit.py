@@ -43,6 +43,11 @@ def run_fields(run: BatchRun, scale: float = 1.0) -> dict[str, Any]:
     }
 
 
+def new_run_fields(run: BatchRun, scale: float, place: str | None) -> dict[str, Any]:
+    """`run_fields` of a run just made (or adopted): where it lives, and no evidence yet."""
+    return {**run_fields(run, scale), "state": place, "files": None}
+
+
 def signature(body: Mapping[str, Any]) -> Signature:
     """What a run's answer lets us match a request by."""
     return (body["collection_id"], body["eval_rubric_id"], body["pipeline_type"], body["pipeline_id"])
@@ -52,9 +57,10 @@ class Submitter:
     """Submits cells one signature at a time, adopting runs that a lost answer hid."""
 
     def __init__(self, client: DatalabClient, store: LockStore, gate: asyncio.Semaphore | None = None,
-                 stop: asyncio.Event | None = None, scale: float = 1.0) -> None:
+                 stop: asyncio.Event | None = None, scale: float = 1.0, place: str | None = None) -> None:
         self.client = client
         self.scale = scale
+        self.place = place
         self.store = store
         self._stop = stop or asyncio.Event()
         # Taken inside the signature lock: a cell waiting for its signature's turn must not
@@ -80,13 +86,13 @@ class Submitter:
             if previous is not None and previous.run_id is None and previous.fingerprint == fingerprint:
                 adopted = await self.find_adoptable(body, previous.submitted_at)
                 if adopted is not None:
-                    self.store.record_run(key, run_fields(adopted, self.scale))
+                    self.store.record_run(key, new_run_fields(adopted, self.scale, self.place))
                     return adopted, True
             if previous is not None and previous.run_id is not None:
                 self._superseded.add(previous.run_id)
             self.store.record_intent(key, fingerprint, lock_form, utc_now())
             run, adopted_now = await self._post(body, self.store.cell(key))
-            self.store.record_run(key, run_fields(run, self.scale))
+            self.store.record_run(key, new_run_fields(run, self.scale, self.place))
             return run, adopted_now
 
     async def _post(self, body: Mapping[str, Any], intent: Any) -> tuple[BatchRun, bool]:

@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING
 from evalspec.api.client import DatalabClient
 from evalspec.api.extensions import TRUTH_SIDECARS
 from evalspec.api.ratelimit import NoBudget, RateLimiter
+from evalspec.backend.which import BACKENDS
 from evalspec.base import paths
 from evalspec.base.rates import parse_rate
 from evalspec.errors import InputError, UsageError
+from evalspec.lock import places
 from evalspec.lock.lockfile import Lockfile
+from evalspec.plan.diff import Target
 
 if TYPE_CHECKING:
     from evalspec.local.engine.procpool import FileLimits, ProcessPool
 
-BACKENDS = ("datalab", "local")
 DEFAULT_RATE = "400/60"
 FILE_TIMEOUT_ENV = "EVALSPEC_FILE_TIMEOUT"
 
@@ -38,20 +40,27 @@ class Backend:
     name: str
     client: DatalabClient
     run_ended: asyncio.Event | None = None
+    state_id: str | None = None  # the in-process service's; a remote one says it when asked
 
     @property
     def identity(self) -> str:
         """What a lock records as its backend: `local`, or the service's base URL."""
         return "local" if self.name == "local" else self.client.base_url
 
+    async def place(self) -> str:
+        """Where runs made here live (see lock/places.py): an `evalspec server` names its state
+        (asked once per client), Datalab none."""
+        state_id = self.state_id if self.name == "local" else await self.client.extensions.state_id()
+        return places.place(self.identity, state_id)
 
-def backend_for_lock(recorded: str | None) -> str:
-    """The backend to ask about a lock's runs when none is named: the one that made them."""
-    return "local" if recorded == "local" else "datalab"
+
+async def opened_target(backend: Backend) -> Target:
+    """The target of an open backend, its place known."""
+    return Target(backend.identity, await backend.place(), True)
 
 
 def check_same_backend(lock: Lockfile | None, backend: Backend, lock_path: Path) -> None:
-    """Refuse to follow a lock's run ids on another service, where they name other runs."""
+    """For `gc`: refuse a lock of another backend, whose ids would protect nothing here."""
     recorded = lock.backend if lock is not None else None
     has_runs = lock is not None and any(cell.run_id is not None for cell in lock.cells.values())
     if has_runs and recorded is not None and recorded != backend.identity:
@@ -126,7 +135,8 @@ async def _local_service(state_dir: Path | None, limits: FileLimits, parsers: Pr
         run_ended = asyncio.Event()
         service.on_run_finished(setter_from_any_thread(run_ended))
         async with in_process_client(service.app, rate_limiter=limiter) as client:
-            yield Backend("local", client, run_ended)
+            assert service.store is not None  # started by the `with`
+            yield Backend("local", client, run_ended, service.store.state_id)
 
 
 def setter_from_any_thread(event: asyncio.Event) -> Callable[[object], None]:

@@ -9,27 +9,45 @@ from pydantic import ValidationError
 
 from evalspec.api import DatalabClient
 from evalspec.api.shapes import RunResults
-from evalspec.backend.results_cache import read_results, write_results
+from evalspec.backend.connect import Backend
+from evalspec.backend.results_cache import read_results, run_directory, write_results
 from evalspec.base.scores import read_score
+from evalspec.lock import places
+from evalspec.lock.lockfile import Lockfile
 
 
-async def fetch_results(
-    client: DatalabClient, lineage: str, run_ids: Iterable[int], state_dir: Path | None = None
-) -> int:
-    """Fetch the results of the runs not cached yet; returns how many were fetched."""
+async def fetch_results(client: DatalabClient, directory: Path, run_ids: Iterable[int]) -> int:
+    """Fetch the results of the runs not cached in `directory` yet (the directory of the place
+    `client` serves: results_cache.run_directory); returns how many were fetched."""
     fetched = 0
     for run_id in run_ids:
-        if read_results(lineage, run_id, state_dir) is not None:
+        if read_results(directory, run_id) is not None:
             continue
         results = await client.runs.results(run_id)
-        write_results(lineage, run_id, results, state_dir)
+        write_results(directory, run_id, results)
         fetched += 1
     return fetched
 
 
-def cached_results(lineage: str, run_id: int, state_dir: Path | None = None) -> RunResults | None:
+async def fetch_cell_results(
+    backend: Backend, lock: Lockfile, keys: Iterable[str], state_dir: Path | None = None,
+) -> list[str]:
+    """Fetch the results of these cells' finished runs that live where `backend` is (never a
+    run id of another state: lock/places.py) into the cache; the keys fetched or already cached."""
+    here = await backend.place()
+    done = []
+    for key in keys:
+        cell = lock.cells[key]
+        if cell.run_id is None or not places.readable_at(cell, lock, here):
+            continue
+        await fetch_results(backend.client, run_directory(lock.lineage, cell.state, state_dir), [cell.run_id])
+        done.append(key)
+    return done
+
+
+def cached_results(directory: Path, run_id: int) -> RunResults | None:
     """The cached results of a run, or None when not cached (or not readable)."""
-    document = read_results(lineage, run_id, state_dir)
+    document = read_results(directory, run_id)
     try:
         return RunResults.model_validate(document) if document is not None else None
     except ValidationError:

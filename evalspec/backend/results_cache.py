@@ -1,15 +1,18 @@
 """The cache of finished runs' per-file results: per run, the document and its rows.
 
 Results of a finished run never change, so they are fetched once (by apply, or by report when
-missing) and kept under `<state dir>/results/<lock lineage>/`: `<run id>.json` holds the results
-endpoint's document as the server sent it (`{"batch_run", "file_results"}`), the source of
-truth; `<run id>.rows` the same results as reports read them (results_rows.py), derived from
-the document when it is written. The lineage keeps runs of different locks (and so of
-different backends, whose run ids overlap) apart.
+missing) and kept in a directory per place (lock/places.py: a backend and its state) under
+`<state dir>/results/`: `<run id>.json` holds the results endpoint's document as the server
+sent it (`{"batch_run", "file_results"}`), the source of truth; `<run id>.rows` the same
+results as reports read them (results_rows.py), derived from the document when it is written.
+Run ids of different states overlap, so their results never share a directory. Runs of cells
+that record no place (locks written before places) are kept under the lock's lineage, as
+they always were.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -25,23 +28,25 @@ from evalspec.base.atomic import write_atomic
 ROWS_SUFFIX = ".rows"
 
 
-def results_path(lineage: str, run_id: int, state_dir: Path | None = None) -> Path:
-    """Where the results of `run_id` (in the lock of `lineage`) are cached."""
-    return paths.results_dir(state_dir) / lineage / f"{run_id}.json"
+def run_directory(lineage: str, run_place: str | None, state_dir: Path | None = None) -> Path:
+    """Where the results of runs at `run_place` are cached (None: the lock of `lineage`'s older
+    runs, which record no place)."""
+    name = lineage if run_place is None else "at-" + hashlib.sha256(run_place.encode()).hexdigest()[:16]
+    return paths.results_dir(state_dir) / name
 
 
-def read_results(lineage: str, run_id: int, state_dir: Path | None = None) -> dict[str, Any] | None:
+def results_path(directory: Path, run_id: int) -> Path:
+    """Where the results of `run_id` are cached in `directory` (see `run_directory`)."""
+    return directory / f"{run_id}.json"
+
+
+def read_results(directory: Path, run_id: int) -> dict[str, Any] | None:
     """The cached results document, or None when not cached (or unreadable: fetch it again)."""
     try:
-        document = json.loads(results_path(lineage, run_id, state_dir).read_text(encoding="utf-8"))
+        document = json.loads(results_path(directory, run_id).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return document if isinstance(document, dict) else None
-
-
-def results_directory(lineage: str, state_dir: Path | None = None) -> str:
-    """The directory of the cached results of the lock of `lineage`, for `read_rows`."""
-    return os.fspath(results_path(lineage, 0, state_dir).parent)
 
 
 def read_rows(directory: str, run_id: int, recent: RecentChecks | None = None) -> RunRows | None:
@@ -57,12 +62,12 @@ def read_rows(directory: str, run_id: int, recent: RecentChecks | None = None) -
     return rows if rows is not None else _rows_of_document(base + ".json")
 
 
-def write_results(lineage: str, run_id: int, results: RunResults, state_dir: Path | None = None) -> None:
+def write_results(directory: Path, run_id: int, results: RunResults) -> None:
     """Cache a finished run's results: its document, compact, and its rows.
 
     The old rows go first, so a crash between the writes never leaves rows of other results.
     """
-    path = results_path(lineage, run_id, state_dir)
+    path = results_path(directory, run_id)
     rows_path = path.with_suffix(ROWS_SUFFIX)
     rows_path.unlink(missing_ok=True)
     document = results.model_dump(mode="json")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from evalspec.api.shapes import FileResult, RunResults
@@ -58,21 +58,28 @@ class CheckDocument(TypedDict):
     reason: str
 
 
+CheckSource = Callable[[], "list[list[CheckDocument]]"]
+
+
 class RunRows:
     """One run's rows: its files at once, their checks parsed when first asked for.
 
+    Checks come as the stored line (parsed on use), as a parsed list, or from a source called
+    on use (committed evidence, which takes the reasons from the results cache if it has them).
     Parsed checks are kept in `recent` when one is given (a report's runs share one, so its
-    memory follows that, not the report), else in the rows themselves.
+    memory follows that, not the report), else in the rows themselves. `scale_applied`: the
+    scores are on the 0..1 scale already (committed evidence), not as the backend sent them.
     """
 
-    __slots__ = ("_checks", "_checks_text", "_recent", "files")
+    __slots__ = ("_checks", "_recent", "_source", "files", "scale_applied")
 
-    def __init__(self, files: list[FileLine], checks: bytes | list[list[CheckDocument]],
-                 recent: RecentChecks | None = None) -> None:
+    def __init__(self, files: list[FileLine], checks: bytes | list[list[CheckDocument]] | CheckSource,
+                 recent: RecentChecks | None = None, scale_applied: bool = False) -> None:
         self.files = files
-        self._checks_text = checks if isinstance(checks, bytes) else None
-        self._checks = None if isinstance(checks, bytes) else checks
+        self._source = checks if not isinstance(checks, list) else None
+        self._checks = checks if isinstance(checks, list) else None
         self._recent = recent
+        self.scale_applied = scale_applied
 
     def checks(self, index: int) -> list[CheckDocument]:
         """The checks of the file at `index`; [] when the stored line does not parse."""
@@ -84,8 +91,10 @@ class RunRows:
         return self._checks[index]
 
     def parse_checks(self) -> list[list[CheckDocument]]:
-        """Every file's checks, parsed from the stored line now."""
-        return _parsed_checks(self._checks_text or b"", len(self.files))
+        """Every file's checks, parsed (or asked of their source) now."""
+        if callable(self._source):
+            return self._source()
+        return _parsed_checks(self._source or b"", len(self.files))
 
 
 class RecentChecks:

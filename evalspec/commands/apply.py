@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
-from evalspec.backend.connect import check_same_backend, open_backend
+from evalspec.backend.connect import open_backend, opened_target
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
+from evalspec.backend.which import backend_for_lock, planned_target
 from evalspec.base.durations import parse_duration
 from evalspec.base.gcpause import gc_freeze_if_console
 from evalspec.base.polling import LOCAL_POLL_BASE, LOCAL_POLL_CEILING, POLL_BASE, POLL_CEILING
@@ -20,7 +21,9 @@ from evalspec.commands.progress import Progress
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, Interrupted, RemoteError, RunsFailed, UsageError
 from evalspec.lock.journal import read_current_lock
+from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
+from evalspec.plan.diff import Target
 from evalspec.plan.display import summary_line
 from evalspec.plan.plan import Plan, make_plan
 from evalspec.plan.saved import check_not_stale, read_saved_plan
@@ -37,7 +40,7 @@ class ApplyRequest:
 
     paths: Sequence[Path]
     lock_path: Path
-    backend: str
+    backend: str | None = None  # None: the lock's (backend_for_lock)
     plan_file: Path | None = None
     wait: bool = True
     retry_failed: bool = False
@@ -48,6 +51,7 @@ class ApplyRequest:
     poll_interval: float | None = None  # POLL_BASE; LOCAL_POLL_BASE for --backend local
     state_dir: Path | None = None
     timeout: str | None = None
+    replace: Sequence[str] = ()  # cells to evaluate again whatever the lock holds (`all`: every one)
 
 
 def run(request: ApplyRequest) -> int:
@@ -56,29 +60,49 @@ def run(request: ApplyRequest) -> int:
     paths = saved.spec_paths if saved else request.paths
     selects, shard = (saved.selects, saved.shard) if saved else (request.selects, request.shard)
     retry_failed = saved.retry_failed if saved else request.retry_failed
+    replace = saved.replace if saved else tuple(request.replace)
+    named_backend = (saved.backend if saved else None) or request.backend
     spec = load_spec(paths)
     timeout_seconds(request.timeout)  # a bad --timeout is refused before anything is touched
     refuse_collected_lock(spec, request.lock_path)
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
+        current = read_current_lock(request.lock_path)  # the lock as `plan` sees it, journal included
+        backend = backend_for_lock(current, named_backend)
+        target = planned_target(backend, request.state_dir)
+        planning = Planning(spec, selection, retry_failed, replace, target)
+        plan = planning.make(current)
         if saved is not None and request.plan_file is not None:
-            # Against the lock as `plan --out` saw it (journal included): opening the store
-            # creates a missing lock.
-            current = read_current_lock(request.lock_path)
-            on_disk = make_plan(spec, current, selection, retry_failed=retry_failed)
-            check_not_stale(saved, on_disk, request.plan_file)
+            check_not_stale(saved, plan, request.plan_file)
         store = LockStore.open(request.lock_path)
         try:
-            plan = make_plan(spec, store.lock, selection, retry_failed=retry_failed)
             _keep_only_shard(store, selection)
             err(summary_line(plan))
-            if request.backend == "local":
+            if backend == "local":
                 for warning in unevaluated_rubric_warnings(spec):
                     err(warning)
-            outcome = asyncio.run(_apply(request, spec, plan, store))
+            outcome = asyncio.run(_apply(request, backend, spec, planning, plan, store))
+            if outcome.succeeded:
+                store.commit_settings()
         finally:
             store.close()
     return _conclude(outcome, request)
+
+
+@dataclass(frozen=True)
+class Planning:
+    """What the plan is made of, so that apply can make it again once a remote service has
+    told where its runs live (a plan offline cannot know an `evalspec server`'s state)."""
+
+    spec: Spec
+    selection: Selection
+    retry_failed: bool
+    replace: Sequence[str]
+    target: Target
+
+    def make(self, lock: Lockfile | None, target: Target | None = None) -> Plan:
+        return make_plan(self.spec, lock, self.selection, retry_failed=self.retry_failed,
+                         replace=self.replace, target=target or self.target)
 
 
 def _keep_only_shard(store: LockStore, selection: Selection) -> None:
@@ -90,10 +114,11 @@ def _keep_only_shard(store: LockStore, selection: Selection) -> None:
             store.remove(key)
 
 
-async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore) -> ApplyOutcome:
+async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning: Planning, plan: Plan,
+                 store: LockStore) -> ApplyOutcome:
     counts = plan.action_counts
     progress = Progress(counts["create"] + counts["replace"], counts["poll"])
-    poll_base, poll_ceiling = _poll_schedule(request)
+    poll_base, poll_ceiling = _poll_schedule(request, backend_name)
     options = ApplyOptions(
         wait=request.wait,
         concurrency=request.concurrency or spec.settings.concurrency or DEFAULT_CONCURRENCY,
@@ -104,12 +129,15 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
         score_scale=spec.settings.score_scale,
     )
     async with open_backend(
-        request.backend, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
+        backend_name, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
     ) as backend:
         gc_freeze_if_console()  # the imports and the local service's app live as long as this process
-        check_same_backend(store.lock, backend, request.lock_path)
+        here = await opened_target(backend)
+        if here != planning.target:  # a remote service: its state is known now
+            plan = planning.make(store.lock, here)
+        assert here.place is not None
         store.set_backend(backend.identity)
-        executor = Executor(backend, spec, store, options, progress)
+        executor = Executor(backend, spec, store, options, progress, here.place)
         _stop_on_interrupt(executor)
         try:
             return await executor.run(plan)
@@ -117,9 +145,9 @@ async def _apply(request: ApplyRequest, spec: Spec, plan: Plan, store: LockStore
             progress.close()
 
 
-def _poll_schedule(request: ApplyRequest) -> tuple[float, float]:
+def _poll_schedule(request: ApplyRequest, backend: str) -> tuple[float, float]:
     """The first wait between poll rounds and the most it grows to."""
-    if request.backend != "local":
+    if backend != "local":
         return request.poll_interval or POLL_BASE, POLL_CEILING
     base = request.poll_interval or LOCAL_POLL_BASE
     return base, max(base, LOCAL_POLL_CEILING)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.apply.gc import Garbage, archive, find_garbage, referenced_ids
-from evalspec.backend.connect import backend_for_lock, check_same_backend, open_backend
+from evalspec.backend.connect import check_same_backend, open_backend
+from evalspec.backend.which import backend_for_lock
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, InputError
 from evalspec.lock.journal import read_current_lock
@@ -56,7 +57,7 @@ def _kept_locks(request: GcRequest) -> list[Lockfile | None]:
 
 
 async def _collect(request: GcRequest, current: Lockfile | None, kept: set[tuple[str, int]]) -> list[Garbage]:
-    name = request.backend or backend_for_lock(current.backend if current else None)
+    name = backend_for_lock(current, request.backend)
     async with open_backend(name, state_dir=request.state_dir) as opened:
         check_same_backend(current, opened, request.lock_path)
         garbage = await find_garbage(opened.client, kept)

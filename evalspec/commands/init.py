@@ -2,7 +2,7 @@
 
 The templates are package data under `evalspec/scaffold/files/` (dot-files are stored as
 `dot-...` so that no packaging tool drops them). Existing files are never overwritten without
-`--force`; `.gitignore` is the one file added to rather than replaced.
+`--force`; `.gitignore` and `.gitattributes` are added to rather than replaced.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ RENAMES = {"dot-github": ".github", "pre-commit-config.yaml": ".pre-commit-confi
 SPEC_SCHEMA = "schemas/evalspec.schema.json"
 # evalspec's own state: never to be committed (the lock itself is, beside the specs).
 GITIGNORE_ENTRIES = (".evalspec/", "*.lock.pid", "*.lock.journal")
+# Two branches that both applied merge their locks cell by cell (`evalspec lock merge-driver`).
+GITATTRIBUTES_ENTRIES = ("evalspec.lock merge=evalspec",)
+MERGE_DRIVER_CONFIG = 'git config merge.evalspec.driver "evalspec lock merge-driver %O %A %B"'
 NEXT_STEPS = (
     "Next: `evalspec validate`, `evalspec plan`, `evalspec apply --backend local` (offline), then "
     "commit the specs and evalspec.lock. Edit .github/workflows/evalspec.yml to point at the "
@@ -58,6 +61,10 @@ def run(request: InitRequest) -> int:
     added = add_gitignore_entries(request.root / ".gitignore")
     if added:
         out(f"  ignored  {', '.join(added)} (.gitignore)")
+    attributes = request.root / ".gitattributes"
+    if add_lines(attributes, GITATTRIBUTES_ENTRIES, "# evalspec: locks merge cell by cell"):
+        out("  merged   evalspec.lock by evalspec's merge driver (.gitattributes); in each clone run once:")
+        out(f"           {MERGE_DRIVER_CONFIG}")
     out(NEXT_STEPS)
     return EXIT_OK
 
@@ -79,11 +86,15 @@ def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, str]]:
 
 def add_gitignore_entries(path: Path) -> list[str]:
     """Add the entries `.gitignore` lacks (keeping everything it has); the ones added."""
+    return add_lines(path, GITIGNORE_ENTRIES, "# evalspec's local state (the lock itself is committed)")
+
+
+def add_lines(path: Path, entries: tuple[str, ...], comment: str) -> list[str]:
+    """Add the lines `path` lacks, under `comment` (keeping everything it has); the ones added."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     present = {line.strip() for line in text.splitlines()}
-    missing = [entry for entry in GITIGNORE_ENTRIES if entry not in present]
+    missing = [entry for entry in entries if entry not in present]
     if missing:
         lead = "" if not text or text.endswith("\n") else "\n"
-        block = "# evalspec's local state (the lock itself is committed)\n" + "\n".join(missing) + "\n"
-        write_atomic(path, text + lead + block)
+        write_atomic(path, text + lead + comment + "\n" + "\n".join(missing) + "\n")
     return missing

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
+from evalspec.backend.which import backend_for_lock, planned_target
 from evalspec.base.atomic import write_atomic
 from evalspec.commands.guard import refuse_collected_lock
 from evalspec.console import err, out, paint_plan
@@ -40,6 +41,8 @@ class PlanRequest:
     retry_failed: bool = False
     refresh: bool = False
     backend: str | None = None
+    replace: Sequence[str] = ()
+    state_dir: Path | None = None
 
 
 def run(request: PlanRequest) -> int:
@@ -56,11 +59,13 @@ def run(request: PlanRequest) -> int:
     spec = load_spec(paths)
     refuse_collected_lock(spec, lock_path)
     lock = read_current_lock(lock_path)
-    plan = make_plan(spec, lock, selection, retry_failed=retry_failed)
+    backend_name = backend_for_lock(lock, backend)
+    plan = make_plan(spec, lock, selection, retry_failed=retry_failed, replace=request.replace,
+                     target=planned_target(backend_name, request.state_dir))
     cells = [change.cell for change in plan.changes if change.cell is not None]
     for note in spec_notes(spec, [(cell.collection, cell.rubric) for cell in cells]):
         err(note)
-    if (backend or (lock.backend if lock else None)) == "local":
+    if backend_name == "local":
         for warning in unevaluated_rubric_warnings(spec):
             err(warning)
     if request.refresh:
@@ -71,7 +76,7 @@ def run(request: PlanRequest) -> int:
     else:
         out(paint_plan(render_plan(plan, show_unchanged=request.show_unchanged)))
     if out_file is not None:
-        document = saved_plan_json(plan, paths, selects, shard, retry_failed)
+        document = saved_plan_json(plan, paths, selects, shard, retry_failed, request.replace, backend)
         write_atomic(out_file, json.dumps(document, indent=2, sort_keys=True) + "\n")
         if not as_json:
             out(f"Saved the plan to {out_file}; run it with `evalspec apply --plan {out_file}`.")
@@ -83,9 +88,8 @@ async def _lookup(
 ) -> dict[tuple[str, str], int]:
     # Imported here: an offline plan loads no network code at all.
     from evalspec.apply.resolve import lookup_ids
-    from evalspec.backend.connect import backend_for_lock, check_same_backend, open_backend
+    from evalspec.backend.connect import open_backend
+    from evalspec.backend.which import backend_for_lock
 
-    name = backend or backend_for_lock(lock.backend if lock else None)
-    async with open_backend(name) as opened:
-        check_same_backend(lock, opened, lock_path)
+    async with open_backend(backend_for_lock(lock, backend)) as opened:
         return await lookup_ids(opened.client, spec, [c.cell for c in plan.changes if c.cell])

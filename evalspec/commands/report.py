@@ -14,6 +14,7 @@ from evalspec.base.gcpause import gc_paused
 from evalspec.base.text import plural
 from evalspec.console import err
 from evalspec.errors import EXIT_OK, RemoteError
+from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.select import parse_selection
 from evalspec.report.assemble import assemble
 from evalspec.report.formats import render_chunks, render_template
@@ -49,7 +50,7 @@ def run(request: ReportRequest) -> int:
     lock_path, state_dir, fmt = request.lock_path, request.state_dir, request.fmt
     out_file, template, environ = request.out_file, request.template, request.environ
     wants_fetch = request.fetch or request.backend is not None
-    fetcher = backend_fetcher(request.backend, lock_path, state_dir) if wants_fetch else None
+    fetcher = backend_fetcher(request.backend, state_dir) if wants_fetch else None
     selection = parse_selection(request.selects, request.shard)
     with gc_paused():  # a report of 10,000 cells is millions of live objects and no cyclic garbage
         report = assemble(request.paths, lock_path, request.baseline, state_dir=state_dir,
@@ -67,29 +68,25 @@ def run(request: ReportRequest) -> int:
     return EXIT_OK
 
 
-def backend_fetcher(backend: str | None, lock_path: Path, state_dir: Path | None) -> FetchMissing:
-    """Fetch missing results through the backend. A report is still worth having without them, so
-    a remote failure is a warning and those cells show cell-level numbers only."""
+def backend_fetcher(backend: str | None, state_dir: Path | None) -> FetchMissing:
+    """Fetch missing results through the backend (`--backend`, else the lock's), for the runs
+    that live there. A report is still worth having without them, so a remote failure is a
+    warning and those cells show cell-level numbers only."""
 
-    def fetch(lineage: str, run_ids: list[int]) -> None:
+    def fetch(lock: Lockfile, keys: list[str]) -> None:
         try:
-            asyncio.run(_fetch(backend, lock_path, lineage, run_ids, state_dir))
+            asyncio.run(_fetch(backend, lock, keys, state_dir))
         except RemoteError as exc:
-            err(f"warning: could not fetch the per-file results of {plural(len(run_ids), 'run')}: {exc}")
+            err(f"warning: could not fetch the per-file results of {plural(len(keys), 'cell')}: {exc}")
             err("warning: those cells show cell-level numbers only")
 
     return fetch
 
 
-async def _fetch(
-    backend: str | None, lock_path: Path, lineage: str, run_ids: list[int], state_dir: Path | None
-) -> None:
-    from evalspec.backend.connect import backend_for_lock, check_same_backend, open_backend
-    from evalspec.backend.fetch import fetch_results
-    from evalspec.lock.journal import read_current_lock
+async def _fetch(backend: str | None, lock: Lockfile, keys: list[str], state_dir: Path | None) -> None:
+    from evalspec.backend.connect import open_backend
+    from evalspec.backend.fetch import fetch_cell_results
+    from evalspec.backend.which import backend_for_lock
 
-    lock = read_current_lock(lock_path)
-    recorded = lock.backend if lock else None
-    async with open_backend(backend or backend_for_lock(recorded), state_dir=state_dir) as opened:
-        check_same_backend(lock, opened, lock_path)
-        await fetch_results(opened.client, lineage, run_ids, state_dir)
+    async with open_backend(backend_for_lock(lock, backend), state_dir=state_dir) as opened:
+        await fetch_cell_results(opened, lock, keys, state_dir)

@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.apply.follow import Tracked, poll_round
+from evalspec.apply.record import record_results
 from evalspec.apply.submit import run_fields
-from evalspec.backend.connect import backend_for_lock, check_same_backend, open_backend
-from evalspec.backend.fetch import fetch_results
+from evalspec.backend.connect import open_backend
+from evalspec.backend.fetch import cached_results, fetch_results
+from evalspec.backend.results_cache import run_directory
+from evalspec.backend.which import backend_for_lock
 from evalspec.base.text import plural
 from evalspec.commands.guard import holding
 from evalspec.console import err, out
 from evalspec.errors import EXIT_OK, SpecError
+from evalspec.lock import places
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
@@ -78,31 +82,39 @@ def not_applied(paths: Sequence[Path], lock: Lockfile, selection: Selection) -> 
 
 async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None) -> None:
     lock = store.lock
-    unfinished = {
-        cell.run_id: key for key, cell in lock.cells.items()
-        if cell.run_id is not None and not cell.is_finished
-    }
-    if not unfinished:
-        return
-    tracked = {
-        run_id: Tracked.from_request(run_id, lock.cells[key].request)
-        for run_id, key in unfinished.items()
-    }
-    name = backend or backend_for_lock(lock.backend)
-    async with open_backend(name, state_dir=state_dir) as opened:
-        check_same_backend(lock, opened, store.path)
-        for run in await poll_round(opened.client, tracked):
-            store.update_run(unfinished[run.id], run_fields(run, lock.score_scale or 1.0))
+    scale = lock.score_scale or 1.0
+    async with open_backend(backend_for_lock(lock, backend), state_dir=state_dir) as opened:
+        here = await opened.place()
+        unfinished = {
+            cell.run_id: key for key, cell in lock.cells.items()
+            if cell.run_id is not None and not cell.is_finished and places.readable_at(cell, lock, here)
+        }
+        elsewhere = sum(1 for cell in lock.cells.values() if not cell.is_finished and cell.run_id is not None
+                        and not places.readable_at(cell, lock, here))
+        if elsewhere:
+            err(f"note: {plural(elsewhere, 'unfinished run')} of another backend or state not asked about "
+                "(`evalspec apply` evaluates those cells again here)")
+        tracked = {run_id: Tracked.from_request(run_id, lock.cells[key].request)
+                   for run_id, key in unfinished.items()}
+        directory = run_directory(lock.lineage, here, state_dir)
+        for run in await poll_round(opened.client, tracked) if tracked else []:
+            key = unfinished[run.id]
+            # An older lock's cell gets its place.
+            store.update_run(key, {**run_fields(run, scale), "state": here})
             if run.is_finished:
-                await fetch_results(opened.client, store.lineage, [run.id], state_dir)
+                await fetch_results(opened.client, directory, [run.id])
+                results = cached_results(directory, run.id)
+                if results is not None:
+                    record_results(store, key, results, scale)
     store.checkpoint()
 
 
 def status_json(lock: Lockfile) -> dict[str, object]:
     """The lock as status --json shows it."""
     return {
-        "format_version": 1, "lineage": lock.lineage, "serial": lock.serial,
-        "cells": {key: cell.model_dump(mode="json", exclude={"request"}) for key, cell in lock.cells.items()},
+        "format_version": 1, "lineage": lock.lineage, "serial": lock.serial, "backend": lock.backend,
+        "cells": {key: cell.model_dump(mode="json", exclude={"request", "files"})
+                  for key, cell in lock.cells.items()},
     }
 
 

@@ -7,6 +7,10 @@ YAML would read it back as that same string and JSON-quoted otherwise (JSON stri
 YAML double-quoted scalars). `parse_emitted` reads exactly that subset back and answers None
 for anything else (a hand edit, a comment, a flow sequence), so that the caller falls back on
 the full YAML loader, which also gives the located error messages.
+
+A `Flow` mapping (a file's evidence) is written on one line, `{"score": 0.5, "failing": ["x"]}`:
+JSON with every string quoted and floats in YAML's own form (`1.0e-06`), which YAML and JSON
+both read as the same values, so that a pull request diff names the file whose line moved.
 """
 
 from __future__ import annotations
@@ -80,6 +84,30 @@ def _format_float(value: float) -> str:
     return f"{mantissa}e{exponent if exponent[0] in '+-' else '+' + exponent}"
 
 
+class Flow(dict[str, Any]):
+    """A mapping of scalars and lists of scalars, written on one line (see the module docstring)."""
+
+
+def format_flow(data: dict[str, Any]) -> str:
+    """A Flow mapping as one line of text that YAML and JSON read back as the same mapping."""
+    items = (f"{_quoted(str(key))}: {_flow_value(data[key])}" for key in sorted(data))
+    return "{" + ", ".join(items) + "}"
+
+
+def _flow_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow_value(item) for item in value) + "]"
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"a flow mapping cannot hold {value!r}")
+    return format_scalar(value)
+
+
+def _quoted(text: str) -> str:
+    return _NON_PRINTABLE.sub(_escape, json.dumps(text, ensure_ascii=False))
+
+
 def emit(data: dict[str, Any]) -> str:
     """A mapping of mappings and scalars as block YAML with sorted keys."""
     lines: list[str] = []
@@ -92,7 +120,9 @@ def _emit_mapping(data: dict[str, Any], depth: int, lines: list[str]) -> None:
     for key in sorted(data):
         value = data[key]
         name = format_scalar(key)
-        if isinstance(value, dict) and value:
+        if isinstance(value, Flow):
+            lines.append(f"{indent}{name}: {format_flow(value)}\n")
+        elif isinstance(value, dict) and value:
             lines.append(f"{indent}{name}:\n")
             _emit_mapping(value, depth + 1, lines)
         elif isinstance(value, dict):
@@ -133,7 +163,7 @@ def parse_emitted(text: str) -> dict[str, Any] | None:
         elif raw == "{}":
             parent[key] = {}
         else:
-            value = _parse_scalar(raw)
+            value = _parse_flow(raw) if raw[0] == "{" else _parse_scalar(raw)  # flows are unique: not cached
             if value is _INVALID:
                 return None
             parent[key] = value
@@ -162,3 +192,14 @@ def _parse_scalar(raw: str) -> Any:
     if raw in special:
         return special[raw]
     return raw if _is_plain_string(raw) else _INVALID
+
+
+def _parse_flow(raw: str) -> Any:
+    """A Flow line as `format_flow` writes it; _INVALID for anything else (YAML then reads it)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return _INVALID  # e.g. YAML's \U escape, which JSON lacks: the full loader reads it
+    if not isinstance(value, dict) or format_flow(value) != raw:
+        return _INVALID  # only our exact form: any other spelling goes through the full loader
+    return value

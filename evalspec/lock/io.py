@@ -37,14 +37,43 @@ def _without_absent(data: dict[str, Any]) -> dict[str, Any]:
         for key in Lockfile.OPTIONAL_CELL_KEYS:
             if cell.get(key) is None:
                 cell.pop(key, None)
+        if "files" in cell:
+            cell["files"] = {name: _evidence_line(f) for name, f in cell["files"].items()}
     return data
+
+
+def _evidence_line(evidence: dict[str, Any]) -> codec.Flow:
+    """A file's evidence on one line, without what is empty (no digest, no failing checks)."""
+    return codec.Flow((k, v) for k, v in evidence.items() if (v is not None and v != []) or k == "score")
 
 
 def parse_lock(text: str, name: str) -> Lockfile:
     """Parse lock text; a broken lock is a LockfileError naming the file, line and key."""
     with gc_paused():
         fast = _parse_written(text)
-        return fast if fast is not None else _parse_lock(text, name)
+        if fast is not None:
+            return fast
+        _refuse_conflict_markers(text, name)
+        return _parse_lock(text, name)
+
+
+CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ", "||||||| ")
+
+
+def _refuse_conflict_markers(text: str, name: str) -> None:
+    """A lock that git merged line by line (two branches both applied) gets the ways out, not
+    `invalid YAML`."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(CONFLICT_MARKERS) or line == "=======":
+            message = (
+                "the lockfile holds git conflict markers (two branches both applied). Either take "
+                f"one side and evaluate again: `git checkout --ours {Path(name).name} && evalspec apply`; "
+                "or let evalspec merge it cell by cell: `git merge --abort`, then "
+                "`git config merge.evalspec.driver \"evalspec lock merge-driver %O %A %B\"` with "
+                "`evalspec.lock merge=evalspec` in .gitattributes (`evalspec init` writes it), "
+                "and merge again"
+            )
+            raise LockfileError(str(Diagnostic(name, number, 1, "", message)))
 
 
 def _parse_written(text: str) -> Lockfile | None:

@@ -18,6 +18,24 @@ def round_score(value: float | None) -> float | None:
     return None if value is None else round(value, SCORE_DIGITS)
 
 
+class FileEvidence(BaseModel):
+    """What the committed record keeps of one file of a cell's run: enough for a baseline, a gate,
+    a paired comparison and a history, never the pipeline's output."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    digest: str | None = Field(None, description="sha256 of the document's bytes, when evalspec knows them "
+                               "(managed collections); `sha256:` and 16 hex digits.")
+    status: str | None = None
+    score: float | None = Field(None, description="The file's score on the lock's 0..1 scale (raw when it "
+                                "could not be read on that scale: the cell then has an error).")
+    failing: tuple[str, ...] = Field((), description="Kinds of the checks that did not pass, in order.")
+    skipped: tuple[str, ...] = Field((), description="Kinds of the checks the backend did not evaluate.")
+    error: str | None = Field(None, description="Why the file could not be scored, if said (cut short).")
+
+    _rounded = field_validator("score")(round_score)
+
+
 class LockCell(BaseModel):
     """What evalspec knows about one cell: what it sent, the run, and how it ended."""
 
@@ -35,6 +53,20 @@ class LockCell(BaseModel):
     error: str | None = Field(
         None, description="Why the cell's numbers cannot be trusted (e.g. a score outside 0..1); "
         "written only when there is one. A cell with an error fails every gate.",
+    )
+
+    state: str | None = Field(
+        None, description="Where the run id lives: the backend's identity and, for a service that has "
+        "one, its state's (`local#3f2a9c1d0b4e5f60`). A run id is read only there; absent in locks "
+        "written before runs were bound to their state.",
+    )
+    files: dict[str, FileEvidence] | None = Field(
+        None, description="Per-file evidence of the finished run, by file name (a name repeated in "
+        "the run gets ` (2)`).",
+    )
+    conflict: str | None = Field(
+        None, description="Set by the lock merge driver when both sides of a merge changed this cell: "
+        "the next plan replaces it.",
     )
 
     _rounded = field_validator("avg_score")(round_score)
@@ -78,7 +110,7 @@ class Lockfile(BaseModel):
 
     # Written only when set, so that locks of services scoring 0..1 stay as they always were.
     OPTIONAL_KEYS: ClassVar[tuple[str, ...]] = ("score_scale",)
-    OPTIONAL_CELL_KEYS: ClassVar[tuple[str, ...]] = ("error",)
+    OPTIONAL_CELL_KEYS: ClassVar[tuple[str, ...]] = ("error", "state", "files", "conflict")
 
     @classmethod
     def new(cls) -> Lockfile:

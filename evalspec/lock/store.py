@@ -8,6 +8,11 @@ the lock atomically and then empties the journal of all but the open intents.
 A cell with an open intent (submitted, run id unknown) is written to the lock file as it was
 before the intent: the file never holds a half-made cell, and the run the intent replaces
 stays claimed (`superseded`), so that adoption after a crash cannot mistake it for the new one.
+
+What the lock records of the apply as a whole (its gates, inputs, backend, score scale) is
+written with the first cell that changes, or by `commit_settings` once apply went through:
+an apply that fails before it records any run leaves the lock as it was, byte for byte, and
+a first apply that fails leaves no lock at all.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class LockStore:
         self._base = lock
         self._pending: dict[str, journal.Pending] = {}
         self._dirty = False
+        self._settings_changed = False
         self._journal = journal.Journal(journal.journal_path(path))
 
     @classmethod
@@ -38,7 +44,7 @@ class LockStore:
         entries = journal.read_entries(journal.journal_path(path))  # validated before anything opens
         store = cls(path, lock)
         store._pending, replayed = journal.replay_pending(store._cells, entries)
-        store._dirty = replayed > 0 or not path.exists()
+        store._dirty = replayed > 0
         store.checkpoint()
         return store
 
@@ -55,6 +61,11 @@ class LockStore:
     def lineage(self) -> str:
         """The lock's lineage (without building the whole `lock`, which sorts every cell)."""
         return self._base.lineage
+
+    @property
+    def inputs(self) -> dict[str, dict[str, Any]] | None:
+        """The lock's record of the managed inputs (without building the whole `lock`)."""
+        return self._base.inputs
 
     def cell(self, key: str) -> LockCell | None:
         """The current state of one cell."""
@@ -87,10 +98,16 @@ class LockStore:
             self._pending.pop(key, None)
 
     def set_backend(self, identity: str) -> None:
-        """Record which service the lock's run ids belong to."""
-        if self._base.backend != identity:
-            self._base = self._base.model_copy(update={"backend": identity})
-            self._dirty = True
+        """Record which service the lock follows. Cells of an older lock that record no place
+        get their old backend's, so that their run ids are never read on the new one."""
+        previous = self._base.backend
+        if previous == identity:
+            return
+        if previous is not None:
+            for key, cell in self._cells.items():
+                if cell.state is None and cell.run_id is not None:
+                    self._cells[key] = cell.model_copy(update={"state": previous})
+        self._update_base({"backend": identity})
 
     def set_score_scale(self, scale: float) -> None:
         """Record the score scale the lock's scores were read with (1 is the default, not written)."""
@@ -110,7 +127,12 @@ class LockStore:
     def _update_base(self, update: dict[str, Any]) -> None:
         if any(getattr(self._base, name) != value for name, value in update.items()):
             self._base = self._base.model_copy(update=update)
-            self._dirty = True
+            self._settings_changed = True
+
+    def commit_settings(self) -> None:
+        """Apply went through: write what it recorded of itself even if no cell changed (moved
+        gates, a new backend), at the next checkpoint."""
+        self._dirty = self._dirty or self._settings_changed
 
     def checkpoint(self) -> None:
         """Write the lock (atomically) if it changed, then keep only open intents in the journal."""
@@ -122,8 +144,14 @@ class LockStore:
                 on_disk.pop(key, None)
             else:
                 on_disk[key] = pending.previous
+        if not on_disk and not self.path.exists():
+            # Nothing recorded yet (only intents, in the journal): a lock appears with its first run.
+            self._journal.rewrite([pending.entry for pending in self._pending.values()])
+            self._dirty = False
+            return
         self._base = self._base.with_cells(on_disk)
         write_lock(self.path, self._base)
+        self._settings_changed = False
         self._journal.rewrite([pending.entry for pending in self._pending.values()])
         self._dirty = False
 

@@ -6,12 +6,37 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from evalspec.lock import places
 from evalspec.lock.lockfile import LockCell
+from evalspec.lock.threeway import MERGE_CONFLICT
 from evalspec.plan.cells import Cell
 from evalspec.plan.explain import Cause
 
 Action = Literal["create", "replace", "keep", "poll", "remove"]
 ACTIONS: tuple[Action, ...] = ("create", "replace", "poll", "keep", "remove")
+REPLACE_ASKED = "evaluated again on request (--replace)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The backend a plan is for: its identity (`local` or a URL) and, when known, the place its
+    runs live (see lock/places.py). `place_known` is False offline against a remote service,
+    whose state only it can tell; for the local backend it is read from the state directory
+    (None there: a state not made yet, where no recorded run lives)."""
+
+    backend: str
+    place: str | None = None
+    place_known: bool = False
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What decides each cell's action beyond its fingerprint."""
+
+    retry_failed: bool = False
+    replace: frozenset[str] = frozenset()  # `apply --replace`: cell keys to evaluate again
+    target: Target | None = None  # None: every run is taken to be where the lock says
+    lock_backend: str | None = None  # the lock's `backend`, for cells that record no place
 
 
 @dataclass(frozen=True)
@@ -33,14 +58,14 @@ class Change:
 
 
 def diff_cells(
-    cells: Iterable[Cell], locked: Mapping[str, LockCell], *, retry_failed: bool = False
+    cells: Iterable[Cell], locked: Mapping[str, LockCell], rules: Rules = Rules(),
 ) -> tuple[Change, ...]:
     """Compare the wanted cells with the lock's, sorted by key."""
     changes: list[Change] = []
     wanted = {cell.key: cell for cell in cells}
     for key, cell in wanted.items():
         previous = locked.get(key)
-        action, reason = _action(cell, previous, retry_failed)
+        action, reason = _action(cell, previous, rules)
         changes.append(Change(key, action, reason, cell, previous))
     for key, previous in locked.items():
         if key not in wanted:
@@ -48,20 +73,58 @@ def diff_cells(
     return tuple(sorted(changes, key=lambda change: change.key))
 
 
-def _action(cell: Cell, previous: LockCell | None, retry_failed: bool) -> tuple[Action, str]:
+def _action(cell: Cell, previous: LockCell | None, rules: Rules) -> tuple[Action, str]:
     if previous is None:
         return "create", "new cell"
     if previous.fingerprint != cell.request.fingerprint:
-        return "replace", _why_replaced(cell, previous)
+        return "replace", _with_conflict(previous, _why_replaced(cell, previous))
+    if cell.key in rules.replace:
+        return "replace", REPLACE_ASKED
+    if previous.conflict is not None:
+        return "replace", MERGE_CONFLICT
     if previous.run_id is None:
         return "poll", "submitted, run id not recorded yet: apply adopts or resubmits it"
-    if not previous.is_finished:
-        return "poll", f"run {previous.run_id} is {previous.status or 'pending'}"
-    if previous.error is not None:
-        return "poll", f"run {previous.run_id}'s scores could not be taken ({previous.error}): read again"
-    if previous.is_failed and retry_failed:
+    moved = _backend_move(previous, rules)
+    if moved is not None:
+        return "replace", moved
+    if not previous.is_finished or previous.error is not None:
+        return _follow_up(previous, rules)
+    if previous.is_failed and rules.retry_failed:
         return "replace", f"run {previous.run_id} ended {previous.status}; retrying"
     return "keep", _finished(previous)
+
+
+def _with_conflict(previous: LockCell, reason: str) -> str:
+    """A reason that also says when the lock's cell came out of a merge in conflict."""
+    return f"{MERGE_CONFLICT}; {reason}" if previous.conflict is not None else reason
+
+
+def _backend_move(previous: LockCell, rules: Rules) -> str | None:
+    """`backend local -> https://...` when the run was made on another backend than the target."""
+    recorded = places.backend_of(previous.state) if previous.state is not None else rules.lock_backend
+    if rules.target is None or recorded is None or recorded == rules.target.backend:
+        return None
+    return f"backend {recorded} -> {rules.target.backend}"
+
+
+def _follow_up(previous: LockCell, rules: Rules) -> tuple[Action, str]:
+    """An unfinished run, or one whose scores could not be taken, is read again where it lives;
+    a run of another state cannot be, so the cell is evaluated again here."""
+    target = rules.target
+    if target is not None and target.place_known and not _lives_at(previous, rules, target.place):
+        where = places.short(previous.state) if previous.state else "a local state this lock does not name"
+        return "replace", f"run {previous.run_id} lives in {where}, not here: evaluated again here"
+    if not previous.is_finished:
+        return "poll", f"run {previous.run_id} is {previous.status or 'pending'}"
+    return "poll", f"run {previous.run_id}'s scores could not be taken ({previous.error}): read again"
+
+
+def _lives_at(previous: LockCell, rules: Rules, here: str | None) -> bool:
+    if here is None:
+        return False  # a state not made yet holds no run
+    if previous.state is not None:
+        return previous.state == here
+    return rules.lock_backend not in (None, places.LOCAL) and rules.lock_backend == places.backend_of(here)
 
 
 def _why_replaced(cell: Cell, previous: LockCell) -> str:

@@ -47,15 +47,25 @@ def input_causes(
     """The causes of a cell's change from `old` to `new`, each a (request, inputs) pair; the
     request fields in `skip` (ids still to look up) are not compared."""
     (old_request, old_inputs), (new_request, new_inputs) = old, new
+    parts = key_parts(key)
+    skip = {*skip, *_server_ids(parts, old_inputs, new_inputs)}
     causes = [
         _field_cause(field, old_request.get(field), new_request.get(field), old_inputs, new_inputs)
         for field in BODY_FIELDS
         if field not in skip and old_request.get(field) != new_request.get(field)
     ]
-    parts = key_parts(key)
     causes += _rubric_cause(parts["rubric"], old_inputs, new_inputs)
     causes += _collection_cause(parts["collection"], old_inputs, new_inputs)
     return tuple(causes)
+
+
+def _server_ids(parts: Mapping[str, str], *sides: Inputs | None) -> list[str]:
+    """The id fields of the cell's managed objects: server numbering, not an input (a fresh
+    state numbers the same content anew); their content is compared instead."""
+    managed = {"collection_id": ("collections", parts["collection"]),
+               "eval_rubric_id": ("rubrics", parts["rubric"])}
+    return [field for field, (section, name) in managed.items()
+            if any(name in _section(inputs, section) for inputs in sides)]
 
 
 def _section(inputs: Inputs | None, section: str) -> Mapping[str, Any]:

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.base.canonical import canonical_json, digest
+from evalspec.base.suggest import closest
+from evalspec.errors import UsageError
 from evalspec.lock.lockfile import Lockfile
+from evalspec.lock.threeway import MERGE_CONFLICT
 from evalspec.plan.cells import Cell, expand_spec
-from evalspec.plan.diff import Change, as_json, count_actions, diff_cells
+from evalspec.plan.diff import Change, Rules, Target, as_json, count_actions, diff_cells
 from evalspec.plan.explain import gate_moves, input_causes
 from evalspec.plan.inputs import Inputs, applied_inputs, gate_rules, merged_inputs
 from evalspec.plan.managed import ManagedObject, managed_objects
@@ -75,8 +78,13 @@ def make_plan(
     *,
     retry_failed: bool = False,
     cells: Sequence[Cell] | None = None,
+    replace: Sequence[str] = (),
+    target: Target | None = None,
 ) -> Plan:
-    """Expand the spec (unless `cells` are given) and diff the selected cells against the lock."""
+    """Expand the spec (unless `cells` are given) and diff the selected cells against the lock.
+
+    `replace` names cells to evaluate again whatever the lock holds (`all`: every selected
+    cell); `target` is the backend apply will use (None: wherever the lock says)."""
     all_cells = expand_spec(spec) if cells is None else cells
     chosen = [cell for cell in all_cells if selection.includes(cell.key)]
     locked = {k: v for k, v in (lock.cells if lock else {}).items() if selection.includes(k)}
@@ -84,7 +92,10 @@ def make_plan(
     inputs = applied_inputs(spec, chosen)
     rules = gate_rules(spec.gates)
     known_inputs = lock.inputs if lock else {}
-    changes = diff_cells(chosen, locked, retry_failed=retry_failed)
+    changes = diff_cells(chosen, locked, Rules(
+        retry_failed=retry_failed, replace=replaced_keys(replace, [cell.key for cell in chosen]),
+        target=target, lock_backend=lock.backend if lock else None,
+    ))
     return Plan(
         changes=tuple(_explained(change, known_inputs, inputs) for change in changes),
         lineage=lock.lineage if lock else None,
@@ -95,6 +106,22 @@ def make_plan(
         inputs=inputs, gate_rules=rules,
         gate_moves=gate_moves(lock.gate_rules, rules) if lock else (),
     )
+
+
+REPLACE_ALL = "all"
+
+
+def replaced_keys(asked: Sequence[str], keys: Sequence[str]) -> frozenset[str]:
+    """The cells `--replace` names among `keys` (`all`: every one); UsageError for a key that
+    is not a selected cell, with the closest ones."""
+    if REPLACE_ALL in asked:
+        return frozenset(keys)
+    unknown = [key for key in asked if key not in keys]
+    if unknown:
+        near = closest(unknown[0], keys)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise UsageError(f"--replace {unknown[0]}: no such cell among those planned{hint}")
+    return frozenset(asked)
 
 
 def inputs_after_apply(lock: Lockfile, plan: Plan) -> Inputs:
@@ -118,4 +145,6 @@ def _explained(change: Change, old_inputs: Inputs | None, new_inputs: Inputs) ->
     if not causes:
         return change
     reason = "changed: " + ", ".join(cause.input for cause in causes)
+    if locked.conflict is not None:
+        reason = f"{MERGE_CONFLICT}; {reason}"
     return dataclasses.replace(change, reason=reason, causes=causes)

@@ -28,11 +28,13 @@ class SavedPlan:
     selects: tuple[str, ...]
     shard: str | None
     retry_failed: bool
+    replace: tuple[str, ...] = ()
+    backend: str | None = None  # `--backend` as given to plan (None: the lock's)
 
 
 def saved_plan_json(
     plan: Plan, spec_paths: Sequence[Path], selects: Sequence[str], shard: str | None,
-    retry_failed: bool = False,
+    retry_failed: bool = False, replace: Sequence[str] = (), backend: str | None = None,
 ) -> dict[str, Any]:
     """The document `plan --out` writes."""
     document = plan.to_json()
@@ -40,7 +42,7 @@ def saved_plan_json(
     document["lock"] = {"lineage": plan.lineage, "serial": plan.serial}
     document["made_with"] = {
         "paths": [str(p) for p in spec_paths], "select": list(selects), "shard": shard,
-        "retry_failed": retry_failed,
+        "retry_failed": retry_failed, "replace": list(replace), "backend": backend,
     }
     return document
 
@@ -54,7 +56,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
             raise KeyError("kind")
         return SavedPlan(
             document, tuple(Path(p) for p in made["paths"]), tuple(made["select"]),
-            made["shard"], bool(made.get("retry_failed")),
+            made["shard"], bool(made.get("retry_failed")), tuple(made.get("replace") or ()),
+            made.get("backend"),
         )
     except FileNotFoundError:
         raise UsageError(f"{path}: no such saved plan") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from evalspec.backend.evidence import unique_names
 from evalspec.backend.results_rows import (
     ERROR,
     FAILING,
@@ -46,6 +47,8 @@ def build_report(current: Side, baseline: Side | None = None, extra_keys: Iterab
         baseline_empty=baseline is not None and baseline.lock is None,
         cells=tuple(_cell(key, lock, current.results, baseline) for key in keys),
         input_changes=_input_changes(lock, baseline.lock if baseline is not None else None),
+        without_evidence=tuple(sorted(key for key, cell in lock.cells.items()
+                                      if cell.is_finished and cell.files is None)),
     )
 
 
@@ -111,28 +114,29 @@ def file_rows(results: RunRows | None, base: RunRows | None, scale: float = 1.0)
     """
     now = _by_name(results)
     then = _by_name(base)
-    rows = [_file_row(name, now.get(name), then.get(name), results, scale) for name in now]
+    now_scale, then_scale = _scale_of(results, scale), _scale_of(base, scale)
+    scales = (now_scale, then_scale)
+    rows = [_file_row(name, now.get(name), then.get(name), results, *scales) for name in now]
     if now:  # without the current run's files, "only in the baseline" would be a false claim
-        rows += [_file_row(name, None, then[name], None, scale) for name in then if name not in now]
+        rows += [_file_row(name, None, then[name], None, *scales) for name in then if name not in now]
     return tuple(sorted(rows, key=lambda row: row.filename))
 
 
+def _scale_of(results: RunRows | None, scale: float) -> float:
+    """What the scores of these rows are divided by: nothing for committed evidence (on 0..1)."""
+    return 1.0 if results is not None and results.scale_applied else scale
+
+
 def _by_name(results: RunRows | None) -> dict[str, tuple[int, FileLine]]:
-    """Each file's place in its run and its row, by name."""
-    # A collection may hold two files of one name; the nth of each run pair up, so suffix repeats.
-    named: dict[str, tuple[int, FileLine]] = {}
-    for index, line in enumerate(results.files if results is not None else ()):
-        name, n = line[FILENAME], 1
-        while name in named:
-            n += 1
-            name = f"{line[FILENAME]} ({n})"
-        named[name] = (index, line)
-    return named
+    """Each file's place in its run and its row, by unique name (evidence.unique_names)."""
+    lines = results.files if results is not None else []
+    names = unique_names(line[FILENAME] for line in lines)
+    return {name: (index, line) for index, (name, line) in enumerate(zip(names, lines, strict=True))}
 
 
 def _file_row(name: str, now: tuple[int, FileLine] | None, then: tuple[int, FileLine] | None,
-              run: RunRows | None, scale: float) -> FileRow:
-    base_score = score_value(then[1][SCORE], scale) if then else None
+              run: RunRows | None, scale: float, base_scale: float) -> FileRow:
+    base_score = score_value(then[1][SCORE], base_scale) if then else None
     if now is None or run is None:
         return FileRow(name, None, None, base_score, False)
     index, line = now

@@ -50,6 +50,7 @@ def document_head(report: Report) -> dict[str, Any]:
         "commit": report.commit,
         "gates_changed": report.gates_changed,
         "gate_moves": list(report.gate_moves),
+        "without_evidence": list(report.without_evidence),
         "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
     }

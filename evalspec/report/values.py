@@ -191,6 +191,9 @@ class Report:
     gate_moves: tuple[str, ...] = ()  # `gate md-floor: min_score 0.8 -> 0.95`, one per moved bar
     commit: str | None = None  # the git commit the lock was read at, when it is in a repository
     input_changes: Mapping[str, tuple[Cause, ...]] | None = None  # cell key -> the inputs that moved it
+    # Finished cells whose lock entry holds no per-file evidence (locks written before it was
+    # kept): their files come from this machine's results cache, which another checkout lacks.
+    without_evidence: tuple[str, ...] = ()
 
     @property
     def has_baseline(self) -> bool:

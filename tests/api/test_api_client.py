@@ -17,8 +17,9 @@ from starlette.routing import Route
 from test_api_endpoints import KEY, FakeDatalab, build_app, make_client
 
 from evalspec.api import ApiNetworkError, ApiServerError, DatalabClient, RetryPolicy
-from evalspec.api.client import DEFAULT_BASE_URL, is_loopback
+from evalspec.api.client import is_loopback
 from evalspec.api.ratelimit import RateLimiter
+from evalspec.base.endpoint import DEFAULT_BASE_URL
 from evalspec.errors import AuthError, InputError, NetworkError, ServerError
 
 pytestmark = pytest.mark.anyio

@@ -95,10 +95,11 @@ def test_a_failed_run_exits_3_and_retry_failed_resubmits_it(
     assert retried.cells["c0/p0/checks"].run_id == lock.cells["c0/p0/checks"].run_id
 
 
-def test_a_lock_of_one_backend_is_refused_on_another(
+def test_naming_another_backend_replaces_every_cell_and_never_polls_there(
     tmp_path: Path, cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Run ids of the local backend mean other runs (or none) on Datalab: exit 2, never a poll."""
+    """Run ids of the local backend mean other runs (or none) on Datalab: every cell is planned
+    as a replacement there, never a poll; a failed apply leaves the lock as it was."""
     write_spec(tmp_path, pipelines=1, prefix="backend-switch")
     monkeypatch.setenv("DATALAB_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("DATALAB_API_KEY", "sk-some-key")
@@ -106,9 +107,12 @@ def test_a_lock_of_one_backend_is_refused_on_another(
     assert code == 0, err
     before = (tmp_path / "evalspec.lock").read_text()
     assert "backend: local" in before
+    code, out, err = cli("plan", "--backend", "datalab")
+    assert code == 0, err
+    assert "backend local -> http://127.0.0.1:9" in out and "1 to replace" in out
     code, _, err = cli("apply", "--backend", "datalab")
-    assert code == 2, err
-    assert "holds runs of backend 'local'" in err and "--backend local" in err
+    assert code == 3, err  # nothing listens there
+    assert "1 to replace" in err and "cannot reach 127.0.0.1:9" in err
     assert (tmp_path / "evalspec.lock").read_text() == before
     code, _, err = cli("status", "--refresh")  # follows the lock's own backend
     assert code == 0, err

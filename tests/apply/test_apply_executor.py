@@ -19,7 +19,7 @@ from evalspec.api import BatchRun, DatalabClient
 from evalspec.apply.events import SilentEvents
 from evalspec.apply.executor import CHECKPOINT_EVERY, ApplyOptions, ApplyOutcome, Executor
 from evalspec.backend.connect import Backend, open_backend
-from evalspec.backend.results_cache import results_path
+from evalspec.backend.results_cache import results_path, run_directory
 from evalspec.local import LocalService
 from evalspec.lock.store import LockStore
 from evalspec.plan.plan import make_plan
@@ -82,14 +82,15 @@ async def _apply_holding_the_second_run(root: Path) -> dict[str, Any]:
             applying = asyncio.create_task(executor.run(plan))
             await asyncio.wait_for(_all_but_held_finished(events, held, 6), DEADLINE)
             lineage = store.lineage
-            seen = {run_id: results_path(lineage, run_id, state).exists() for run_id in range(1, 7)}
+            cache = run_directory(lineage, executor.place, state)
+            seen = {run_id: results_path(cache, run_id).exists() for run_id in range(1, 7)}
             still_tracked = sorted(executor.tracked)
             held.clear()  # the held run may finish now
             outcome = await asyncio.wait_for(applying, DEADLINE)
             store.close()
             return {"seen": seen, "still_tracked": still_tracked, "outcome": outcome,
                     "finished": events.finished, "rounds": events.rounds, "stats": client.stats.snapshot(),
-                    "held_cached": results_path(lineage, 2, state).exists()}
+                    "held_cached": results_path(run_directory(lineage, executor.place, state), 2).exists()}
 
 
 async def _all_but_held_finished(events: Recorder, held: set[int], runs: int) -> None:

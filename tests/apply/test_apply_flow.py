@@ -16,6 +16,7 @@ import pytest
 from apply_helpers import (
     assert_one_collection_per_name,
     assert_one_run_per_cell,
+    lock_is_valid,
     lock_of,
     server_runs,
     wait_for,
@@ -174,4 +175,5 @@ def test_remote_failures_exit_3_with_one_line_and_a_valid_lock(
         assert len(message) == 1, err
         assert "Traceback" not in err and "sk-not-the-key" not in err + out
         assert SECRET_KEY not in err + out
-        lock_of(lock_path)  # exists and parses
+        # A first apply that records no run leaves no lock (and so `check` says "no lock").
+        assert lock_is_valid(lock_path) is None

@@ -186,10 +186,11 @@ def test_run_ids_that_are_not_numbers_are_a_clear_remote_error_every_time(
             assert code == 3, err
             assert "/api/v1/eval_batch_runs answered in an unexpected shape: field" in err
             assert "run_" in err and "Traceback" not in err
-            lock = lock_of(project / "evalspec.lock")
-            assert all(c.run_id is None for c in lock.cells.values())
+            # No run recorded: no lock yet (the intent waits in the journal, for adoption).
+            assert not (project / "evalspec.lock").exists()
+            assert (project / "evalspec.lock.journal").read_text().count('"op":"intent"') >= 1
         assert len(server_runs(service)) == 1  # never submitted twice
-    assert check(run_evalspec, project)[0] == 1
+    assert check(run_evalspec, project)[0] == 2  # no lock: nothing applied
 
 
 def test_an_unreadable_start_answer_is_resolved_by_adoption(

@@ -165,6 +165,7 @@ def test_saved_plan_file(run_evalspec: Run, in_fixtures: None, tmp_path: Path) -
     assert document["lock"] == {"lineage": None, "serial": None}
     assert document["made_with"] == {
         "paths": ["plan-basic.yaml"], "select": ["rubric=layout"], "shard": None, "retry_failed": False,
+        "replace": [], "backend": None,
     }
     assert document["summary"]["create"] == 5  # the five layout cells
 
@@ -186,7 +187,7 @@ def test_real_process_detailed_exitcode_and_bad_spec(tmp_path: Path) -> None:
 
 
 def test_plan_for_the_local_backend_warns_about_a_rubric_it_cannot_evaluate(
-        run_evalspec: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        run_evalspec: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_dir: Path) -> None:
     (tmp_path / "datalab.yaml").write_text("evaluations:\n  - {kind: llm_judge, prompt: \"good?\"}\n")
     (tmp_path / "mixed.yaml").write_text("evaluations:\n  - {kind: llm_judge}\n"
                                          "  - {kind: text_contains, text: a}\n")

@@ -57,3 +57,14 @@ def test_init_refuses_to_overwrite_and_force_replaces(tmp_path: Path) -> None:
     again = run_cli(tmp_path, env, "init", "--force")
     assert again.returncode == 0
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8").count(".evalspec/") == 1
+
+
+def test_init_names_the_lock_merge_driver_and_prints_its_one_config_line(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q")
+    (tmp_path / ".gitattributes").write_text("*.pdf binary\n", encoding="utf-8")
+    done = run_cli(tmp_path, _env(tmp_path), "init")
+    assert done.returncode == 0, done.stderr
+    assert 'git config merge.evalspec.driver "evalspec lock merge-driver %O %A %B"' in done.stdout
+    attributes = (tmp_path / ".gitattributes").read_text(encoding="utf-8")
+    assert attributes.startswith("*.pdf binary\n") and "evalspec.lock merge=evalspec\n" in attributes
+    assert _git(tmp_path, "check-attr", "merge", "evalspec.lock").strip() == "evalspec.lock: merge: evalspec"

@@ -8,7 +8,7 @@ import pytest
 
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.cells import Cell, expand_spec
-from evalspec.plan.diff import diff_cells
+from evalspec.plan.diff import Rules, diff_cells
 from evalspec.plan.display import render_plan
 from evalspec.plan.plan import gates_digest, make_plan
 from evalspec.spec.load import load_spec
@@ -81,7 +81,7 @@ def test_failed_runs_are_kept_unless_retried(spec: Spec) -> None:
     cell = expand_spec(spec)[0]
     previous = {cell.key: locked(cell, run_id=5, status="failed")}
     assert diff_cells([cell], previous)[0].action == "keep"
-    [change] = diff_cells([cell], previous, retry_failed=True)
+    [change] = diff_cells([cell], previous, Rules(retry_failed=True))
     assert (change.action, change.reason) == ("replace", "run 5 ended failed; retrying")
 
 

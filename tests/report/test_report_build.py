@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,8 @@ from evalspec.api.shapes import RunResults
 from evalspec.backend.results_cache import (
     read_results,
     read_rows,
-    results_directory,
     results_path,
+    run_directory,
     write_results,
 )
 from evalspec.backend.results_rows import RecentChecks, RunRows
@@ -88,22 +89,35 @@ def test_spec_cells_not_in_the_lock_are_listed_unapplied() -> None:
 def test_fetch_seam_is_asked_for_missing_finished_runs_only(tmp_path: Path) -> None:
     shutil.copytree(STATE_DIR, tmp_path / "state")
     state = tmp_path / "state"
-    calls: list[tuple[str, list[int]]] = []
-    document = read_results(CURRENT_LINEAGE, 12, state)
+    calls: list[list[str]] = []
+    document = read_results(run_directory(CURRENT_LINEAGE, None, state), 12)
     assert document is not None
 
-    def fetch(lineage: str, run_ids: list[int]) -> None:
-        calls.append((lineage, run_ids))
-        write_results(lineage, 14, RunResults.model_validate({**document, "file_results": []}), state)
+    def fetch(lock: Lockfile, keys: list[str]) -> None:
+        calls.append(keys)
+        write_results(run_directory(lock.lineage, None, state), 14,
+                      RunResults.model_validate({**document, "file_results": []}))
 
     results = load_results(fixture_lock("current"), state, fetch)
-    assert calls == [(CURRENT_LINEAGE, [14])]  # 15 is still running, 11-13 are cached
+    assert calls == [[key_of_run(14)]]  # 15 is still running, 11-13 are cached
     assert "reports/rich/report-quality[output_format=markdown+html]" in results
+
+
+def run_rows(lineage: str, run_id: int, state: Path) -> RunRows:
+    """A run's cached rows, read directly."""
+    rows = read_rows(os.fspath(run_directory(lineage, None, state)), run_id)
+    assert rows is not None
+    return rows
+
+
+def key_of_run(run_id: int) -> str:
+    """The key of the fixture lock's cell with this run."""
+    return next(key for key, found in finished_runs(fixture_lock("current")).items() if found == run_id)
 
 
 def write_corrupt(lineage: str, run_id: int, state: Path) -> None:
     """A cached results document that does not validate, and no rows beside it."""
-    path = results_path(lineage, run_id, state)
+    path = results_path(run_directory(lineage, None, state), run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.with_suffix(".rows").unlink(missing_ok=True)
     path.write_text(json.dumps({"batch_run": "not a run"}))
@@ -127,13 +141,14 @@ def whole(rows: RunRows) -> tuple[list[Any], list[Any]]:
 def test_rows_written_with_the_results_are_the_rows_of_the_document(tmp_path: Path) -> None:
     lock = fixture_lock("current")
     runs = finished_runs(lock)
-    derived = read_cached(lock.lineage, runs, STATE_DIR)  # the fixture has documents only
+    derived = read_cached(lock, list(runs), STATE_DIR)  # the fixture has documents only
     assert derived and not list(STATE_DIR.rglob("*.rows"))
     for run_id in runs.values():
-        document = read_results(lock.lineage, run_id, STATE_DIR)
+        document = read_results(run_directory(lock.lineage, None, STATE_DIR), run_id)
         if document is not None:
-            write_results(lock.lineage, run_id, RunResults.model_validate(document), tmp_path)
-    written = read_cached(lock.lineage, runs, tmp_path)
+            results = RunResults.model_validate(document)
+            write_results(run_directory(lock.lineage, None, tmp_path), run_id, results)
+    written = read_cached(lock, list(runs), tmp_path)
     assert len(list(tmp_path.rglob("*.rows"))) == len(derived)
     assert {k: whole(r) for k, r in written.items()} == {k: whole(r) for k, r in derived.items()}
     assert any(check["reason"] for r in written.values() for i in range(len(r.files))
@@ -143,23 +158,24 @@ def test_rows_written_with_the_results_are_the_rows_of_the_document(tmp_path: Pa
 def test_a_damaged_rows_file_gives_way_to_the_document(tmp_path: Path) -> None:
     state = tmp_path / "state"
     shutil.copytree(STATE_DIR, state)
-    document = read_results(CURRENT_LINEAGE, 11, state)
+    document = read_results(run_directory(CURRENT_LINEAGE, None, state), 11)
     assert document is not None
-    write_results(CURRENT_LINEAGE, 11, RunResults.model_validate(document), state)
-    rows_file = results_path(CURRENT_LINEAGE, 11, state).with_suffix(".rows")
-    good = whole(read_cached(CURRENT_LINEAGE, {"k": 11}, state)["k"])
+    write_results(run_directory(CURRENT_LINEAGE, None, state), 11, RunResults.model_validate(document))
+    rows_file = results_path(run_directory(CURRENT_LINEAGE, None, state), 11).with_suffix(".rows")
+    good = whole(run_rows(CURRENT_LINEAGE, 11, state))
     for damage in (b"", b'["evalspec-rows",2]\n[]\n[]\n', b'["evalspec-rows",1]\n[["a.pdf"]]\n[]\n',
                    rows_file.read_bytes().replace(b'"completed"', b'true', 1)):
         rows_file.write_bytes(damage)
-        assert whole(read_cached(CURRENT_LINEAGE, {"k": 11}, state)["k"]) == good
+        assert whole(run_rows(CURRENT_LINEAGE, 11, state)) == good
 
 
 def cache_with_rows(lock: Lockfile, state: Path) -> None:
     """The fixture's cached documents written again into `state`, so each has its rows file."""
     for run_id in finished_runs(lock).values():
-        document = read_results(lock.lineage, run_id, STATE_DIR)
+        document = read_results(run_directory(lock.lineage, None, STATE_DIR), run_id)
         if document is not None:
-            write_results(lock.lineage, run_id, RunResults.model_validate(document), state)
+            results = RunResults.model_validate(document)
+            write_results(run_directory(lock.lineage, None, state), run_id, results)
 
 
 def test_a_report_without_checks_shown_parses_no_check(
@@ -179,7 +195,7 @@ def test_parsed_checks_are_kept_for_the_last_few_runs_only(tmp_path: Path) -> No
     lock = fixture_lock("current")
     cache_with_rows(lock, tmp_path)
     recent = RecentChecks(runs=1)
-    directory = results_directory(lock.lineage, tmp_path)
+    directory = os.fspath(run_directory(lock.lineage, None, tmp_path))
     runs = [read_rows(directory, run_id, recent) for run_id in finished_runs(lock).values()]
     found = [rows for rows in runs if rows is not None]
     assert len(found) >= 2
@@ -192,7 +208,7 @@ def test_parsed_checks_are_kept_for_the_last_few_runs_only(tmp_path: Path) -> No
 
 def test_results_read_on_demand_are_the_cached_results(tmp_path: Path) -> None:
     lock = fixture_lock("current")
-    eager = read_cached(lock.lineage, finished_runs(lock), STATE_DIR)
+    eager = read_cached(lock, list(finished_runs(lock)), STATE_DIR)
     lazy = results_on_demand(lock, STATE_DIR)
     assert set(lazy) == set(eager) and len(lazy) == len(eager) and eager
     assert all(whole(lazy[key]) == whole(rows) for key, rows in eager.items())
@@ -205,9 +221,9 @@ def test_a_corrupt_cache_file_read_on_demand_counts_as_missing_and_is_not_fetche
     lock = fixture_lock("current")
     key = next(key for key, run_id in finished_runs(lock).items() if run_id == 11)
     write_corrupt(CURRENT_LINEAGE, 11, state)
-    calls: list[list[int]] = []
-    results = results_on_demand(lock, state, lambda lineage, run_ids: calls.append(run_ids))
-    assert calls == [[14]]  # the one not cached at all (15 is still running)
+    calls: list[list[str]] = []
+    results = results_on_demand(lock, state, lambda _lock, keys: calls.append(keys))
+    assert calls == [[key_of_run(14)]]  # the one not cached at all (15 is still running)
     assert key in results and results.get(key) is None
     with pytest.raises(KeyError):
         results[key]

@@ -22,8 +22,8 @@ def test_action_inputs_and_steps() -> None:
     assert action["runs"]["using"] == "composite"
     inputs = action["inputs"]
     assert {name: inputs[name]["default"] for name in ("paths", "backend", "baseline", "lock")} == {
-        "paths": "specs", "backend": "datalab", "baseline": "", "lock": "evalspec.lock",
-    }
+        "paths": "specs", "backend": "", "baseline": "", "lock": "evalspec.lock",
+    }  # backend: the lock's own, as for every command
     scripts = [step["run"] for step in action["runs"]["steps"] if "run" in step]
     commands = [re.findall(r"evalspec (\w+)", script) for script in scripts]
     assert [c for c in commands if c] == [["validate", "plan"], ["apply"], ["report"], ["check"]]

@@ -50,7 +50,7 @@ def test_a_remote_failure_while_fetching_is_a_warning(
     state = project / "state"
     shutil.copytree(STATE_DIR, state)
     assert run(project, backend="datalab", state_dir=state) == 0
-    assert "could not fetch the per-file results of 1 run" in capsys.readouterr().err
+    assert "could not fetch the per-file results of 1 cell" in capsys.readouterr().err
     cells = json.loads((project / "out.json").read_text())["cells"]
     rich = next(c for c in cells if c["key"].startswith("reports/rich/"))
     assert rich["failed_files"] is None and rich["files"] == []

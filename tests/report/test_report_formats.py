@@ -73,7 +73,7 @@ def test_rendering_does_not_depend_on_the_order_of_its_inputs(seed: int) -> None
     rng = random.Random(seed)
     current, baseline = fixture_lock("current"), fixture_lock("baseline")
     now = Side("evalspec.lock", current, load_results(current, STATE_DIR))
-    then = Side("baseline.lock", baseline, read_cached(baseline.lineage, finished_runs(baseline), STATE_DIR))
+    then = Side("baseline.lock", baseline, read_cached(baseline, list(finished_runs(baseline)), STATE_DIR))
     now_shuffled, then_shuffled = _shuffled(now, rng), _shuffled(then, rng)
     assert now_shuffled.lock is not None and list(now_shuffled.lock.cells) != list(current.cells)
     report = build_report(now_shuffled, then_shuffled)

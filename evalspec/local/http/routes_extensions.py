@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from evalspec import __version__
+from evalspec.local.http.deps import store_of
 
 router = APIRouter(prefix="/api/v1/evalspec")
 
@@ -18,6 +19,8 @@ CAPABILITIES = ("truth_sidecars", "create_rubric")
 
 
 @router.get("/capabilities")
-def capabilities() -> dict[str, Any]:
-    """evalspec's service, its version, and the extensions it implements."""
-    return {"service": "evalspec", "version": __version__, "capabilities": list(CAPABILITIES)}
+def capabilities(request: Request) -> dict[str, Any]:
+    """evalspec's service, its version, the extensions it implements, and the identity of its
+    state (run ids of another state name other runs)."""
+    return {"service": "evalspec", "version": __version__, "capabilities": list(CAPABILITIES),
+            "state_id": store_of(request).state_id}

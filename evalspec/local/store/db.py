@@ -6,6 +6,7 @@ One connection shared under a lock (rather than one per thread) keeps closing si
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -44,8 +45,25 @@ CREATE TABLE IF NOT EXISTS file_results (
     lookup_key TEXT NOT NULL, UNIQUE (run_id, file_id));
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
 CREATE TABLE IF NOT EXISTS inline_blobs (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 SQL_VARIABLES = 900  # parameters per statement: sqlite before 3.32 takes at most 999
+
+
+def read_state_id(path: Path) -> str | None:
+    """The state identity kept in the database at `path`, read without opening the service
+    (`plan` is offline); None when there is no state there yet."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'state_id'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None  # a state made before states had an identity: it gets one when next opened
+    return None if row is None else str(row[0])
 
 
 def now() -> str:
@@ -71,6 +89,15 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def state_id(self) -> str:
+        """This state's identity: made once, at random, and kept with the state it names, so
+        that run ids of another state (another machine's, a fresh clone's) are told apart."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('state_id', ?)",
+                         (secrets.token_hex(8),))
+            row = conn.execute("SELECT value FROM meta WHERE key = 'state_id'").fetchone()
+        return str(row[0])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
