@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from evalspec import __version__
+from evalspec.base.polling import LOCAL_POLL_BASE, POLL_BASE
 from evalspec.errors import EXIT_INVALID_INPUT, EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -218,9 +219,9 @@ def schema(rubric: bool) -> int:
 @click.option("--rate-limit", metavar="N/SECONDS", help="Client-side request budget (default 400/60).")
 @click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
 @click.option("--poll-interval", type=click.FloatRange(0.05, 60),
-              help="First wait between poll rounds, in seconds (default 1; 0.5 for --backend local, "
-              "which also polls the moment a run ends); later ones grow with the time waited, and "
-              "while nothing changes.")
+              help=f"First wait between poll rounds, in seconds (default {POLL_BASE:g}; {LOCAL_POLL_BASE:g} "
+              "for --backend local, which also polls the moment a run ends); later ones grow with the "
+              "time waited, and while nothing changes.")
 @click.option("--timeout", metavar="DURATION",
               help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
               "none): the lock is saved, exit 3, and `evalspec apply` resumes.")
@@ -439,9 +440,9 @@ def run_cli(command: click.Command, args: list[str] | None = None) -> int:
 
 def main() -> None:
     """Entry point: run the CLI, turning expected errors into one message and an exit code."""
-    from evalspec.base.gcpause import end_process_with_command
+    from evalspec.base.gcpause import gc_freeze_until_exit
 
-    end_process_with_command()
+    gc_freeze_until_exit()
     cli.main()
 
 

@@ -19,12 +19,30 @@ from evalspec.lock.lockfile import Lockfile
 from evalspec.report.build import Side, build_report
 from evalspec.report.gates import with_gates
 from evalspec.report.results import finished_runs, load_results, read_cached
-from evalspec.report.values import CheckDocument, Report
+from evalspec.report.values import UNCHANGED, CellRow, CheckDocument, FileRow, Report
 from evalspec.spec.schema_models import Gate, GateWhere
 
 REPORT_FIXTURES = Path(__file__).parent / "fixtures" / "report"
 STATE_DIR = REPORT_FIXTURES / "state"
 GOLDEN = REPORT_FIXTURES / "golden"
+
+# Two cells the current lock holds, by id, and a `gates:` key for a test to complete.
+GATES_SPEC = """\
+version: 1
+collections:
+  invoices: {id: 101}
+  reports: {id: 102}
+rubrics:
+  invoice-fields: {id: 7}
+  report-sections: {id: 9}
+pipelines:
+  invoice: {type: convert}
+  sections: {type: convert}
+matrix:
+  - {collection: [invoices], pipeline: [invoice], rubric: [invoice-fields]}
+  - {collection: [reports], pipeline: [sections], rubric: [report-sections]}
+gates:
+"""
 
 GATES = (
     Gate(name="floor", min_score=0.8),
@@ -57,3 +75,24 @@ def check_document(kind: str, params: str, passed: bool | None, weight: float | 
     """One check as the report holds it."""
     return {"kind": kind, "params": params, "passed": passed, "weight": weight, "score": score,
             "reason": reason}
+
+
+def big_report(cells: int, files: int) -> Report:
+    """A synthetic report: `cells` cells of `files` files each, with long file names."""
+    rows = tuple(
+        FileRow(f"{'long-directory-name/' * 4}document-{n:05d}.pdf", "completed", 0.5, 0.6, False)
+        for n in range(files)
+    )
+    return Report(
+        lock_name="evalspec.lock", lineage="l", serial=1, baseline_name="git:HEAD~1", baseline_empty=False,
+        cells=tuple(
+            CellRow(
+                key=f"collection-{i % 16:02d}/pipeline-{i // 16:02d}/rubric",
+                collection=f"collection-{i % 16:02d}", pipeline=f"pipeline-{i // 16:02d}",
+                rubric="rubric", overrides="", change=UNCHANGED,
+                status="completed", run_id=i, score=0.5, baseline_score=0.6, total_files=files,
+                completed_files=files, failed_files=0, files=rows,
+            )
+            for i in range(cells)
+        ),
+    )

@@ -54,6 +54,23 @@ def test_the_engine_never_imports_the_http_face() -> None:
         assert not any(name.startswith("evalspec.local.http") for name in _imports(path)), path
 
 
+def test_the_readers_depend_on_the_shared_blocks_not_on_documents() -> None:
+    # documents.py dispatches to the readers; were they to import it back, the two would be one.
+    for path in (PACKAGE / "local" / "engine").glob("*_reader.py"):
+        assert "evalspec.local.engine.documents" not in _imports(path), path
+
+
+def test_only_the_http_face_and_the_package_entry_import_the_http_face() -> None:
+    # The runtime (service.py, worker.py), store/ and engine/ sit behind the face: http/app.py
+    # builds the app over the runtime, so the runtime never reaches back for the app.
+    entry = {PACKAGE / "local" / "__init__.py", PACKAGE / "local" / "__main__.py"}
+    http = PACKAGE / "local" / "http"
+    for path in (PACKAGE / "local").rglob("*.py"):
+        if path in entry or http in path.parents:
+            continue
+        assert not any(name.startswith("evalspec.local.http") for name in _imports(path)), path
+
+
 def test_nothing_below_the_commands_prints() -> None:
     for module, path in _modules():
         if _stage(module) in ("commands", "cli", "entry", "console") or module.endswith("__main__"):

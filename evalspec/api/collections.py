@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from evalspec.api.answers import fetch_model, fetch_page
-from evalspec.api.paging import CursorPage, cursor_of, cursor_pages, offset_pages
+from evalspec.api.paging import MAX_PAGE, CursorPage, cursor_of, cursor_pages, offset_pages
 from evalspec.api.sender import Call, Sender, fetch_json
 from evalspec.api.shapes import Collection, CollectionFile
 
 COLLECTIONS = "/api/v1/collections"
-MAX_PAGE = 200
 # The service links at most 100 files per call.
 LINK_CHUNK = 100
 

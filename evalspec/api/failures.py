@@ -95,11 +95,12 @@ def error_for_response(
     """The error for a final non-success answer."""
     status = response.status_code
     detail = scrub(detail_line(response), secret)
-    # A 403 from presigned storage means an expired URL, not a bad key: only blame the key
-    # when the request carried it.
+    # Only blame the key when the request carried it: a presigned storage URL gets none, and its
+    # refusal (an expired URL) is a server error like any other.
     if status == 401 and "x-api-key" in response.request.headers:
         return AuthError(f"the service refused the API key (401): {detail}")
-    # A 403 is a permission or plan limit on an accepted key, not a bad key.
+    # A 403 is a permission or plan limit on an accepted key, not a bad key; from presigned
+    # storage (no key sent) it means an expired URL.
     if status == 403 and "x-api-key" in response.request.headers:
         return AuthError(f"permission denied (403) for {where(response.request)}: {detail}")
     tries = f" after {attempts} attempts" if attempts > 1 else ""

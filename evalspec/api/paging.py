@@ -15,6 +15,9 @@ from evalspec.api.failures import ApiServerError
 
 T = TypeVar("T")
 
+# The largest page the API serves (`limit` up to 200 in datalab-api.md): the fewest requests per walk.
+MAX_PAGE = 200
+
 
 @dataclass(frozen=True)
 class CursorPage(Generic[T]):

@@ -18,13 +18,12 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from evalspec.base.rates import parse_rate
+from evalspec.base.rates import DEFAULT_RATE, parse_rate
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-DEFAULT_RATE = "400/60"
-
+DEFAULT_CAPACITY, DEFAULT_WINDOW = parse_rate(DEFAULT_RATE)
 
 
 class RateLimiter:
@@ -32,8 +31,8 @@ class RateLimiter:
 
     def __init__(
         self,
-        capacity: int = 400,
-        window: float = 60.0,
+        capacity: int = DEFAULT_CAPACITY,
+        window: float = DEFAULT_WINDOW,
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = anyio.sleep,

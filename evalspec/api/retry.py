@@ -9,9 +9,10 @@ when the failure says the server did not act: a connection that was never made, 
 or 529, which the service sends before it does anything. A 500, 502 or 504, a timeout while
 waiting for the answer, or a dropped response leaves it unknown whether the server acted; a
 blind retry could start a second run. Those failures are raised at once with
-`may_have_acted=True` (see `errors.py`), and the executor resolves them from its journal: it looks
-for a run with the same parameters before it submits again. Idempotent requests (GET, PUT,
-DELETE) are retried on every retryable failure.
+`may_have_acted=True` (see `failures.py`), and apply resolves them by listing the server's runs:
+one with the same parameters, created after the intent it journalled, is adopted
+(`apply/submit.py`) before anything is submitted again. Idempotent requests (GET, PUT, DELETE)
+are retried on every retryable failure.
 """
 
 from __future__ import annotations

@@ -7,12 +7,11 @@ from typing import Any
 
 from evalspec.api.answers import fetch_model, fetch_page
 from evalspec.api.failures import ApiServerError
-from evalspec.api.paging import offset_pages
+from evalspec.api.paging import MAX_PAGE, offset_pages
 from evalspec.api.sender import Call, Sender
 from evalspec.api.shapes import Rubric
 
 RUBRICS = "/api/v1/eval_rubrics"
-MAX_PAGE = 200
 
 
 class Rubrics:

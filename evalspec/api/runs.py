@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from evalspec.api.answers import fetch_model, fetch_page
-from evalspec.api.paging import offset_pages
+from evalspec.api.paging import MAX_PAGE, offset_pages
 from evalspec.api.sender import Call, Sender, fetch_json
 from evalspec.api.shapes import BatchRun, RunResults
 from evalspec.errors import ServerError
 
 RUNS = "/api/v1/eval_batch_runs"
-MAX_PAGE = 200
 
 
 class BatchRuns:

@@ -26,6 +26,7 @@ from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
 from evalspec.backend.fetch import cached_results, fetch_results
 from evalspec.backend.results_cache import run_directory, write_results
+from evalspec.base.polling import POLL_BASE, POLL_CEILING
 from evalspec.base.scores import read_score
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock import places
@@ -49,8 +50,8 @@ class ApplyOptions:
 
     wait: bool = True
     concurrency: int = DEFAULT_CONCURRENCY
-    poll_base: float = 1.0
-    poll_ceiling: float = 15.0
+    poll_base: float = POLL_BASE
+    poll_ceiling: float = POLL_CEILING
     state_dir: Path | None = None
     timeout: float | None = None  # seconds to wait for runs; None waits for them all
     score_scale: float = 1.0
@@ -106,7 +107,7 @@ class Executor:
         self.watch = Watch(progress.note, options.clock, options.timeout, options.stall_after)
         # Results are fetched beside the polling, not in its way: one round may finish 200 runs.
         self._fetches: set[asyncio.Task[None]] = set()
-        self._fetch_gate = asyncio.Semaphore(options.concurrency)
+        self._fetch_slots = asyncio.Semaphore(options.concurrency)
         self._checkpointed = options.clock()  # LockStore.open has just written the lock
 
     async def run(self, plan: Plan) -> ApplyOutcome:
@@ -261,7 +262,7 @@ class Executor:
         task.add_done_callback(self._fetches.discard)
 
     async def _fetch(self, key: str, run: BatchRun) -> None:
-        async with self._fetch_gate:
+        async with self._fetch_slots:
             try:
                 await fetch_results(self.client, self.results_directory, [run.id])
             except RemoteError as exc:

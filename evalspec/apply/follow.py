@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalspec.api import BatchRun, DatalabClient
-from evalspec.api.runs import MAX_PAGE
+from evalspec.api.paging import MAX_PAGE
 from evalspec.apply.listing import RunLister
+from evalspec.base.polling import POLL_BASE, POLL_CEILING
 
 
 @dataclass
@@ -32,8 +33,8 @@ class PollSchedule:
     above `ceiling`.
     """
 
-    base: float = 1.0
-    ceiling: float = 15.0
+    base: float = POLL_BASE
+    ceiling: float = POLL_CEILING
     factor: float = 1.5
     share: float = 0.08
     clock: Callable[[], float] = time.monotonic

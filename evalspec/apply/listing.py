@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from evalspec.api import BatchRun, DatalabClient
-from evalspec.api.paging import past_last_page
-from evalspec.api.runs import MAX_PAGE
+from evalspec.api.paging import MAX_PAGE, past_last_page
 
 # Pages in a row without any of our runs before a walk gives up: other users' runs may fill
 # a page between ours (or ahead of them), and one more request is cheaper than a GET per run.

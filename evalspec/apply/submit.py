@@ -56,7 +56,7 @@ def signature(body: Mapping[str, Any]) -> Signature:
 class Submitter:
     """Submits cells one signature at a time, adopting runs that a lost answer hid."""
 
-    def __init__(self, client: DatalabClient, store: LockStore, gate: asyncio.Semaphore | None = None,
+    def __init__(self, client: DatalabClient, store: LockStore, submit_slots: asyncio.Semaphore | None = None,
                  stop: asyncio.Event | None = None, scale: float = 1.0, place: str | None = None) -> None:
         self.client = client
         self.scale = scale
@@ -65,7 +65,7 @@ class Submitter:
         self._stop = stop or asyncio.Event()
         # Taken inside the signature lock: a cell waiting for its signature's turn must not
         # hold a slot that a cell of another signature could use.
-        self._gate = gate or asyncio.Semaphore(1)
+        self._slots = submit_slots or asyncio.Semaphore(1)
         self._locks: dict[Signature, asyncio.Lock] = {}
         # Runs of replaced cells: no longer in the lock, but never ours to adopt.
         self._superseded: set[int] = set()
@@ -79,7 +79,7 @@ class Submitter:
         self, key: str, fingerprint: str, body: Mapping[str, Any], lock_form: dict[str, Any]
     ) -> tuple[BatchRun, bool] | None:
         """Start (or adopt) the run for `key`: it and whether it was adopted; None once stopped."""
-        async with self._locks.setdefault(signature(body), asyncio.Lock()), self._gate:
+        async with self._locks.setdefault(signature(body), asyncio.Lock()), self._slots:
             if self._stop.is_set():
                 return None  # a stop (Ctrl-C, a fatal error) came while this cell waited its turn
             previous = self.store.cell(key)

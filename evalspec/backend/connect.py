@@ -16,7 +16,7 @@ from evalspec.api.extensions import TRUTH_SIDECARS
 from evalspec.api.ratelimit import NoBudget, RateLimiter
 from evalspec.backend.which import BACKENDS
 from evalspec.base import paths
-from evalspec.base.rates import parse_rate
+from evalspec.base.rates import DEFAULT_RATE, parse_rate
 from evalspec.errors import InputError, UsageError
 from evalspec.local.engine.noise import DEFAULT_NOISE_SEED, ScoreNoise
 from evalspec.lock import places
@@ -26,7 +26,6 @@ from evalspec.plan.diff import Target
 if TYPE_CHECKING:
     from evalspec.local.engine.procpool import FileLimits, ProcessPool
 
-DEFAULT_RATE = "400/60"
 FILE_TIMEOUT_ENV = "EVALSPEC_FILE_TIMEOUT"
 SCORE_NOISE_ENV, SCORE_NOISE_SEED_ENV = "EVALSPEC_SCORE_NOISE", "EVALSPEC_SCORE_NOISE_SEED"
 

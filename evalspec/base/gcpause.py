@@ -44,18 +44,20 @@ def _age_young_objects(frozen_before: int) -> None:
 _process_ends_with_command = False
 
 
-def end_process_with_command() -> None:
-    """Say that this process ends when its one command does (the console script, not a test
-    runner or a library user): objects alive at exit need no collector, so its last full passes
-    over every module and object (~0.1 s after `apply`) are skipped, and `settled` freezes."""
+def gc_freeze_until_exit() -> None:
+    """gc.freeze at exit, and from now on wherever this module would: this process ends when its
+    one command does (the console script, not a test runner or a library user), so objects alive
+    at exit need no collector: its last full passes over every module and object (~0.1 s after
+    `apply`) are skipped, and `gc_paused` and `gc_freeze_if_console` freeze."""
     global _process_ends_with_command
     _process_ends_with_command = True
     atexit.register(gc.freeze)
 
 
-def settled() -> None:
-    """What the command has built so far (imported modules, the local service's app) lives until
-    the process ends: later collections need not rescan it. Only in a process that ends with
-    its command (`end_process_with_command`), where nothing frozen would be garbage later."""
+def gc_freeze_if_console() -> None:
+    """gc.freeze, in a console process only: what the command has built so far (imported
+    modules, the local service's app) lives until the process ends, so later collections need
+    not rescan it. Only in a process that ends with its command (`gc_freeze_until_exit`), where
+    nothing frozen would be garbage later."""
     if _process_ends_with_command:
         gc.freeze()

@@ -7,6 +7,10 @@ from typing import NamedTuple
 
 from evalspec.errors import shorten
 
+# Datalab's budget (400 per 60 s in its newer docs): the default of `settings.rate_limit` and of
+# the client's limiter. Here, not in api/, so that the CLI's help can name it without importing httpx.
+DEFAULT_RATE = "400/60"
+
 
 class Rate(NamedTuple):
     """At most `requests` requests in any window of `seconds`."""

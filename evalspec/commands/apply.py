@@ -14,7 +14,8 @@ from evalspec.backend.connect import open_backend, opened_target
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.backend.which import backend_for_lock, planned_target
 from evalspec.base.durations import parse_duration
-from evalspec.base.gcpause import settled
+from evalspec.base.gcpause import gc_freeze_if_console
+from evalspec.base.polling import LOCAL_POLL_BASE, LOCAL_POLL_CEILING, POLL_BASE, POLL_CEILING
 from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
@@ -30,13 +31,6 @@ from evalspec.plan.saved import check_not_stale, read_saved_plan
 from evalspec.plan.select import Selection, parse_selection
 from evalspec.spec.load import load_spec
 from evalspec.spec.spec import Spec
-
-POLL_INTERVAL = 1.0
-# The in-process service wakes apply the moment a run ends (Backend.run_ended), so its polls only
-# refresh the progress line: twice a second is enough, and each poll costs CPU that the parser
-# processes would rather have.
-LOCAL_POLL_INTERVAL = 0.5
-LOCAL_POLL_CEILING = 2.0
 
 RESUME_HINT = "run `evalspec apply` again to resume: runs already submitted are followed, never resubmitted"
 
@@ -55,7 +49,7 @@ class ApplyRequest:
     shard: str | None = None
     rate_limit: str | None = None
     concurrency: int | None = None
-    poll_interval: float | None = None  # 1 s; LOCAL_POLL_INTERVAL for --backend local
+    poll_interval: float | None = None  # POLL_BASE; LOCAL_POLL_BASE for --backend local
     state_dir: Path | None = None
     timeout: str | None = None
     replace: Sequence[str] = ()  # cells to evaluate again whatever the lock holds (`all`: every one)
@@ -140,7 +134,7 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
         backend_name, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
         score_noise=request.score_noise,
     ) as backend:
-        settled()  # the imports and the local service's app live as long as this process
+        gc_freeze_if_console()  # the imports and the local service's app live as long as this process
         here = await opened_target(backend)
         if here != planning.target:  # a remote service: its state is known now
             plan = planning.make(store.lock, here)
@@ -157,8 +151,8 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
 def _poll_schedule(request: ApplyRequest, backend: str) -> tuple[float, float]:
     """The first wait between poll rounds and the most it grows to."""
     if backend != "local":
-        return request.poll_interval or POLL_INTERVAL, ApplyOptions.poll_ceiling
-    base = request.poll_interval or LOCAL_POLL_INTERVAL
+        return request.poll_interval or POLL_BASE, POLL_CEILING
+    base = request.poll_interval or LOCAL_POLL_BASE
     return base, max(base, LOCAL_POLL_CEILING)
 
 

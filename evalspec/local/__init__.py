@@ -3,8 +3,9 @@
     http/      its HTTP face (app, routes, auth, rate limit, shapes, the uvicorn server)
     store/     its state (sqlite, blobs, one repository per kind of object)
     engine/    its work (document readers, pipelines, checks, scoring); never imports http/
-    service.py, worker.py   LocalService ties them together; run threads feed batch runs' files
-                            to the engine's worker processes and commit results in batches
+    service.py, worker.py   LocalRuntime ties store and engine together; run threads feed batch
+                            runs' files to the engine's worker processes and commit results in
+                            batches; http/app.py's LocalService is that runtime with its app
 
 It speaks Datalab's eval API with Datalab's shapes (checked against
 `tests/fixtures/datalab-eval-api.components.yaml`), keeps its state in sqlite (WAL)
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
         register_pipeline,
         unregister_pipeline,
     )
+    from evalspec.local.http.app import LocalService, create_app
     from evalspec.local.http.server import ServerOptions, serve
-    from evalspec.local.service import LocalService, create_app
 
 # Loaded on first use: a parser worker process imports only the engine, not FastAPI and uvicorn.
 _HOMES = {
@@ -51,8 +52,8 @@ _HOMES = {
     "unregister_pipeline": "evalspec.local.engine.pipelines",
     "ServerOptions": "evalspec.local.http.server",
     "serve": "evalspec.local.http.server",
-    "LocalService": "evalspec.local.service",
-    "create_app": "evalspec.local.service",
+    "LocalService": "evalspec.local.http.app",
+    "create_app": "evalspec.local.http.app",
 }
 
 __all__ = [

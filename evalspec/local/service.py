@@ -1,4 +1,8 @@
-"""`LocalService`: the store, the worker pool and the app, with an explicit start and close."""
+"""`LocalRuntime`: the store and the worker pool, with an explicit start and close.
+
+It knows nothing of HTTP: `http/app.py` builds the app over it (`LocalService` is the two
+together), so the face depends on the rooms behind it and never the other way round.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,24 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-
-from fastapi import FastAPI
+from typing import TypeVar
 
 from evalspec.base.filelock import LockfileGuard
 from evalspec.local.engine.noise import ScoreNoise
 from evalspec.local.engine.procpool import FileLimits, ProcessPool
-from evalspec.local.http.app import build_app
 from evalspec.local.store.files import UploadRules
 from evalspec.local.store.state import Store
 from evalspec.local.worker import WorkerPool
 
+_Self = TypeVar("_Self", bound="LocalRuntime")
 
-class LocalService:
-    """Owns the state under `data_dir` and the workers; `.app` serves it.
 
-    In-process use (httpx's ASGITransport runs no lifespan events, so the service is started
-    by hand)::
-
-        with LocalService(data_dir, api_key=None) as service:
-            transport = httpx.ASGITransport(app=service.app)
-            with httpx.Client(transport=transport, base_url="http://local") as client: ...
-    """
+class LocalRuntime:
+    """Owns the state under `data_dir` and the workers; what the HTTP face serves."""
 
     def __init__(self, data_dir: Path, api_key: str | None, *,
                  rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
-                 workers: int = 4, manage_lifespan: bool = False,
+                 workers: int = 4,
                  uploads: UploadRules | None = None, limits: FileLimits | None = None,
                  durable: bool = True, parsers: ProcessPool | None = None,
                  score_noise: ScoreNoise | None = None) -> None:
@@ -48,9 +44,8 @@ class LocalService:
         self._guard: LockfileGuard | None = None
         self._lock = threading.Lock()
         self._finish_listeners: list[Callable[[int], None]] = []
-        self.app: FastAPI = build_app(self, manage_lifespan=manage_lifespan)
 
-    def start(self) -> LocalService:
+    def start(self: _Self) -> _Self:
         """Open the store and start the workers, resuming unfinished runs (idempotent)."""
         with self._lock:
             if self.store is None:
@@ -91,7 +86,7 @@ class LocalService:
         for listener in list(self._finish_listeners):
             listener(run_id)
 
-    def __enter__(self) -> LocalService:
+    def __enter__(self: _Self) -> _Self:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -108,11 +103,3 @@ def _data_dir_guard(data_dir: Path) -> LockfileGuard:
         "(--backend datalab with DATALAB_BASE_URL=http://127.0.0.1:PORT)",
     )
 
-
-def create_app(data_dir: Path, api_key: str | None, *,
-               rate_limit: tuple[int, float] | None = None, file_delay: float = 0.0,
-               workers: int = 4, limits: FileLimits | None = None) -> FastAPI:
-    """An app that starts its service on lifespan startup and closes it on shutdown."""
-    service = LocalService(data_dir, api_key, rate_limit=rate_limit, file_delay=file_delay,
-                           workers=workers, manage_lifespan=True, limits=limits)
-    return service.app

@@ -15,11 +15,11 @@ from typing import Any
 
 from evalspec.base.checkkinds import CHECK_KINDS, evaluation_problems
 from evalspec.base.text import plural
+from evalspec.base.truth import TRUTH_SUFFIXES, is_sidecar
 from evalspec.base.yamlsource import Marks, YamlLoadError, json_problem, load_yaml
 from evalspec.errors import Diagnostic
 from evalspec.spec.spec import Collection, ManagedFile, Rubric, Spec
 
-TRUTH_SUFFIXES = (".truth.md", ".truth.json")
 MAX_NAMED = 5  # documents named in one warning
 
 
@@ -69,7 +69,7 @@ def sidecar_problems(collection: Collection) -> tuple[list[Diagnostic], list[str
     errors: list[Diagnostic] = []
     warnings: list[str] = []
     for f in files:
-        if not f.upload_name.lower().endswith(TRUTH_SUFFIXES):
+        if not is_sidecar(f.upload_name):
             continue
         if _document_of(f.upload_name) not in names:
             warnings.append(f"warning: {shown(f.path)}: truth sidecar of {_document_of(f.upload_name)!r}, "
@@ -127,5 +127,5 @@ def _truth_needed(rubric: Rubric) -> list[str]:
 
 def _lacking(files: Iterable[ManagedFile], suffix: str) -> list[str]:
     names = {f.upload_name for f in files}
-    documents = sorted(n for n in names if not n.lower().endswith(TRUTH_SUFFIXES))
+    documents = sorted(n for n in names if not is_sidecar(n))
     return [d for d in documents if d + suffix not in names]

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalspec.base.truth import is_sidecar
 from evalspec.base.yamlsource import KeyPath, Marks
 from evalspec.errors import Diagnostic
 from evalspec.spec.schema_models import CollectionRef, Gate, Matrix, Pipeline, RubricRef, Settings
 
-# Ground truth for `x.pdf` travels as `x.pdf.truth.md` / `x.pdf.truth.json` beside it.
-TRUTH_SUFFIXES = (".truth.md", ".truth.json")
 # Hex digits of a content digest in a managed object's server name (`words@3f2a9c1d`).
 SHORT_DIGEST = 8
 
@@ -81,7 +80,7 @@ class ManagedFile:
     @property
     def is_truth(self) -> bool:
         """A ground-truth sidecar: read by evaluating backends, never a document to parse."""
-        return self.upload_name.endswith(TRUTH_SUFFIXES)
+        return is_sidecar(self.upload_name)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The local service's engine: real documents in, pipeline outputs and scores out.
 
     documents.py + *_reader.py   PDF (text layer), HTML, Markdown and text -> pages of blocks
+    blocks.py                    what the readers share (Block, decoding, table rows): all they import
     pipelines.py                 convert / extract / segment, and registered custom pipelines
     convert.py, extract.py, segment.py   what each pipeline produces
     checks.py, labels.py         the deterministic checks of a local eval_definition

@@ -6,7 +6,8 @@ import html
 from collections.abc import Iterator
 from typing import Any
 
-from evalspec.local.engine.documents import Block, Document, Page
+from evalspec.local.engine.blocks import Block
+from evalspec.local.engine.documents import Document, Page
 
 FORMATS = ("markdown", "json", "html", "chunks")
 

@@ -7,28 +7,11 @@ comment starts a new page (text has no pages of its own).
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-PAGEBREAK_RE = re.compile(r"\f|<!--\s*pagebreak\s*-->", re.IGNORECASE)
-# Control bytes text does not use (tab, newline, form feed, carriage return and escape are fine).
-CONTROL_BYTES = [c for c in range(32) if c not in (9, 10, 12, 13, 27)]
-
-
-@dataclass(frozen=True)
-class Block:
-    """A heading (level 1..6) or a line of body text (level 0); `cells` when it is a table row."""
-
-    text: str
-    level: int = 0
-    cells: tuple[str, ...] = ()
-
-    @property
-    def is_heading(self) -> bool:
-        return self.level > 0
+from evalspec.local.engine.blocks import Block, UnsupportedDocument
 
 
 @dataclass(frozen=True)
@@ -60,10 +43,6 @@ class Document:
         return "\n\n".join(p.text for p in self.pages)
 
 
-class UnsupportedDocument(ValueError):
-    """The bytes are not a document this engine can read."""
-
-
 def kind_of(filename: str, content_type: str | None = None) -> str:
     """`pdf`, `html`, `markdown` or `text`, from the extension (then the content type)."""
     ext = PurePosixPath(filename.lower()).suffix
@@ -81,6 +60,8 @@ def kind_of(filename: str, content_type: str | None = None) -> str:
 
 def parse_document(filename: str, data: bytes, content_type: str | None = None) -> Document:
     """Parse `data` by its kind into a `Document`."""
+    # Imported on first parse: a process that only looks at documents' kinds (the local
+    # backend's, whose parser workers import pypdf on the other core) never loads pypdf.
     from evalspec.local.engine import html_reader, pdf_reader, text_reader
 
     readers: dict[str, Callable[[bytes], list[list[Block]]]] = {
@@ -91,40 +72,3 @@ def parse_document(filename: str, data: bytes, content_type: str | None = None) 
     }
     pages = readers[kind_of(filename, content_type)](data)
     return Document(filename, tuple(Page(i + 1, tuple(bs)) for i, bs in enumerate(pages)))
-
-
-def decode(data: bytes) -> str:
-    """Text from bytes: UTF-8 (with or without BOM), else Latin-1; binary data is refused."""
-    if looks_binary(data):
-        raise UnsupportedDocument("binary data, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def looks_binary(data: bytes, sample: int = 65536) -> bool:
-    """NUL bytes, or many control characters, in the first `sample` bytes: not a text file.
-
-    Latin-1 decodes any bytes, so without this a random binary named `.md` would be scored.
-    """
-    head = data[:sample]
-    if b"\0" in head:
-        return True
-    controls = sum(head.count(bytes([c])) for c in CONTROL_BYTES)
-    return controls > len(head) // 10
-
-
-def table_cells(line: str) -> tuple[str, ...]:
-    """The cells of a `a | b | c` table row (markdown pipes optional at the ends), else ()."""
-    if "|" not in line:
-        return ()
-    stripped = line.strip().strip("|")
-    if re.fullmatch(r"[\s|:-]*", stripped):
-        return ()  # a markdown separator row carries no cells
-    return tuple(c.strip() for c in stripped.split("|"))
-
-
-def as_pdf_stream(data: bytes) -> io.BytesIO:
-    """pypdf wants a seekable stream."""
-    return io.BytesIO(data)

@@ -6,17 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+# Re-exported: http/start_run.py takes them from here.
+from evalspec.base.truth import TRUTH_SUFFIXES as TRUTH_SUFFIXES
+from evalspec.base.truth import is_sidecar as is_sidecar
 from evalspec.local.engine.checks import Truth, is_known_kind, run_check
 from evalspec.local.engine.documents import Document
 from evalspec.local.engine.pipelines import PipelineRequest, run_pipeline
 
-TRUTH_SUFFIXES = (".truth.md", ".truth.json")
 NOT_EVALUATED = "not evaluated locally"
-
-
-def is_sidecar(filename: str) -> bool:
-    """Truth sidecars ride along in a collection but are not documents."""
-    return filename.lower().endswith(TRUTH_SUFFIXES)
 
 
 def truth_from(sidecars: dict[str, bytes]) -> Truth:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evalspec.local.engine.documents import Block, Document
+from evalspec.local.engine.blocks import Block
+from evalspec.local.engine.documents import Document
 from evalspec.local.engine.labels import coerce, labels_for, norm_label, split_label
 
 

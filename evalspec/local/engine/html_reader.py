@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from evalspec.local.engine.documents import Block, decode
+from evalspec.local.engine.blocks import Block, decode
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 # Elements that end a line of text; cells of one <tr> are joined into one table row instead.

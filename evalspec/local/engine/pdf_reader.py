@@ -7,19 +7,20 @@ size being level 1.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from evalspec.local.engine.documents import Block, UnsupportedDocument, as_pdf_stream, table_cells
+from evalspec.local.engine.blocks import Block, UnsupportedDocument, table_cells
 
 
 def read_pdf(data: bytes) -> list[list[Block]]:
     """Each page's text lines as blocks, large-font lines as headings."""
     try:
-        reader = PdfReader(as_pdf_stream(data))
+        reader = PdfReader(io.BytesIO(data))  # pypdf wants a seekable stream
         pages = [_page_text(page) for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as exc:
         raise UnsupportedDocument(f"unreadable PDF: {exc}") from exc

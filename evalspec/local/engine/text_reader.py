@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from evalspec.local.engine.documents import PAGEBREAK_RE, Block, decode, table_cells
+from evalspec.local.engine.blocks import PAGEBREAK_RE, Block, decode, table_cells
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 SEPARATOR_RE = re.compile(r"^\s*\|?[\s:-]*-[\s|:-]*$")

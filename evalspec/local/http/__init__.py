@@ -1,6 +1,7 @@
 """The local service's HTTP face: the FastAPI app, its routes, auth, rate limit and shapes.
 
-    app.py              build_app: routes, error bodies, the rate-limit middleware
+    app.py              build_app: routes, error bodies, the rate-limit middleware; LocalService
+                        (the runtime of service.py with its app) and create_app
     errors.py           every error answer as JSON `{"detail": ...}`; the error answers in OpenAPI
     limits.py           what a request may hold: ids within 64 bits, JSON sqlite and UTF-8 can keep
     routes_*.py         one module per endpoint group of Datalab's API (+ local extensions:

@@ -9,12 +9,12 @@ from fastapi import Request
 from evalspec.local.problems import ApiProblem
 
 if TYPE_CHECKING:
-    from evalspec.local.service import LocalService
+    from evalspec.local.service import LocalRuntime
     from evalspec.local.store.state import Store
 
 
-def service_of(request: Request) -> LocalService:
-    service: LocalService = request.app.state.service
+def service_of(request: Request) -> LocalRuntime:
+    service: LocalRuntime = request.app.state.service
     return service
 
 

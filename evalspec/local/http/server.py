@@ -20,7 +20,7 @@ from evalspec.base.rates import parse_rate
 from evalspec.errors import UsageError
 from evalspec.local.engine.noise import DEFAULT_NOISE_SEED, ScoreNoise
 from evalspec.local.engine.procpool import DEFAULT_FILE_TIMEOUT, FileLimits
-from evalspec.local.service import LocalService
+from evalspec.local.http.app import LocalService
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

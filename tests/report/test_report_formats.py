@@ -1,7 +1,7 @@
 """Every format against golden files, plus what each format promises on its own.
 
 Regenerate the golden files after an intended change with
-`EVALSPEC_UPDATE_GOLDEN=1 python -m pytest tests/test_report_formats.py` and review the diff.
+`EVALSPEC_UPDATE_GOLDEN=1 python -m pytest tests/report/test_report_formats.py` and review the diff.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from report_fixtures import REPORT_FIXTURES
+from report_fixtures import GATES_SPEC, REPORT_FIXTURES
 
 import evalspec.base.paths
 from evalspec.cli import cli
@@ -21,26 +21,10 @@ def _state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """check reads cached per-file results from the state directory: give it an empty one."""
     monkeypatch.setattr(evalspec.base.paths, "default_state_dir", lambda: tmp_path / "state")
 
-SPEC = """\
-version: 1
-collections:
-  invoices: {id: 101}
-  reports: {id: 102}
-rubrics:
-  invoice-fields: {id: 7}
-  report-sections: {id: 9}
-pipelines:
-  invoice: {type: convert}
-  sections: {type: convert}
-matrix:
-  - {collection: [invoices], pipeline: [invoice], rubric: [invoice-fields]}
-  - {collection: [reports], pipeline: [sections], rubric: [report-sections]}
-gates:
-"""
 
 
 def check(tmp_path: Path, gates: str, *extra: str) -> Result:
-    (tmp_path / "spec.yaml").write_text(SPEC + gates)
+    (tmp_path / "spec.yaml").write_text(GATES_SPEC + gates)
     shutil.copy(REPORT_FIXTURES / "current.lock", tmp_path / "evalspec.lock")
     args = ["check", str(tmp_path / "spec.yaml"), "--lock", str(tmp_path / "evalspec.lock"), *extra]
     return CliRunner().invoke(cli, args)
@@ -86,7 +70,7 @@ def test_a_bad_baseline_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_a_missing_lock_is_exit_2(tmp_path: Path) -> None:
-    (tmp_path / "spec.yaml").write_text(SPEC + "  []\n")
+    (tmp_path / "spec.yaml").write_text(GATES_SPEC + "  []\n")
     args = ["check", str(tmp_path / "spec.yaml"), "--lock", str(tmp_path / "x.lock")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and "run `evalspec apply` first" in result.output

@@ -14,7 +14,7 @@ import yaml
 
 from evalspec.cli import cli
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SCAFFOLD_WORKFLOW = "evalspec/scaffold/files/dot-github/workflows/evalspec.yml"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from evalspec.local.engine.filetask import FileTask, ParseCache, score_task
 from evalspec.local.engine.pipelines import PipelineRequest
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 REPORTS = ROOT / "specs" / "data" / "reports"
 CONVERT = PipelineRequest("convert", None, None, None, ("markdown",))
 HAS_HEADING = {"evaluations": [{"kind": "order", "before": "Handbook", "after": "Handbook"}]}

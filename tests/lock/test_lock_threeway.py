@@ -92,7 +92,7 @@ def test_a_real_git_merge_with_the_driver_keeps_both_sides_and_replans_the_confl
     driver = f"{sys.executable} -m evalspec lock merge-driver %O %A %B"
     git(tmp_path, "config", "merge.evalspec.driver", driver)
     done = subprocess.run(["git", "merge", "-q", "--no-edit", "two"], cwd=tmp_path, capture_output=True,
-                          text=True, env={**_env(), "PYTHONPATH": str(Path(__file__).parent.parent)})
+                          text=True, env={**_env(), "PYTHONPATH": str(Path(__file__).parents[2])})
     # The specs themselves conflict nowhere (different files), so git merges them and the lock.
     assert done.returncode == 0, done.stdout + done.stderr
     merged = read_lock(tmp_path / "evalspec.lock")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).parent.parent
+REPO_ROOT = Path(__file__).parents[2]
 Run = Callable[..., tuple[int, str, str]]
 
 

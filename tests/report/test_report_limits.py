@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report_fixtures import check_document, fixture_report
+from report_fixtures import big_report, check_document, fixture_report
 
 from evalspec.report.document import report_document
 from evalspec.report.environment import make_environment
@@ -14,27 +14,6 @@ from evalspec.report.values import UNCHANGED, CellRow, FileRow, Report
 
 MIB = 1 << 20
 FILES_NOTE = "Per-file results were left out to keep this report under 60 KB"
-
-
-def big_report(cells: int, files: int) -> Report:
-    """A synthetic report: `cells` cells of `files` files each, with long file names."""
-    rows = tuple(
-        FileRow(f"{'long-directory-name/' * 4}document-{n:05d}.pdf", "completed", 0.5, 0.6, False)
-        for n in range(files)
-    )
-    return Report(
-        lock_name="evalspec.lock", lineage="l", serial=1, baseline_name="git:HEAD~1", baseline_empty=False,
-        cells=tuple(
-            CellRow(
-                key=f"collection-{i % 16:02d}/pipeline-{i // 16:02d}/rubric",
-                collection=f"collection-{i % 16:02d}", pipeline=f"pipeline-{i // 16:02d}",
-                rubric="rubric", overrides="", change=UNCHANGED,
-                status="completed", run_id=i, score=0.5, baseline_score=0.6, total_files=files,
-                completed_files=files, failed_files=0, files=rows,
-            )
-            for i in range(cells)
-        ),
-    )
 
 
 def test_a_small_report_keeps_its_files() -> None:

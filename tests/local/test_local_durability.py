@@ -24,11 +24,9 @@ def test_rate_limit_is_shared_and_answers_429_with_retry_after(tmp_path: Path) -
         limited = client.get("/api/v1/eval_batch_runs")
         assert limited.status_code == 429
         assert "Rate limit" in limited.json()["detail"]
+        # How the window refills is tests/local/test_local_engine.py's, on a clock it holds: here,
+        # waiting it out would only wait on the real clock.
         assert 1 <= int(limited.headers["Retry-After"]) <= 2
-        deadline = time.monotonic() + 5
-        while client.get("/api/v1/collections").status_code == 429:
-            assert time.monotonic() < deadline, "the budget never refilled"
-            time.sleep(0.1)
 
 
 def test_a_run_survives_kill_9_and_finishes_every_file_after_restart(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from evalspec.local.http.requests import StartBatchRunRequest
 from evalspec.local.http.start_run import start_run
 from evalspec.lock.io import read_lock
 
-REPO_ROOT = Path(__file__).parent.parent
+REPO_ROOT = Path(__file__).parents[2]
 DOCS = 80
 SPEC = """version: 1
 collections:

@@ -15,8 +15,7 @@ from typing import Any
 
 import orjson
 import pytest
-from report_fixtures import fixture_report
-from test_report_limits import big_report
+from report_fixtures import big_report, fixture_report
 
 from evalspec.base.jsontext import compact, dumps, iter_dumps, loads
 from evalspec.report.document import report_document

@@ -43,7 +43,7 @@ def test_plan_json_matches_the_golden_file(run_evalspec: Run, in_fixtures: None,
         GOLDEN.write_text(out, encoding="utf-8")
     assert out == GOLDEN.read_text(encoding="utf-8"), (
         "plan JSON changed; if intended, regenerate with "
-        "`EVALSPEC_UPDATE_GOLDEN=1 python -m pytest tests/test_cli_plan.py` and review the diff"
+        "`EVALSPEC_UPDATE_GOLDEN=1 python -m pytest tests/cli/test_cli_plan.py` and review the diff"
     )
 
 

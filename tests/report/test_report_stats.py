@@ -195,7 +195,7 @@ def test_the_upper_bound_and_p_below_tell_the_same_verdict(scores: list[float], 
 
 
 def test_numpy_is_imported_by_the_stats_package_only() -> None:
-    package = Path(__file__).parent.parent / "evalspec"
+    package = Path(__file__).parents[2] / "evalspec"
     for path in package.rglob("*.py"):
         names = {alias.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                  if isinstance(node, ast.Import) for alias in node.names}

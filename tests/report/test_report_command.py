@@ -7,15 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_fixtures import REPORT_FIXTURES, STATE_DIR
-from test_check_cli import SPEC
+from report_fixtures import GATES_SPEC, REPORT_FIXTURES, STATE_DIR
 
 from evalspec.commands import report as command
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "spec.yaml").write_text(SPEC + "  - {name: floor, min_score: 0.8}\n")
+    (tmp_path / "spec.yaml").write_text(GATES_SPEC + "  - {name: floor, min_score: 0.8}\n")
     shutil.copy(REPORT_FIXTURES / "current.lock", tmp_path / "evalspec.lock")
     return tmp_path
 

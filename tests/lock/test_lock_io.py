@@ -62,7 +62,7 @@ def test_dump_matches_the_golden_file() -> None:
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8"), (
         "the lock format changed; if intended, regenerate the golden file with "
-        "`EVALSPEC_UPDATE_GOLDEN=1 python -m pytest tests/test_lock_io.py` and review its diff"
+        "`EVALSPEC_UPDATE_GOLDEN=1 python -m pytest tests/lock/test_lock_io.py` and review its diff"
     )
 
 

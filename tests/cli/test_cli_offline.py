@@ -11,7 +11,7 @@ import pytest
 # A fresh interpreter is the only place where "nothing imported httpx" can be seen.
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).parent.parent
+REPO_ROOT = Path(__file__).parents[2]
 PROBE = """
 import sys
 from evalspec.cli import cli

@@ -1,4 +1,4 @@
-"""The local engine's readers: documents.py and the PDF, HTML, Markdown and text readers.
+"""The local engine's readers: blocks.py, documents.py and the PDF, HTML, Markdown and text readers.
 
 PDFs are drawn here with fpdf2 (the test extra), so each test states the fonts it relies on.
 """
@@ -8,16 +8,8 @@ from __future__ import annotations
 import pytest
 from fpdf import FPDF
 
-from evalspec.local.engine.documents import (
-    Block,
-    Document,
-    Page,
-    UnsupportedDocument,
-    decode,
-    kind_of,
-    parse_document,
-    table_cells,
-)
+from evalspec.local.engine.blocks import Block, UnsupportedDocument, decode, table_cells
+from evalspec.local.engine.documents import Document, Page, kind_of, parse_document
 from evalspec.local.engine.html_reader import read_html
 from evalspec.local.engine.pdf_reader import read_pdf
 from evalspec.local.engine.text_reader import read_markdown, read_text

@@ -13,7 +13,7 @@ from evalspec.local.engine.filetask import FileOutcome, FileTask
 from evalspec.local.engine.pipelines import PipelineRequest
 from evalspec.local.engine.procpool import FileLimits, ProcessPool
 
-REPORTS = Path(__file__).parent.parent / "specs" / "data" / "reports"
+REPORTS = Path(__file__).parents[2] / "specs" / "data" / "reports"
 CONVERT = PipelineRequest("convert", None, None, None, ("markdown",))
 SIMILAR = {"evaluations": [{"kind": "truth_similarity"}]}
 

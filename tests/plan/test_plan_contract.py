@@ -10,7 +10,7 @@ from api_shapes import SCHEMAS, assert_shape
 from evalspec.plan.cells import expand_spec
 from evalspec.spec.load import load_spec
 
-REPO_ROOT = Path(__file__).parent.parent
+REPO_ROOT = Path(__file__).parents[2]
 
 
 def test_every_example_cell_posts_exactly_a_start_batch_run_request(monkeypatch: pytest.MonkeyPatch) -> None:

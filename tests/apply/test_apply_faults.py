@@ -15,8 +15,10 @@ import httpx
 import pytest
 from apply_helpers import assert_one_run_per_cell, write_spec
 from faults import Fault, FaultInjector, after_500, before, drop, matching
+from virtual_time import VirtualTime
 
 from evalspec.api import DatalabClient
+from evalspec.api.ratelimit import RateLimiter
 from evalspec.api.retry import RetryPolicy
 from evalspec.apply.executor import ApplyOptions, ApplyOutcome, Executor
 from evalspec.backend.connect import Backend
@@ -29,7 +31,6 @@ from evalspec.plan.select import parse_selection
 from evalspec.spec.load import load_spec
 
 RUN_POST = matching("POST", "/api/v1/eval_batch_runs")
-FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05)
 Match = Callable[[str, str], bool]
 
 
@@ -41,9 +42,14 @@ def any_post(method: str, path: str) -> bool:
     return method == "POST" and path in ("/api/v1/collections", "/api/v1/eval_batch_runs")
 
 
-async def _apply(root: Path, injector: FaultInjector) -> tuple[ApplyOutcome, Lockfile]:
+async def _apply(root: Path, injector: FaultInjector, time: VirtualTime) -> tuple[ApplyOutcome, Lockfile]:
+    # The client's waits (backoff, a 429's wait for the next minute) pass on virtual time: a
+    # 429 without Retry-After would otherwise hold the test until the wall clock's next minute.
     transport = httpx.ASGITransport(app=injector)
-    client = DatalabClient("test-key", "http://faults.test", transport=transport, retry=FAST_RETRY)
+    retry = RetryPolicy(base_delay=0.01, max_delay=0.05, now=time.wall, sleep=time.sleep)
+    limiter = RateLimiter(clock=time.monotonic, sleep=time.sleep)
+    client = DatalabClient("test-key", "http://faults.test", transport=transport, retry=retry,
+                           rate_limiter=limiter)
     async with client:
         spec = load_spec([root / "specs"], root=root)
         store = LockStore.open(root / "evalspec.lock")
@@ -67,8 +73,9 @@ async def _server_state(service: LocalService) -> tuple[list[dict[str, Any]], li
     return runs, collections
 
 
-def apply_with_faults(root: Path, injector: FaultInjector) -> tuple[ApplyOutcome, Lockfile]:
-    return asyncio.run(_apply(root, injector))
+def apply_with_faults(root: Path, injector: FaultInjector,
+                      time: VirtualTime | None = None) -> tuple[ApplyOutcome, Lockfile]:
+    return asyncio.run(_apply(root, injector, time or VirtualTime()))
 
 
 def assert_exactly_once(service: LocalService, lock: Lockfile, collections: int) -> None:
@@ -98,8 +105,11 @@ def test_fixed_faults_leave_one_run_per_cell_and_one_collection_per_name(
     write_spec(tmp_path, pipelines=3, collections=2)
     match, faults = FIXED[case]
     injector = FaultInjector(service.app, faults=faults, match=match)
-    outcome, lock = apply_with_faults(tmp_path, injector)
+    time = VirtualTime()
+    outcome, lock = apply_with_faults(tmp_path, injector, time)
     assert {n for n, *_ in injector.injected} == set(faults)  # every fault was hit
+    waited_a_minute = any(f.status == 429 and f.retry_after is None for f in faults.values())
+    assert waited_a_minute == any(s >= 1.0 for s in time.slept), time.slept  # to the next minute
     assert not outcome.cell_errors and not outcome.failed_runs and outcome.fatal is None
     assert outcome.submitted == 6
     acted = sum(f.when == "after" for f in faults.values())

@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 
+from evalspec.local.engine.blocks import UnsupportedDocument
 from evalspec.local.engine.checks import Truth, run_check, validate_definition
 from evalspec.local.engine.convert import convert, parse_output_format
-from evalspec.local.engine.documents import UnsupportedDocument, parse_document
+from evalspec.local.engine.documents import parse_document
 from evalspec.local.engine.extract import extract
 from evalspec.local.engine.segment import segment
 from evalspec.local.http.ratelimit import SlidingWindow
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "specs" / "data"
 
 

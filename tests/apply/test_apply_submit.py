@@ -203,7 +203,7 @@ def test_cells_of_one_signature_are_submitted_one_at_a_time(
             record_intent(key, *args)
 
         b.store.record_intent = traced  # type: ignore[method-assign]  # observe the window
-        submitter = Submitter(b.client, b.store, gate=asyncio.Semaphore(4))
+        submitter = Submitter(b.client, b.store, submit_slots=asyncio.Semaphore(4))
         results = await asyncio.gather(*(submitter.submit(f"c/p{i}/r", "sha256:f", body, {})
                                          for i in range(4)))
         assert in_window == [0, 0, 0, 0]  # no intent was open when the next one was noted
