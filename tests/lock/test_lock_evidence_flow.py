@@ -197,3 +197,25 @@ def test_place_of_a_local_state_is_kept_in_its_database(tmp_path: Path) -> None:
     with LocalService(tmp_path / "local", api_key=None) as service:
         assert service.store is not None and service.store.state_id == made
     assert planned_target("local", tmp_path).place == places.place("local", made)
+
+
+def test_replace_evaluates_cells_again_here_and_names_unknown_ones(
+        tmp_path: Path, run_evalspec: Run, machine: Callable[[Path, Path], None]) -> None:
+    write_spec(tmp_path, pipelines=2, collections=1, prefix="replace")
+    machine(tmp_path, tmp_path / "state-first")
+    assert run_evalspec("apply", "--backend", "local")[0] == 0
+    before = read_lock(tmp_path / "evalspec.lock")
+    assert before is not None
+    machine(tmp_path, tmp_path / "state-second")  # another machine's state: the runs live elsewhere
+    code, _, err = run_evalspec("apply", "--replace", "c0/p0/check")
+    assert code == 2 and "--replace c0/p0/check: no such cell" in err and "c0/p0/checks" in err
+    code, out, _ = run_evalspec("plan", "--replace", "c0/p0/checks")
+    assert code == 0 and "evaluated again on request (--replace)" in out and "1 to replace" in out
+    assert run_evalspec("apply", "--replace", "c0/p0/checks")[0] == 0
+    after = read_lock(tmp_path / "evalspec.lock")
+    assert after is not None
+    assert after.cells["c0/p1/checks"] == before.cells["c0/p1/checks"]  # kept as it was
+    replaced = after.cells["c0/p0/checks"]
+    assert replaced.state != before.cells["c0/p0/checks"].state and replaced.files
+    code, _, err = run_evalspec("apply", "--replace", "all")
+    assert code == 0 and "2 to replace" in err
