@@ -127,7 +127,10 @@ class Prober:
         date = headers.get("date")
         if date and self.seen.server_date is None:
             with contextlib.suppress(TypeError, ValueError):
-                self.seen.server_date = parsedate_to_datetime(date)
+                found = parsedate_to_datetime(date)
+                # HTTP dates are GMT (RFC 9110); one sent without a zone (or as -0000) is read
+                # as such, not compared naive with an aware clock (a TypeError, exit 70).
+                self.seen.server_date = found if found.tzinfo else found.replace(tzinfo=timezone.utc)
 
     def _scale(self) -> Finding:
         if not self.seen.scores:
