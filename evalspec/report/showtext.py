@@ -62,7 +62,9 @@ def file_lines(key: str, row: FileRow, run_id: int | None, output: dict[str, Any
     score = "-" if row.score is None else f"{row.score:.3f}"
     ids = ", ".join(f"{name} {value}" for name, value in (("request_id", row.request_id),
                     ("lookup_key", row.lookup_key)) if value is not None)
-    lines = [f"{key} {row.filename}: score {score}, {row.status or 'only in the baseline'}",
+    against = "" if row.baseline_score is None else f" (baseline {row.baseline_score:.3f}" + (
+        f", delta {row.delta:+.3f})" if row.delta is not None else ")")
+    lines = [f"{key} {row.filename}: score {score}{against}, {row.status or 'only in the baseline'}",
              f"  run {run_id}" + (f", {ids}" if ids else "")]
     if row.error:
         lines.append(f"  error: {row.error}")
