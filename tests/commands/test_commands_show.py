@@ -103,4 +103,5 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPa
 def test_a_file_against_a_baseline_names_both_scores(applied: Path, run_evalspec: Run) -> None:
     code, out, _ = run_evalspec("show", "docs/md/words", "alpha.md", "--baseline", "evalspec.lock")
     assert code == 0
-    assert out.splitlines()[0] == "docs/md/words alpha.md: score 0.500 (baseline 0.500, delta +0.000), completed"
+    first = out.splitlines()[0]
+    assert first == "docs/md/words alpha.md: score 0.500 (baseline 0.500, delta +0.000), completed"
