@@ -85,7 +85,7 @@ def test_upload_put_needs_no_key_but_a_valid_token(local_client: httpx.Client) -
     assert set(slot) == {"file_id", "upload_url", "reference", "expires_in"}
     assert slot["upload_url"].startswith(str(local_client.base_url).rstrip("/"))
     early = local_client.get(f"/api/v1/files/{slot['file_id']}/confirm")
-    assert early.status_code == 400
+    assert early.status_code == 409  # a state conflict: the same request succeeds after the PUT
     assert httpx.put(slot["upload_url"], content=b"hello").status_code == 200
     forged = slot["upload_url"].rsplit("/", 1)[0] + "/not-the-token"
     assert httpx.put(forged, content=b"evil").status_code == 404
