@@ -123,7 +123,7 @@ def test_add_files_rejects_unknown_ids_and_bad_bodies(local_client: httpx.Client
     cid = local_client.post("/api/v1/collections", json={"name": "adds"}).json()["id"]
     r = local_client.post(f"/api/v1/collections/{cid}/files",
                           json={"uploaded_file_ids": [987654]})
-    assert r.status_code == 404
+    assert r.status_code == 409 and "987654" in r.json()["detail"]
     for body in ({"uploaded_file_ids": []}, {"uploaded_file_ids": list(range(101))}, {}):
         assert local_client.post(f"/api/v1/collections/{cid}/files", json=body).status_code == 422
     assert local_client.post("/api/v1/collections", json={"name": "x" * 201}).status_code == 422

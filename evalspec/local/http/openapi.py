@@ -21,30 +21,42 @@ C, R, RUNS = "/api/v1/collections", "/api/v1/eval_rubrics", "/api/v1/eval_batch_
 COLLECTION, FILES = C + "/{collection_id}", C + "/{collection_id}/files"
 RUBRIC, RUN = R + "/{rubric_id}", RUNS + "/{run_id}"
 ID = "$response.body#/id"
-COLLECTION_LINKS = {("get", COLLECTION): {"collection_id": ID},
-                    ("put", COLLECTION): {"collection_id": ID},
-                    ("delete", COLLECTION): {"collection_id": ID},
-                    ("post", FILES): {"collection_id": ID},
-                    ("get", FILES): {"collection_id": ID},
-                    ("get", RUNS): {"collection_id": ID}}
-RUBRIC_LINKS = {("get", RUBRIC): {"rubric_id": ID}, ("put", RUBRIC): {"rubric_id": ID},
-                ("get", RUNS): {"eval_rubric_id": ID}}
+
+
+def _params(**parameters: str) -> dict[str, Any]:
+    return {"parameters": parameters}
+
+
+def _body(**fields: str) -> dict[str, Any]:
+    # Merged into a generated body: the rest of a run's start body is drawn as usual.
+    return {"requestBody": fields}
+
+
+COLLECTION_LINKS = {("get", COLLECTION): _params(collection_id=ID),
+                    ("put", COLLECTION): _params(collection_id=ID),
+                    ("delete", COLLECTION): _params(collection_id=ID),
+                    ("post", FILES): _params(collection_id=ID),
+                    ("get", FILES): _params(collection_id=ID),
+                    ("get", RUNS): _params(collection_id=ID),
+                    ("post", RUNS): _body(collection_id=ID)}
+RUBRIC_LINKS = {("get", RUBRIC): _params(rubric_id=ID), ("put", RUBRIC): _params(rubric_id=ID),
+                ("get", RUNS): _params(eval_rubric_id=ID), ("post", RUNS): _body(eval_rubric_id=ID)}
 # A collection's answer lists its files: the first one's link can be removed.
-UNLINK = {("delete", FILES + "/{uploaded_file_id}"): {
-    "collection_id": ID, "uploaded_file_id": "$response.body#/files/0/uploaded_file_id"}}
-# (method, path of the answering operation) -> {(method, path of the target): parameters}
-LINKS: dict[tuple[str, str], dict[tuple[str, str], dict[str, str]]] = {
+UNLINK = {("delete", FILES + "/{uploaded_file_id}"): _params(
+    collection_id=ID, uploaded_file_id="$response.body#/files/0/uploaded_file_id")}
+# (method, path of the answering operation) -> {(method, path of the target): link}
+LINKS: dict[tuple[str, str], dict[tuple[str, str], dict[str, Any]]] = {
     ("post", C): COLLECTION_LINKS,
-    ("put", COLLECTION): {("get", COLLECTION): {"collection_id": ID}},
+    ("put", COLLECTION): {("get", COLLECTION): _params(collection_id=ID)},
     ("post", FILES): UNLINK,
     ("post", "/api/v1/files/upload"): {
-        ("get", "/api/v1/files/{file_id}/confirm"): {"file_id": "$response.body#/file_id"}},
+        ("get", "/api/v1/files/{file_id}/confirm"): _params(file_id="$response.body#/file_id")},
     ("post", R): RUBRIC_LINKS,
     ("post", R + "/import_from_pipeline"): RUBRIC_LINKS,
-    ("post", RUNS): {("get", RUN): {"run_id": ID}, ("get", RUN + "/results"): {"run_id": ID}},
-    ("get", RUN + "/results"): {("get", RUN + "/results/{request_id}/output"): {
-        "run_id": "$response.body#/batch_run/id",
-        "request_id": "$response.body#/file_results/0/request_id"}},
+    ("post", RUNS): {("get", RUN): _params(run_id=ID), ("get", RUN + "/results"): _params(run_id=ID)},
+    ("get", RUN + "/results"): {("get", RUN + "/results/{request_id}/output"): _params(
+        run_id="$response.body#/batch_run/id",
+        request_id="$response.body#/file_results/0/request_id")},
 }
 
 
@@ -70,9 +82,9 @@ def add_links(schema: dict[str, Any]) -> None:
     for (method, path), targets in LINKS.items():
         answer = paths[path][method]["responses"]["200"]
         links = answer.setdefault("links", {})
-        for (target_method, target_path), parameters in targets.items():
+        for (target_method, target_path), link in targets.items():
             target = paths[target_path][target_method]["operationId"]
-            links[target] = {"operationId": target, "parameters": parameters}
+            links[target] = {"operationId": target, **link}
 
 
 def exact_bounds(node: Any) -> None:

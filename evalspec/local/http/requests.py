@@ -18,7 +18,6 @@ from evalspec.local.engine.checks import validate_definition
 from evalspec.local.engine.convert import parse_output_format
 from evalspec.local.http.limits import RowId, json_problem, loads_json
 from evalspec.local.http.schemas import (
-    JSON_OBJECT_TEXT,
     MAX_WEIGHT,
     OUTPUT_FORMAT,
     START_RULES,
@@ -26,7 +25,6 @@ from evalspec.local.http.schemas import (
 )
 
 # A JSON object serialised as a string, or null.
-ObjectText = Annotated[str | None, WithJsonSchema({"anyOf": [JSON_OBJECT_TEXT, {"type": "null"}]})]
 Definition = Annotated[dict[str, Any], WithJsonSchema(eval_definition_schema())]
 FormatList = Annotated[str | None, WithJsonSchema(
     {"anyOf": [{"type": "string", "pattern": OUTPUT_FORMAT.pattern}, {"type": "null"}]})]
@@ -70,8 +68,8 @@ class StartBatchRunRequest(_Body):
     eval_rubric_id: RowId | None = None
     pipeline_type: Literal["convert", "extract", "segment"] = "convert"
     pipeline_id: str | None = None
-    page_schema: ObjectText = None
-    segmentation_schema: ObjectText = None
+    page_schema: str | None = None  # read for extract only, segmentation_schema for segment only
+    segmentation_schema: str | None = None
     output_format: FormatList = None
 
     @model_validator(mode="after")
@@ -91,8 +89,11 @@ class StartBatchRunRequest(_Body):
         return self
 
     def parsed_schemas(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        return (_json_object(self.page_schema, "page_schema"),
-                _json_object(self.segmentation_schema, "segmentation_schema"))
+        """The schema the pipeline type reads, parsed; the other one is not read (Datalab: each is
+        "required when" its type, and says nothing of it otherwise), so it holds anything."""
+        extract, segment = self.pipeline_type == "extract", self.pipeline_type == "segment"
+        return (_json_object(self.page_schema, "page_schema") if extract else None,
+                _json_object(self.segmentation_schema, "segmentation_schema") if segment else None)
 
 
 class CreateCollectionRequest(_Body):

@@ -32,11 +32,12 @@ JSON_OBJECT_TEXT: dict[str, Any] = {
 
 def eval_definition_schema() -> dict[str, Any]:
     """The local rubric definition (`evalspec schema --rubric`), with the local service's own
-    bounds: a regex that compiles, a weight within MAX_WEIGHT."""
+    bounds: a kind that is not empty, a regex that compiles, a weight within MAX_WEIGHT."""
     schema = copy.deepcopy(rubric_json_schema())
     for key in ("$schema", "title"):
         schema.pop(key, None)
     item = schema["properties"]["evaluations"]["items"]
+    item["properties"]["kind"]["minLength"] = 1
     item["properties"]["weight"]["maximum"] = MAX_WEIGHT
     for kind in item["allOf"]:
         for param in kind["then"]["properties"].values():

@@ -70,8 +70,8 @@ class CollectionRepo:
         stored = {r["id"]: r["sha256"] for r in self.db.all_in(
             "SELECT id, sha256 FROM files WHERE id IN ({})", file_ids)}
         for fid in file_ids:
-            if fid not in stored:
-                raise not_found("uploaded file", fid)
+            if fid not in stored:  # the collection (the URL) exists: 404 would say it does not
+                raise conflict(f"uploaded file {fid} not found; upload it first")
             if stored[fid] is None:
                 raise conflict(f"uploaded file {fid} has no bytes yet; upload it first")
         with self.db.transaction() as conn:
