@@ -32,7 +32,6 @@ MEANINGS = {
     401: "Missing or wrong API key (the X-API-Key header)",
     403: "The upload URL has expired",
     404: "Not found",
-    405: "The path does not take this method: the Allow header names those it takes",
     409: "The resource's state refuses the request: an upload URL already used, a file without "
          "its bytes, an archived collection",
     413: "The file is larger than the service accepts",
