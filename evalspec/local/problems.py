@@ -18,3 +18,9 @@ def not_found(what: str, ident: object) -> ApiProblem:
 
 def bad_request(detail: str) -> ApiProblem:
     return ApiProblem(400, detail)
+
+
+def conflict(detail: str) -> ApiProblem:
+    """A well-formed request the resource's present state refuses (RFC 9110 15.5.10): the same
+    request may succeed later (after the upload, before the archive), unlike a 400."""
+    return ApiProblem(409, detail)

@@ -85,7 +85,7 @@ def test_upload_put_needs_no_key_but_a_valid_token(local_client: httpx.Client) -
     assert set(slot) == {"file_id", "upload_url", "reference", "expires_in"}
     assert slot["upload_url"].startswith(str(local_client.base_url).rstrip("/"))
     early = local_client.get(f"/api/v1/files/{slot['file_id']}/confirm")
-    assert early.status_code == 400
+    assert early.status_code == 409  # a state conflict: the same request succeeds after the PUT
     assert httpx.put(slot["upload_url"], content=b"hello").status_code == 200
     forged = slot["upload_url"].rsplit("/", 1)[0] + "/not-the-token"
     assert httpx.put(forged, content=b"evil").status_code == 404
@@ -123,7 +123,7 @@ def test_add_files_rejects_unknown_ids_and_bad_bodies(local_client: httpx.Client
     cid = local_client.post("/api/v1/collections", json={"name": "adds"}).json()["id"]
     r = local_client.post(f"/api/v1/collections/{cid}/files",
                           json={"uploaded_file_ids": [987654]})
-    assert r.status_code == 404
+    assert r.status_code == 409 and "987654" in r.json()["detail"]
     for body in ({"uploaded_file_ids": []}, {"uploaded_file_ids": list(range(101))}, {}):
         assert local_client.post(f"/api/v1/collections/{cid}/files", json=body).status_code == 422
     assert local_client.post("/api/v1/collections", json={"name": "x" * 201}).status_code == 422

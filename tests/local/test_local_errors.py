@@ -38,6 +38,9 @@ def _extract(page_schema: str) -> bytes:
 HOSTILE: list[tuple[str, str, str, bytes | None, int]] = [
     ("int64-path", "GET", f"/api/v1/collections/{BIG}", None, 422),
     ("int64-path-results", "GET", f"/api/v1/eval_batch_runs/{BIG}/results", None, 422),
+    # Once a 500: these ids were plain ints, and sqlite overflowed on them.
+    ("int64-path-output", "GET", f"/api/v1/eval_batch_runs/{BIG}/results/1/output", None, 422),
+    ("name-as-rubric-id", "PUT", "/api/v1/eval_rubrics/import_from_pipeline", b"{}", 405),
     ("int64-query", "GET", f"/api/v1/eval_batch_runs?collection_id={BIG}", None, 422),
     ("int64-offset", "GET", f"/api/v1/eval_rubrics?offset={BIG}", None, 422),
     ("int64-body", "POST", "/api/v1/eval_batch_runs",
@@ -141,6 +144,20 @@ def test_openapi_lists_each_operations_json_error_answers(openapi: dict[str, Any
     assert {"403", "404", "409", "413"} <= set(upload)
     assert "400" in openapi["paths"]["/api/v1/collections/{collection_id}/files"]["get"][
         "responses"]
+
+
+@pytest.mark.parametrize(("path", "methods"), [
+    ("/api/v1/collections", {"GET", "POST"}),
+    ("/api/v1/collections/1", {"GET", "PUT", "DELETE"}),
+    ("/api/v1/eval_rubrics/import_from_pipeline", {"POST"}),
+])
+def test_a_405_names_every_method_the_path_takes(local_client: httpx.Client, path: str,
+                                                 methods: set[str]) -> None:
+    """Not only the first route's: `/api/v1/collections` takes GET as well as POST."""
+    refused = local_client.request("PATCH", path)
+    assert refused.status_code == 405
+    assert set(refused.headers["allow"].split(", ")) - {"HEAD"} == methods
+    assert isinstance(refused.json()["detail"], str)
 
 
 def test_an_unexpected_error_is_a_json_500_that_is_not_re_raised(tmp_path: Path) -> None:

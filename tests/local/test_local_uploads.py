@@ -125,7 +125,7 @@ def test_an_upload_url_is_refused_once_expires_in_has_passed(tmp_path: Path) -> 
         assert (await client.put(early["upload_url"], content=b"in time")).status_code == 200
         clock.now += timedelta(milliseconds=1)
         _refused(await client.put(late["upload_url"], content=b"too late"), 403, "expired")
-        assert (await client.get(f"/api/v1/files/{late['file_id']}/confirm")).status_code == 400
+        assert (await client.get(f"/api/v1/files/{late['file_id']}/confirm")).status_code == 409
 
     _in_process(tmp_path, UploadRules(expires_in=60, clock=clock), body)
 

@@ -16,7 +16,9 @@ from evalspec import __version__
 from evalspec.local.engine.noise import ScoreNoise
 from evalspec.local.engine.procpool import FileLimits, ProcessPool
 from evalspec.local.http import (
+    allow,
     errors,
+    openapi,
     routes_collections,
     routes_direct,
     routes_extensions,
@@ -79,6 +81,7 @@ def build_app(service: LocalRuntime, *, manage_lifespan: bool) -> FastAPI:
                   lifespan=lifespan if manage_lifespan else None)
     app.state.service = service
     errors.install(app)
+    allow.install(app)
     keyed = [Depends(require_api_key)]
     limited = (429,) if service.rate_limit is not None else ()
     routers = (routes_runs, routes_outputs, routes_collections, routes_files, routes_direct,
@@ -89,5 +92,5 @@ def build_app(service: LocalRuntime, *, manage_lifespan: bool) -> FastAPI:
     app.include_router(routes_files.signed_router, responses=errors.answers(*limited, 503))
     if service.rate_limit is not None:
         app.add_middleware(RateLimitMiddleware, limit=service.rate_limit)
-    errors.document(app)
+    openapi.extend(app)
     return app

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader
 
 from evalspec.local.problems import ApiProblem
 
+# Declared through FastAPI's security class so that the OpenAPI document names the scheme
+# (`APIKeyHeader`, as Datalab's does) on every keyed operation; the check itself stays ours, so a
+# missing key is our JSON 401, not FastAPI's 403.
+API_KEY = APIKeyHeader(name="X-API-Key", scheme_name="APIKeyHeader", auto_error=False)
 
-def require_api_key(request: Request) -> None:
+
+def require_api_key(request: Request, given: str | None = Security(API_KEY)) -> None:
     """401 unless the header carries the service's key (any key when the service has none)."""
     expected: str | None = request.app.state.service.api_key
-    given = request.headers.get("x-api-key")
     if expected is None:
         return
     if not given:

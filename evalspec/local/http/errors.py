@@ -6,8 +6,8 @@
 
 FastAPI's own answers (404 for an unknown route, 405, 400 for a body that is not JSON) are JSON
 already. The OpenAPI document lists each route's error answers: routes declare theirs with
-`answers(...)`, the app those of the API key and the rate limit, and `document` those that
-follow from a route's shape.
+`answers(...)`, the app those of the API key and the rate limit, and `add_shape_answers` those that
+follow from a route's shape (added by `openapi.extend`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ MEANINGS = {
     401: "Missing or wrong API key (the X-API-Key header)",
     403: "The upload URL has expired",
     404: "Not found",
-    409: "The upload URL was already used",
+    409: "The resource's state refuses the request: an upload URL already used, a file without "
+         "its bytes, an archived collection",
     413: "The file is larger than the service accepts",
     429: "Rate limit exceeded: retry after the Retry-After header's seconds",
     503: "The service is not running",
@@ -58,22 +59,9 @@ def install(app: FastAPI) -> None:
     app.add_middleware(LastResort)
 
 
-def document(app: FastAPI) -> None:
-    """Make the OpenAPI document list the answers that follow from a route's shape: 404 for a
-    path with an id or token in it, 400 for a body that is not JSON."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        fresh = app.openapi_schema is None
-        schema = generate()
-        if fresh:  # FastAPI keeps the document: add to it once
-            _add_shape_answers(schema)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
-
-
-def _add_shape_answers(schema: dict[str, Any]) -> None:
+def add_shape_answers(schema: dict[str, Any]) -> None:
+    """The answers that follow from a route's shape: 404 for a path with an id or token in it,
+    400 for a body that is not JSON."""
     schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
         "ErrorDetail", ErrorDetail.model_json_schema())
     for template, operations in schema["paths"].items():

@@ -2,10 +2,12 @@
 
 Python's `json` happily parses what the rest of the service cannot hold: `NaN`, `Infinity` and
 `1e400` (an infinity), strings with lone surrogates (`"\\ud800"`, which no UTF-8 writer
-accepts), integers past sqlite's 64 bits, and nesting deep enough to exhaust the recursion of
-whatever walks it next. `json_problem` names the first such value in a parsed body;
-`loads_json` parses a JSON document embedded in a string (the schemas of a batch run) by the same
-rules; `RowId` is an id that fits sqlite's integer.
+accepts), and nesting deep enough to exhaust the recursion of whatever walks it next. Integers past
+sqlite's 64 bits matter only where one is bound to a column: those fields are `RowId`s, bounded in
+the document too; inside free-form JSON (a definition, a schema) the service keeps them as text.
+`json_problem` names the first such value in a parsed body; `loads_json` parses a JSON document
+embedded in a string (the schemas of a batch run) by the same rules; `RowId` is an id that fits
+sqlite's integer.
 """
 
 from __future__ import annotations
@@ -60,8 +62,6 @@ def _shown(where: str) -> str:
 def _scalar_problem(item: Any) -> str | None:
     if isinstance(item, float) and not math.isfinite(item):
         return f"the number {item} (NaN, Infinity and numbers beyond a float are refused)"
-    if isinstance(item, int) and not isinstance(item, bool) and abs(item) > INT64_MAX:
-        return "an integer beyond 64 bits"
     if isinstance(item, str) and _has_lone_surrogate(item):
         return "a string with a lone surrogate (not valid Unicode)"
     return None

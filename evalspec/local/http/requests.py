@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from evalspec.local.engine.checks import validate_definition
 from evalspec.local.engine.convert import parse_output_format
 from evalspec.local.http.limits import RowId, json_problem, loads_json
+from evalspec.local.http.schemas import (
+    MAX_WEIGHT,
+    OUTPUT_FORMAT,
+    START_RULES,
+    eval_definition_schema,
+)
+
+# A JSON object serialised as a string, or null.
+Definition = Annotated[dict[str, Any], WithJsonSchema(eval_definition_schema())]
+FormatList = Annotated[str | None, WithJsonSchema(
+    {"anyOf": [{"type": "string", "pattern": OUTPUT_FORMAT.pattern}, {"type": "null"}]})]
+MaybeDefinition = Annotated[dict[str, Any] | None, WithJsonSchema(
+    {"anyOf": [eval_definition_schema(), {"type": "null"}]})]
 
 
 class _Body(BaseModel):
@@ -19,7 +39,11 @@ class _Body(BaseModel):
     @classmethod
     def _storable(cls, data: Any) -> Any:
         # Before any field is looked at: NaN, lone surrogates, 65-bit integers or deep nesting
-        # anywhere in the body would otherwise fail only when sqlite or the JSON writer meets them.
+        # in a field would otherwise fail only when sqlite or the JSON writer meets them. Keys the
+        # model does not declare are dropped unread (FastAPI's rule, and the document allows
+        # them), so what they hold is not the service's business.
+        if isinstance(data, dict):
+            data = {key: value for key, value in data.items() if key in cls.model_fields}
         problem = json_problem(data)
         if problem:
             raise ValueError(f"the body holds {problem}")
@@ -29,7 +53,7 @@ class _Body(BaseModel):
 def _json_object(value: str | None, field: str) -> dict[str, Any] | None:
     if value is None:
         return None
-    parsed = loads_json(value, field)
+    parsed = loads_json(value, field) if value.startswith("{") else None
     if not isinstance(parsed, dict):
         raise ValueError(f"{field} must be a JSON object serialised as a string")
     return parsed
@@ -38,13 +62,15 @@ def _json_object(value: str | None, field: str) -> dict[str, Any] | None:
 class StartBatchRunRequest(_Body):
     """`POST /api/v1/eval_batch_runs`."""
 
+    model_config = ConfigDict(json_schema_extra=START_RULES)
+
     collection_id: RowId
     eval_rubric_id: RowId | None = None
     pipeline_type: Literal["convert", "extract", "segment"] = "convert"
     pipeline_id: str | None = None
-    page_schema: str | None = None
+    page_schema: str | None = None  # read for extract only, segmentation_schema for segment only
     segmentation_schema: str | None = None
-    output_format: str | None = None
+    output_format: FormatList = None
 
     @model_validator(mode="after")
     def _rules(self) -> StartBatchRunRequest:
@@ -57,11 +83,17 @@ class StartBatchRunRequest(_Body):
                              "pipeline")
         self.parsed_schemas()
         parse_output_format(self.output_format)
+        if self.output_format is not None and not OUTPUT_FORMAT.fullmatch(self.output_format):
+            raise ValueError("output_format must be lower-case formats joined by commas, "
+                             "e.g. 'markdown,json'")
         return self
 
     def parsed_schemas(self) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        return (_json_object(self.page_schema, "page_schema"),
-                _json_object(self.segmentation_schema, "segmentation_schema"))
+        """The schema the pipeline type reads, parsed; the other one is not read (Datalab: each is
+        "required when" its type, and says nothing of it otherwise), so it holds anything."""
+        extract, segment = self.pipeline_type == "extract", self.pipeline_type == "segment"
+        return (_json_object(self.page_schema, "page_schema") if extract else None,
+                _json_object(self.segmentation_schema, "segmentation_schema") if segment else None)
 
 
 class CreateCollectionRequest(_Body):
@@ -72,7 +104,7 @@ class CreateCollectionRequest(_Body):
 class UpdateCollectionRequest(_Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = None
-    archived: bool | None = None
+    archived: StrictBool | None = None  # JSON true/false: the document allows no 0 or "yes"
 
 
 class AddFilesRequest(_Body):
@@ -96,9 +128,9 @@ def _checked_definition(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _weight_problems(definition: dict[str, Any]) -> list[str]:
     # Each weight may be finite while their sum is not (two of 1e308), and a file's score,
-    # the weighted mean, would then be NaN.
-    total = sum(float(ev.get("weight", 1)) for ev in definition["evaluations"])
-    return [] if math.isfinite(total) else ["the weights add up to more than a float can hold"]
+    # the weighted mean, would then be NaN: a bound on each keeps any sum finite.
+    return [f"evaluations[{i}]: weight must be at most {MAX_WEIGHT:g}"
+            for i, ev in enumerate(definition["evaluations"]) if ev.get("weight", 1) > MAX_WEIGHT]
 
 
 class CreateRubricRequest(_Body):
@@ -106,7 +138,7 @@ class CreateRubricRequest(_Body):
 
     name: str = Field(min_length=1, max_length=200)
     description: str | None = None
-    eval_definition: dict[str, Any]
+    eval_definition: Definition
 
     @field_validator("eval_definition")
     @classmethod
@@ -117,8 +149,8 @@ class CreateRubricRequest(_Body):
 class UpdateRubricRequest(_Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = None
-    eval_definition: dict[str, Any] | None = None
-    archived: bool | None = None
+    eval_definition: MaybeDefinition = None
+    archived: StrictBool | None = None  # JSON true/false: the document allows no 0 or "yes"
 
     @field_validator("eval_definition")
     @classmethod

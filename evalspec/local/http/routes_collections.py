@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from evalspec.local.http.deps import store_of
 from evalspec.local.http.errors import answers
@@ -21,6 +21,9 @@ from evalspec.local.problems import bad_request
 router = APIRouter(prefix="/api/v1/collections")
 # A cursor is a link number: ASCII digits only (str.isdigit also takes "²"), within 64 bits.
 CURSOR = re.compile(r"[0-9]{1,18}")
+# The document says so too (a pattern the 400 below enforces), so that a client drawing cursors
+# from the document draws only ones the service can read.
+Cursor = Annotated[str | None, Query(json_schema_extra={"pattern": f"^{CURSOR.pattern}$"})]
 
 
 @router.post("", response_model=CollectionResponse)
@@ -53,7 +56,7 @@ def archive(collection_id: RowId, request: Request) -> dict[str, Any]:
 
 
 @router.post("/{collection_id}/files", response_model=CollectionResponse,
-             responses=answers(400))
+             responses=answers(400, 409))
 def add_files(collection_id: RowId, body: AddFilesRequest, request: Request) -> dict[str, Any]:
     return store_of(request).collections.add_files(collection_id, body.uploaded_file_ids)
 
@@ -61,7 +64,7 @@ def add_files(collection_id: RowId, body: AddFilesRequest, request: Request) -> 
 @router.get("/{collection_id}/files", response_model=ListCollectionFilesResponse,
             responses=answers(400))
 def list_files(collection_id: RowId, request: Request, limit: Limit = 50,
-               cursor: str | None = None) -> dict[str, Any]:
+               cursor: Cursor = None) -> dict[str, Any]:
     """Cursor pagination: pass the previous page's `next_cursor` until it is null."""
     if cursor is not None and not CURSOR.fullmatch(cursor):
         raise bad_request(f"invalid cursor {cursor[:40]!r}: pass a next_cursor as it came")

@@ -54,6 +54,6 @@ async def put_upload(token: str, request: Request) -> dict[str, Any]:
     return {"success": True, "size": size}
 
 
-@router.get("/{file_id}/confirm", response_model=ConfirmResponse, responses=answers(400))
+@router.get("/{file_id}/confirm", response_model=ConfirmResponse, responses=answers(409))
 def confirm(file_id: RowId, request: Request) -> dict[str, Any]:
     return file_out(store_of(request).files.confirm(file_id))

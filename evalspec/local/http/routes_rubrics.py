@@ -19,6 +19,8 @@ from evalspec.local.http.responses import EvalRubricResponse, ListEvalRubricsRes
 from evalspec.local.problems import not_found
 
 router = APIRouter(prefix="/api/v1/eval_rubrics")
+# `{rubric_id:int}` (digits only) so that `/import_from_pipeline` is never read as an id: a GET or
+# PUT of it is a 405 naming POST, not a 422 about a rubric id.
 
 
 @router.get("", response_model=ListEvalRubricsResponse)
@@ -44,12 +46,12 @@ def import_from_pipeline(body: ImportFromPipelineRequest, request: Request) -> d
                                             source="pipeline")
 
 
-@router.get("/{rubric_id}", response_model=EvalRubricResponse)
+@router.get("/{rubric_id:int}", response_model=EvalRubricResponse)
 def get(rubric_id: RowId, request: Request) -> dict[str, Any]:
     return store_of(request).rubrics.get(rubric_id)
 
 
-@router.put("/{rubric_id}", response_model=EvalRubricResponse)
+@router.put("/{rubric_id:int}", response_model=EvalRubricResponse)
 def update(rubric_id: RowId, body: UpdateRubricRequest, request: Request) -> dict[str, Any]:
     """A new version; the previous one is kept in `version_history`."""
     return store_of(request).rubrics.update(rubric_id, body.model_dump(exclude_none=True))

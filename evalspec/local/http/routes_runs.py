@@ -20,7 +20,7 @@ from evalspec.local.http.start_run import start_run
 router = APIRouter(prefix="/api/v1/eval_batch_runs")
 
 
-@router.post("", response_model=EvalBatchRunResponse, responses=answers(400, 404))
+@router.post("", response_model=EvalBatchRunResponse, responses=answers(400, 404, 409))
 def start(body: StartBatchRunRequest, request: Request) -> dict[str, Any]:
     """Start a batch run (200, like Datalab)."""
     run = start_run(store_of(request), body)

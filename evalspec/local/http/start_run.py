@@ -7,7 +7,7 @@ from typing import Any
 from evalspec.local.engine.evaluate import TRUTH_SUFFIXES, is_sidecar
 from evalspec.local.engine.pipelines import lookup_pipeline, pipeline_eval_definition
 from evalspec.local.http.requests import StartBatchRunRequest
-from evalspec.local.problems import ApiProblem, bad_request
+from evalspec.local.problems import ApiProblem, bad_request, conflict
 from evalspec.local.store.state import Store
 
 
@@ -15,7 +15,7 @@ def start_run(store: Store, body: StartBatchRunRequest) -> dict[str, Any]:
     """Store the run as `queued` with everything it needs; the caller queues its id."""
     collection = store.collections.get(body.collection_id)
     if collection["archived"]:
-        raise bad_request(f"collection {body.collection_id} is archived")
+        raise conflict(f"collection {body.collection_id} is archived")
     if body.pipeline_id and lookup_pipeline(body.pipeline_id) is None:
         raise ApiProblem(404, f"Custom pipeline {body.pipeline_id!r} not found: this local "
                          "service knows only pipelines registered with register_pipeline() or "

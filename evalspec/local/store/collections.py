@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalspec.local.problems import bad_request, not_found
+from evalspec.local.problems import conflict, not_found
 from evalspec.local.store.db import Database, now
 
 FILE_COLUMNS = """f.id AS uploaded_file_id, f.filename AS original_filename, f.size AS file_size,
@@ -70,10 +70,10 @@ class CollectionRepo:
         stored = {r["id"]: r["sha256"] for r in self.db.all_in(
             "SELECT id, sha256 FROM files WHERE id IN ({})", file_ids)}
         for fid in file_ids:
-            if fid not in stored:
-                raise not_found("uploaded file", fid)
+            if fid not in stored:  # the collection (the URL) exists: 404 would say it does not
+                raise conflict(f"uploaded file {fid} not found; upload it first")
             if stored[fid] is None:
-                raise bad_request(f"uploaded file {fid} has no bytes yet; upload it first")
+                raise conflict(f"uploaded file {fid} has no bytes yet; upload it first")
         with self.db.transaction() as conn:
             for fid in file_ids:
                 conn.execute("INSERT OR IGNORE INTO collection_files (collection_id, file_id) "

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from evalspec.base.clock import parse_timestamp
-from evalspec.local.problems import ApiProblem, bad_request, not_found
+from evalspec.local.problems import ApiProblem, conflict, not_found
 from evalspec.local.store.blobs import BlobStore, BlobWriter
 from evalspec.local.store.db import Database
 
@@ -114,7 +114,7 @@ class FileRepo:
     def confirm(self, file_id: int) -> dict[str, Any]:
         row = self.get(file_id)
         if row["sha256"] is None:
-            raise bad_request(f"file {file_id} has no uploaded bytes yet; PUT them to upload_url")
+            raise conflict(f"file {file_id} has no uploaded bytes yet; PUT them to upload_url")
         self.db.write("UPDATE files SET confirmed = 1 WHERE id = ?", (file_id,))
         return self.get(file_id)
 
