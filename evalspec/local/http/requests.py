@@ -24,7 +24,8 @@ from evalspec.local.http.schemas import (
     eval_definition_schema,
 )
 
-# A JSON object serialised as a string, or null.
+# Fields whose rules pydantic's types cannot state: the document shows the schema of schemas.py,
+# the validators below enforce the same rules.
 Definition = Annotated[dict[str, Any], WithJsonSchema(eval_definition_schema())]
 FormatList = Annotated[str | None, WithJsonSchema(
     {"anyOf": [{"type": "string", "pattern": OUTPUT_FORMAT.pattern}, {"type": "null"}]})]
@@ -38,8 +39,8 @@ class _Body(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _storable(cls, data: Any) -> Any:
-        # Before any field is looked at: NaN, lone surrogates, 65-bit integers or deep nesting
-        # in a field would otherwise fail only when sqlite or the JSON writer meets them. Keys the
+        # Before any field is looked at: NaN, lone surrogates or deep nesting in a field would
+        # otherwise fail only when sqlite or the JSON writer meets them. Keys the
         # model does not declare are dropped unread (FastAPI's rule, and the document allows
         # them), so what they hold is not the service's business.
         if isinstance(data, dict):
@@ -53,6 +54,7 @@ class _Body(BaseModel):
 def _json_object(value: str | None, field: str) -> dict[str, Any] | None:
     if value is None:
         return None
+    # A leading "{", as the document's pattern says: " {}" is refused as the document refuses it.
     parsed = loads_json(value, field) if value.startswith("{") else None
     if not isinstance(parsed, dict):
         raise ValueError(f"{field} must be a JSON object serialised as a string")
