@@ -89,9 +89,7 @@ class ResultsOnDemand(Mapping[str, RunRows]):
         return f"{cell.run_id}.json" in self._listings[directory]
 
     def _cached_rows(self, cell: LockCell) -> RunRows | None:
-        assert cell.run_id is not None
-        directory = cell_directory(self._lock, cell, self._state_dir)
-        return read_rows(os.fspath(directory), cell.run_id, self._recent)
+        return cell_rows(self._lock, cell, self._state_dir, self._recent)
 
     def _details(self, cell: LockCell) -> RunRows | None:
         return self._cached_rows(cell) if self._is_cached(cell) else None
@@ -119,10 +117,15 @@ class ResultsOnDemand(Mapping[str, RunRows]):
 
 def cached_rows(lock: Lockfile, key: str, state_dir: Path | None) -> RunRows | None:
     """The cell's run's rows as its results cache holds them (request ids, reasons), if it does."""
-    cell = lock.cells[key]
+    return cell_rows(lock, lock.cells[key], state_dir)
+
+
+def cell_rows(lock: Lockfile, cell: LockCell, state_dir: Path | None,
+              recent: RecentChecks | None = None) -> RunRows | None:
+    """The rows of the cell's run in the results cache (None: not cached, or not valid)."""
     if cell.run_id is None:
         return None
-    return read_rows(os.fspath(cell_directory(lock, cell, state_dir)), cell.run_id)
+    return read_rows(os.fspath(cell_directory(lock, cell, state_dir)), cell.run_id, recent)
 
 
 def read_cached(lock: Lockfile, keys: list[str], state_dir: Path | None) -> dict[str, RunRows]:
