@@ -68,7 +68,17 @@ class Plan:
 
 def gates_digest(gates: Sequence[Gate]) -> str:
     """Digest of the spec's gates, stored in the lock so a moved bar shows in the next plan."""
-    return digest(canonical_json([gate.model_dump(mode="json") for gate in gates]))
+    return digest(canonical_json([gate.model_dump(mode="json", exclude=_unset_later_fields(gate))
+                                  for gate in gates]))
+
+
+# Gate fields added after locks recorded this digest: left out while unset, so a spec that does
+# not use them keeps its digest (and its lock no note that "a bar was moved").
+_LATER_FIELDS = ("confidence", "correction")
+
+
+def _unset_later_fields(gate: Gate) -> set[str]:
+    return {name for name in _LATER_FIELDS if getattr(gate, name) is None}
 
 
 def make_plan(

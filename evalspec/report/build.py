@@ -22,6 +22,7 @@ from evalspec.base.scores import score_value
 from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
+from evalspec.report.paired import SharedFiles, shared_files, standing_score
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileChecks, FileRow, Report
 
 
@@ -82,7 +83,25 @@ def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunRows], base:
         submitted_at=now.submitted_at if now else None, completed_at=now.completed_at if now else None,
         error=now.error if now else None,
         ok_files=_count(results, runstatus.FILE_COMPLETED),
+        file_scores=scored_files(now), paired=_paired(now, then),
     )
+
+
+def scored_files(cell: LockCell | None) -> tuple[float, ...] | None:
+    """The scores of the files the cell's run scored, from its evidence (by file name)."""
+    if cell is None or cell.files is None or cell.error is not None:
+        return None
+    scores = (standing_score(item) for _, item in sorted(cell.files.items()))
+    return tuple(score for score in scores if score is not None)
+
+
+def _paired(now: LockCell | None, then: LockCell | None) -> SharedFiles | None:
+    """Both runs' files split into shared and apart, when both lock entries hold evidence."""
+    if now is None or then is None or now.files is None or then.files is None:
+        return None
+    if now.error is not None or then.error is not None:
+        return None
+    return shared_files(now.files, then.files)
 
 
 def _trusted(cell: LockCell | None) -> float | None:

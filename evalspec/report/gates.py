@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalspec.plan.explain import gate_moves
 from evalspec.plan.inputs import gate_rules as lock_form_rules
 from evalspec.plan.plan import gates_digest
+from evalspec.report.confident import Confidence, Rule, max_drop_rule, min_score_rule
 from evalspec.report.values import NEW, CellRow, GateResult, Report, Verdict
 from evalspec.spec.schema_models import Gate, GateWhere
 
 # Scores arrive as JSON floats: a score written 0.8 must pass `min_score: 0.8`, and a drop of
 # 0.9 - 0.88 (0.020000000000000018) must pass `max_drop: 0.02`.
 EPSILON = 1e-9
-
-Rule = Callable[[CellRow], tuple[bool, str]]
 
 
 def with_gates(
@@ -41,10 +40,11 @@ def evaluate_gates(
 
 
 def _evaluate(gate: Gate, cells: Sequence[CellRow], has_baseline: bool) -> GateResult:
-    rules = [(label, _usable_only(rule)) for label, rule in gate_rules(gate, has_baseline)]
+    covered = [cell for cell in cells if applies(gate.where, cell)]
+    rules = [(label, _usable_only(rule)) for label, rule in gate_rules(gate, has_baseline, covered)]
     verdicts = [
         Verdict(gate=gate.name, rule=label, key=cell.key, passed=passed, reason=reason)
-        for cell in cells if applies(gate.where, cell)
+        for cell in covered
         for label, rule in rules
         for passed, reason in [rule(cell)]
     ]
@@ -65,13 +65,22 @@ def describe_where(where: GateWhere) -> str:
     return " ".join(parts) or "all cells"
 
 
-def gate_rules(gate: Gate, has_baseline: bool) -> list[tuple[str, Rule]]:
-    """The gate's rules as (label, check) pairs, in a fixed order."""
+def gate_rules(gate: Gate, has_baseline: bool, covered: Sequence[CellRow] = ()) -> list[tuple[str, Rule]]:
+    """The gate's rules as (label, check) pairs, in a fixed order. `covered`: the cells the gate
+    applies to, which a rule with `correction` judges as one family."""
+    confidence = Confidence(gate.confidence, gate.correction == "holm") if gate.confidence else None
+    at = f" {confidence.label}" if confidence else ""
     rules: list[tuple[str, Rule]] = []
     if gate.min_score is not None:
-        rules.append((f"min_score >= {gate.min_score:g}", _min_score(gate.min_score)))
+        rule = _min_score(gate.min_score)
+        if confidence:
+            rule = min_score_rule(gate.min_score, confidence, covered, rule)
+        rules.append((f"min_score >= {gate.min_score:g}{at}", rule))
     if gate.max_drop is not None:
-        rules.append((f"max_drop <= {gate.max_drop:g}", _max_drop(gate.max_drop, has_baseline)))
+        rule = _max_drop(gate.max_drop, has_baseline)
+        if confidence and has_baseline:
+            rule = max_drop_rule(gate.max_drop, confidence, covered, rule)
+        rules.append((f"max_drop <= {gate.max_drop:g}{at}", rule))
     if gate.min_completed_ratio is not None:
         ratio = gate.min_completed_ratio
         rules.append((f"min_completed_ratio >= {ratio:g}", _min_completed_ratio(ratio)))

@@ -13,6 +13,7 @@ from evalspec.backend.results_rows import CheckDocument as CheckDocument  # the 
 from evalspec.backend.results_rows import RunRows, failing_count
 from evalspec.base import runstatus
 from evalspec.plan.explain import Cause
+from evalspec.report.paired import SharedFiles
 
 # How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
 NEW = "new"  # not in the baseline
@@ -120,6 +121,10 @@ class CellRow:
     completed_at: str | None = None
     error: str | None = None  # why the cell's numbers cannot be trusted (the lock's `error`)
     ok_files: int | None = None  # files with a success status, when the per-file results are cached
+    # From the committed evidence (None for a lock entry without it): the scores of the files the
+    # run scored, and the split against the baseline's files that gates with `confidence` read.
+    file_scores: tuple[float, ...] | None = None
+    paired: SharedFiles | None = None
 
     @property
     def finished(self) -> bool:

@@ -136,6 +136,17 @@ class _Loader:
             else:
                 self.settings = (spec_file.settings, where)
 
+    def _confident(self, gate: Gate, where: Located, default: float | None) -> Gate:
+        """The gate with settings.confidence when it sets none (so the lock records the rule it
+        was judged by, and moving the default shows as a moved bar)."""
+        if gate.confidence is None and default is not None:
+            gate = gate.model_copy(update={"confidence": default})
+        if gate.correction is not None and gate.confidence is None:
+            self.problems.append(where.diagnostic(
+                f"gate {gate.name!r}: correction {gate.correction} needs confidence (on the gate, "
+                "or settings.confidence)", "correction"))
+        return gate
+
     def _define(self, section: str, name: str, value: Any, where: Located, path: Path) -> None:
         table = self.named[section]
         if name in table:
@@ -146,6 +157,7 @@ class _Loader:
         table[name] = (value, where, path)
 
     def finish(self) -> Spec:
+        settings = self.settings[0] if self.settings else Settings()
         spec = Spec(
             files=tuple(self.files),
             collections=self._collections(),
@@ -153,8 +165,9 @@ class _Loader:
             schemas=self._schemas(),
             pipelines={n: PipelineDef(n, v, w) for n, (v, w, _) in self.named["pipelines"].items()},
             matrices=tuple(self.matrices),
-            gates=tuple(self.gates),
-            settings=self.settings[0] if self.settings else Settings(),
+            gates=tuple(self._confident(gate, where, settings.confidence)
+                        for gate, where in zip(self.gates, self.gate_sites, strict=True)),
+            settings=settings,
             gate_sites=tuple(self.gate_sites),
             notes=tuple(self.notes),
         )

@@ -217,6 +217,16 @@ class Gate(Model):
     min_completed_ratio: Float | None = Field(
         None, ge=0, le=1, description="Each cell's completed_files / total_files >= this.",
     )
+    confidence: Float | None = Field(
+        None, gt=0, lt=1, description="With it, max_drop and min_score judge what the per-file scores "
+        "show at this confidence, not the raw numbers: max_drop fails only when the drop on the files "
+        "both sides share is shown larger than the bar, min_score only when the mean is shown below "
+        "it. Absent: settings.confidence, else the raw rule.",
+    )
+    correction: Literal["holm"] | None = Field(
+        None, description="`holm`: with confidence, control the chance of any false alarm across all "
+        "the cells the gate covers (Holm's correction), not per cell.",
+    )
 
     @model_validator(mode="after")
     def _has_a_rule(self) -> Gate:
@@ -245,6 +255,10 @@ class Settings(Model):
     score_scale: float = Field(
         1, gt=0, description="The scale the service scores on: 1 (default), or 100 for 0-100. "
         "Scores are divided by it when read; one outside 0..1 after that is an error, never a pass.",
+    )
+    confidence: Float | None = Field(
+        None, gt=0, lt=1, description="The confidence of every gate that sets none (e.g. 0.95): see "
+        "a gate's `confidence`. Absent: gates without their own use the raw rule.",
     )
 
     @field_validator("timeout")

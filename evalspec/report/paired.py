@@ -1,0 +1,119 @@
+"""A cell against its baseline file by file: the files both sides share, and the ones apart.
+
+A cell's own delta (its avg_score against the baseline's) mixes two things: documents added or
+removed, and scores that moved on the same documents. Gates that know noise read only the
+second, so here the committed evidence of both sides (lockfile.FileEvidence) is split into:
+
+- shared: same file name and the same document (digest; a side without digests, an unmanaged
+  collection, matches by name), scored on both sides. Only these enter the paired delta;
+- added / removed: in one side only, each with its own score;
+- replaced: the name is in both but the bytes differ, so its two scores are of two documents;
+- unscored: shared, but one side could not score it (counted, shown apart, never a delta).
+
+The comparison itself (interval, p-value, detectable drop) is `stats.compare_paired`, made when
+first asked for and kept by its inputs: a report of 10,000 cells shows a few, and the gates and
+the text of one cell ask for the same one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from evalspec.base.text import plural
+from evalspec.lock.lockfile import FileEvidence
+from evalspec.report.stats import PairedComparison, compare_paired
+
+DEFAULT_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class SharedFiles:
+    """The files of a cell and its baseline, split as the module says; scores on 0..1."""
+
+    names: tuple[str, ...]  # the shared files, sorted
+    baseline: tuple[float, ...]  # their baseline scores, in `names` order
+    current: tuple[float, ...]
+    added: tuple[tuple[str, float | None], ...] = ()
+    removed: tuple[tuple[str, float | None], ...] = ()
+    replaced: tuple[str, ...] = ()
+    unscored: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        """How many files enter the paired delta."""
+        return len(self.names)
+
+    def compare(self, confidence: float = DEFAULT_CONFIDENCE,
+                threshold: float | None = None) -> PairedComparison | None:
+        """The paired comparison at `confidence` (with the p-value of "delta >= threshold" when
+        one is given); None when no file is shared. Seeded: the same files give the same figures."""
+        return compare_paired_cached(self.baseline, self.current, confidence, threshold)
+
+    @property
+    def apart(self) -> str:
+        """`1 added, 2 removed, 1 replaced` (the files outside the paired delta), or ""."""
+        counts = [(len(self.added), "added"), (len(self.removed), "removed"),
+                  (len(self.replaced), "replaced"), (len(self.unscored), "unscored on one side")]
+        return ", ".join(f"{n} {what}" for n, what in counts if n)
+
+
+@functools.lru_cache(maxsize=4096)
+def compare_paired_cached(baseline: tuple[float, ...], current: tuple[float, ...], confidence: float,
+             threshold: float | None) -> PairedComparison | None:
+    """compare_paired, kept by its inputs: a report and its gates ask for the same pairs."""
+    return compare_paired(baseline, current, confidence=confidence, threshold=threshold)
+
+
+def shared_files(current: Mapping[str, FileEvidence], baseline: Mapping[str, FileEvidence]) -> SharedFiles:
+    """Split two runs' evidence (each by unique file name) into shared files and the rest."""
+    names, before, after = [], [], []
+    replaced, unscored = [], []
+    for name in sorted(current.keys() & baseline.keys()):
+        now, then = current[name], baseline[name]
+        score, base_score = standing_score(now), standing_score(then)
+        if now.digest is not None and then.digest is not None and now.digest != then.digest:
+            replaced.append(name)
+        elif score is None or base_score is None:
+            unscored.append(name)
+        else:
+            names.append(name)
+            before.append(base_score)
+            after.append(score)
+    return SharedFiles(
+        names=tuple(names), baseline=tuple(before), current=tuple(after),
+        added=tuple((name, current[name].score) for name in sorted(current.keys() - baseline.keys())),
+        removed=tuple((name, baseline[name].score) for name in sorted(baseline.keys() - current.keys())),
+        replaced=tuple(replaced), unscored=tuple(unscored),
+    )
+
+
+def standing_score(item: FileEvidence) -> float | None:
+    """A file's score when it stands: it has one, and no error says the backend could not score it."""
+    return item.score if item.error is None else None
+
+
+def delta_text(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> str:
+    """`Δ -0.031 on 48 shared files [95 % CI -0.052, -0.011], p 0.004`, or why there is none."""
+    compared = shared.compare(confidence)
+    if compared is None:
+        return "no shared files to compare"
+    d = compared.delta
+    level = f"{confidence * 100:g} %"
+    return (f"Δ {d.mean:+.3f} on {plural(d.n, 'shared file')} [{level} CI {d.low:+.3f}, {d.high:+.3f}], "
+            f"p {_p_text(compared.p_value)}")
+
+
+def _p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def detectable_text(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> str | None:
+    """`3 shared files: can only detect drops above 0.31`, or None when there is nothing to say."""
+    compared = shared.compare(confidence)
+    if compared is None:
+        return None
+    if compared.detectable is None:
+        return f"{plural(compared.n, 'shared file')}: too few to detect any drop at {confidence * 100:g} %"
+    return f"{plural(compared.n, 'shared file')}: can only detect drops above {compared.detectable:.2f}"
