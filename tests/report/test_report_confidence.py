@@ -64,7 +64,8 @@ def brute_force_sign_flip_p_below(deltas: Sequence[float], threshold: float) -> 
     centred = [d - threshold for d in deltas]
     observed = sum(centred)
     flips = list(itertools.product((1, -1), repeat=len(centred)))
-    hits = sum(1 for signs in flips if sum(s * c for s, c in zip(signs, centred, strict=True)) <= observed + 1e-12)
+    means = (sum(s * c for s, c in zip(signs, centred, strict=True)) for signs in flips)
+    hits = sum(1 for mean in means if mean <= observed + 1e-12)
     return hits / len(flips)
 
 
