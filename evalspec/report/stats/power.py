@@ -20,6 +20,7 @@ D + detectable with that power.
 
 from __future__ import annotations
 
+import functools
 import math
 
 DEFAULT_POWER = 0.8
@@ -39,6 +40,7 @@ def min_detectable_drop(n: int, sd: float, *, confidence: float = 0.95,
     return (t_quantile(confidence, df) + t_quantile(power, df)) * sd / math.sqrt(n)
 
 
+@functools.lru_cache(maxsize=1024)  # a report asks for the same few (level, file count) pairs per cell
 def t_quantile(q: float, df: int) -> float:
     """The q-quantile of Student's t with `df` degrees of freedom (bisection on the CDF; 1e-12)."""
     if not 0 < q < 1 or df < 1:
