@@ -35,7 +35,8 @@ def assemble(
     base = baseline_side(baseline, lock_path, state_dir, with_files, selection)
     spec_keys = [cell.key for cell in expand_spec(spec) if selection.includes(cell.key)]
     report = build_report(Side(str(lock_path), lock, results), base, extra_keys=spec_keys)
-    report = dataclasses.replace(report, commit=head_commit(lock_path))
+    report = dataclasses.replace(report, commit=head_commit(lock_path),
+                                 confidence=spec.settings.confidence or report.confidence)
     # A moved bar is named against the baseline's gates: what the reviewer compares with.
     against = base.lock if base is not None and base.lock is not None else lock
     return with_gates(report, spec.gates, against.gates, against.gate_rules)

@@ -6,12 +6,13 @@ user can start from a copy of a built-in template. Bump FORMAT_VERSION on any in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
 from evalspec.plan.explain import Cause
+from evalspec.report.paired import DEFAULT_CONFIDENCE, paired_json
 from evalspec.report.values import (
     CHANGED,
     NEW,
@@ -61,7 +62,8 @@ def cell_documents(report: Report, *, lazy: bool = False) -> Iterator[dict[str, 
     verdicts = _verdicts_by_key(report)
     changes = report.input_changes or {}
     for cell in report.cells:
-        yield cell_json(cell, verdicts.get(cell.key, []), changes.get(cell.key, ()), lazy=lazy)
+        yield cell_json(cell, verdicts.get(cell.key, []), changes.get(cell.key, ()), lazy=lazy,
+                        confidence=report.confidence)
 
 
 def _baseline(report: Report) -> dict[str, Any] | None:
@@ -106,10 +108,16 @@ def _verdicts_by_key(report: Report) -> dict[str, list[dict[str, Any]]]:
 
 def cell_json(
     cell: CellRow, verdicts: Sequence[dict[str, Any]] = (), changed_inputs: Sequence[Cause] = (),
-    *, lazy: bool = False,
+    *, lazy: bool = False, confidence: float = DEFAULT_CONFIDENCE,
 ) -> dict[str, Any]:
     """One cell with its files, the verdicts of the gates that apply to it and, when its inputs
-    changed against the baseline, which ones (as the plan names them)."""
+    changed against the baseline, which ones (as the plan names them); `paired`: the cell against
+    its baseline on the files both share (None without evidence on both sides)."""
+    shared = cell.paired
+    paired: Mapping[str, Any] | None = None
+    if shared is not None:
+        paired = _MadeOnFirstUse(lambda: paired_json(shared, confidence)) if lazy else paired_json(
+            shared, confidence)
     return {
         "key": cell.key, "collection": cell.collection, "pipeline": cell.pipeline, "rubric": cell.rubric,
         "column": cell.pipeline + cell.overrides, "change": cell.change, "status": cell.status,
@@ -118,7 +126,7 @@ def cell_json(
         "failed_files": cell.failed_files, "submitted_at": cell.submitted_at,
         "completed_at": cell.completed_at, "duration_seconds": duration(cell), "error": cell.error,
         "verdicts": list(verdicts), "gates_failed": sum(1 for v in verdicts if not v["passed"]),
-        "changed_inputs": [cause.to_json() for cause in changed_inputs],
+        "changed_inputs": [cause.to_json() for cause in changed_inputs], "paired": paired,
         "files": _FileDocuments(cell.files) if lazy else [file_json(row) for row in cell.files],
     }
 
@@ -205,6 +213,29 @@ def _explained_rows(cells: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]
 def _explained(item: tuple[str, FileRow]) -> dict[str, Any]:
     key, row = item
     return {"cell": key, "file": file_json(row, lazy=True)}
+
+
+class _MadeOnFirstUse(Mapping[str, Any]):
+    """A document made when first read (a cell's `paired` in a lazy document: resampling every
+    cell's files costs more than the markdown that shows a few)."""
+
+    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
+        self._make: Callable[[], dict[str, Any]] | None = make
+        self._document: dict[str, Any] = {}
+
+    def _made(self) -> dict[str, Any]:
+        if self._make is not None:
+            self._document, self._make = self._make(), None
+        return self._document
+
+    def __getitem__(self, key: str) -> Any:
+        return self._made()[key]
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
 
 
 class _FileDocuments(Sequence[dict[str, Any]]):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass
 
 from evalspec.base.text import plural
@@ -103,6 +104,26 @@ def delta_text(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> s
     level = f"{confidence * 100:g} %"
     return (f"Δ {d.mean:+.3f} on {plural(d.n, 'shared file')} [{level} CI {d.low:+.3f}, {d.high:+.3f}], "
             f"p {_p_text(compared.p_value)}")
+
+
+def paired_json(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
+    """The split and the comparison as report data (the json format's `paired` of a cell)."""
+    compared = shared.compare(confidence)
+    figures: dict[str, Any] = {"delta": None}
+    if compared is not None:
+        d = compared.delta
+        figures = {
+            "baseline_mean": compared.baseline_mean, "current_mean": compared.current_mean,
+            "delta": d.mean, "low": d.low, "high": d.high, "sd": d.sd, "p_value": compared.p_value,
+            "method": d.method_text, "detectable_drop": compared.detectable,
+        }
+    return {
+        "shared_files": shared.n, "confidence": confidence, **figures,
+        "added": [{"filename": name, "score": score} for name, score in shared.added],
+        "removed": [{"filename": name, "score": score} for name, score in shared.removed],
+        "replaced": list(shared.replaced), "unscored": list(shared.unscored),
+        "text": delta_text(shared, confidence) + (f"; {shared.apart}" if shared.apart else ""),
+    }
 
 
 def _p_text(p: float) -> str:

@@ -13,7 +13,7 @@ from evalspec.backend.results_rows import CheckDocument as CheckDocument  # the 
 from evalspec.backend.results_rows import RunRows, failing_count
 from evalspec.base import runstatus
 from evalspec.plan.explain import Cause
-from evalspec.report.paired import SharedFiles
+from evalspec.report.paired import DEFAULT_CONFIDENCE, SharedFiles
 
 # How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
 NEW = "new"  # not in the baseline
@@ -199,6 +199,7 @@ class Report:
     # Finished cells whose lock entry holds no per-file evidence (locks written before it was
     # kept): their files come from this machine's results cache, which another checkout lacks.
     without_evidence: tuple[str, ...] = ()
+    confidence: float = DEFAULT_CONFIDENCE  # of the paired deltas shown (settings.confidence)
 
     @property
     def has_baseline(self) -> bool:
