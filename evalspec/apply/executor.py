@@ -99,8 +99,7 @@ class Executor:
         self.outcome = ApplyOutcome()
         self.stop = asyncio.Event()
         self.submissions_done = False
-        self.tracked: dict[int, Tracked] = {}
-        self.keys: dict[int, str] = {}
+        self.tracked: dict[int, Tracked] = {}  # by run id
         self.lister = RunLister()  # kept across rounds: it remembers where our runs were listed
         self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop,
                                    options.score_scale, place)
@@ -127,7 +126,7 @@ class Executor:
         self.store.set_gates(plan.gates_digest, plan.gate_rules)
         self.store.set_inputs(inputs_after_apply(self.store.lock, plan))
         self.store.set_score_scale(self.options.score_scale)
-        to_submit = [c for c in plan.changes if _needs_submission(c)]
+        to_submit = [c for c in plan.changes if c.submits]
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
         cells = [c.cell for c in to_submit if c.cell]
@@ -149,11 +148,10 @@ class Executor:
     def _track_locked(self, plan: Plan) -> None:
         for change in plan.changes:
             locked = change.locked
-            if change.action == "poll" and locked is not None and locked.run_id is not None:
-                self._track(change.key, Tracked.from_request(locked.run_id, locked.request))
+            if change.follows_run and locked is not None and locked.run_id is not None:
+                self._track(Tracked.from_request(locked.run_id, change.key, locked.request))
 
-    def _track(self, key: str, tracked: Tracked) -> None:
-        self.keys[tracked.run_id] = key
+    def _track(self, tracked: Tracked) -> None:
         self.tracked[tracked.run_id] = tracked
 
     async def _sends_sidecars(self, cells: list[Cell]) -> bool:
@@ -199,7 +197,7 @@ class Executor:
         self.outcome.adopted += adopted
         self.progress.on_submitted(cell.key, run, adopted)
         self.watch.saw(run)
-        self._track(cell.key, Tracked.from_request(run.id, body, run))
+        self._track(Tracked.from_request(run.id, cell.key, body, run))
 
     async def _follow(self) -> None:
         schedule = PollSchedule(self.options.poll_base, self.options.poll_ceiling)
@@ -209,7 +207,8 @@ class Executor:
             await wait_unless(self.stop, wait, self.backend.run_ended)
             if self.backend.run_ended is not None:
                 self.backend.run_ended.clear()  # before the round: an end after it wakes the next wait
-            if self._timed_out() or self.stop.is_set() or not self.tracked:
+            self._stop_at_timeout()
+            if self.stop.is_set() or not self.tracked:
                 continue
             try:
                 any_change = await self._poll_once()
@@ -220,7 +219,7 @@ class Executor:
             self._checkpoint_now_and_then()
             self.watch.after_round(any_change, len(self.tracked))
             schedule.next(any_change)
-            self._timed_out()
+            self._stop_at_timeout()
 
     def _checkpoint_now_and_then(self) -> None:
         """Write the lock after a round if the last write is CHECKPOINT_EVERY old."""
@@ -229,18 +228,23 @@ class Executor:
             self.store.checkpoint()
             self._checkpointed = now
 
-    def _timed_out(self) -> bool:
+    def _stop_at_timeout(self) -> None:
         """At the timeout: stop submitting and polling; the lock keeps the runs as they are."""
         if self.watch.expired and not self.stop.is_set():
             self.outcome.timed_out = True
             self.stop.set()
-        return self.outcome.timed_out
+
+    def interrupt(self) -> None:
+        """Ctrl-C: stop submitting and polling; the lock keeps what was recorded, and apply
+        ends as interrupted."""
+        self.outcome.interrupted = True
+        self.stop.set()
 
     async def _poll_once(self) -> bool:
         any_change = False
         runs = await poll_round(self.client, dict(self.tracked), lister=self.lister)
         for run in runs:
-            key = self.keys[run.id]
+            key = self.tracked[run.id].key
             self.watch.saw(run)
             if changed(self.tracked[run.id].last, run):
                 any_change = True
@@ -313,9 +317,3 @@ class Executor:
         """A score that cannot be trusted: the cell keeps it with the error, and apply exits 3."""
         if error is not None:
             self.outcome.score_errors.append(f"{key}: {error}")
-
-
-def _needs_submission(change: Change) -> bool:
-    if change.action in ("create", "replace"):
-        return True
-    return change.action == "poll" and change.locked is not None and change.locked.run_id is None

@@ -55,17 +55,20 @@ class PollSchedule:
 
 @dataclass(frozen=True)
 class Tracked:
-    """A run we follow: its id, its collection and its last state."""
+    """A run we follow: its id, the cell it is the run of, its collection and its last state."""
 
     run_id: int
+    key: str
     collection_id: int | None
     last: BatchRun | None = None
 
     @classmethod
-    def from_request(cls, run_id: int, request: Mapping[str, Any], last: BatchRun | None = None) -> Tracked:
+    def from_request(
+        cls, run_id: int, key: str, request: Mapping[str, Any], last: BatchRun | None = None,
+    ) -> Tracked:
         """A run as the lock or a submission knows it: its collection is in the request."""
         collection_id = request.get("collection_id")
-        return cls(run_id, collection_id if isinstance(collection_id, int) else None, last)
+        return cls(run_id, key, collection_id if isinstance(collection_id, int) else None, last)
 
 
 async def poll_round(

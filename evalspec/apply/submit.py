@@ -67,13 +67,11 @@ class Submitter:
         # hold a slot that a cell of another signature could use.
         self._slots = submit_slots or asyncio.Semaphore(1)
         self._locks: dict[Signature, asyncio.Lock] = {}
-        # Runs of replaced cells: no longer in the lock, but never ours to adopt.
-        self._superseded: set[int] = set()
 
     def claimed(self) -> set[int]:
         """Run ids already recorded for some cell, or replaced by a newer submission."""
         recorded = {c.run_id for c in self.store.lock.cells.values() if c.run_id is not None}
-        return recorded | self._superseded | self.store.superseded()
+        return recorded | self.store.superseded()
 
     async def submit(
         self, key: str, fingerprint: str, body: Mapping[str, Any], lock_form: dict[str, Any]
@@ -88,8 +86,6 @@ class Submitter:
                 if adopted is not None:
                     self.store.record_run(key, new_run_fields(adopted, self.scale, self.place))
                     return adopted, True
-            if previous is not None and previous.run_id is not None:
-                self._superseded.add(previous.run_id)
             self.store.record_intent(key, fingerprint, lock_form, utc_now())
             run, adopted_now = await self._post(body, self.store.cell(key))
             self.store.record_run(key, new_run_fields(run, self.scale, self.place))

@@ -65,7 +65,7 @@ def run(request: ApplyRequest) -> int:
     replace = saved.replace if saved else tuple(request.replace)
     named_backend = (saved.backend if saved else None) or request.backend
     spec = load_spec(paths)
-    timeout_seconds(request.timeout)  # a bad --timeout is refused before anything is touched
+    timeout = timeout_seconds(request.timeout or spec.settings.timeout)  # refused before anything is touched
     refuse_collected_lock(spec, request.lock_path)
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
@@ -83,7 +83,7 @@ def run(request: ApplyRequest) -> int:
             if backend == "local":
                 for warning in unevaluated_rubric_warnings(spec):
                     err(warning)
-            outcome = asyncio.run(_apply(request, backend, spec, planning, plan, store))
+            outcome = asyncio.run(_apply(request, backend, planning, plan, store, timeout))
             if outcome.succeeded:
                 store.commit_settings()
         finally:
@@ -94,7 +94,8 @@ def run(request: ApplyRequest) -> int:
 @dataclass(frozen=True)
 class Planning:
     """What the plan is made of, so that apply can make it again once a remote service has
-    told where its runs live (a plan offline cannot know an `evalspec server`'s state)."""
+    told where its runs live (a plan offline cannot know an `evalspec server`'s state): only
+    when the plan follows runs up, since no other action depends on that place."""
 
     spec: Spec
     selection: Selection
@@ -106,6 +107,13 @@ class Planning:
         return make_plan(self.spec, lock, self.selection, retry_failed=self.retry_failed,
                          replace=self.replace, target=target or self.target)
 
+    def again_at(self, plan: Plan, lock: Lockfile, here: Target) -> Plan:
+        """The plan for the backend as it answered: `plan` itself unless its runs to follow
+        might live elsewhere than the offline plan could tell."""
+        if here == self.target or not any(change.follows_run for change in plan.changes):
+            return plan
+        return self.make(lock, here)
+
 
 def _keep_only_shard(store: LockStore, selection: Selection) -> None:
     """A shard's lock holds its own cells only, so that shard locks merge without conflicts."""
@@ -116,8 +124,9 @@ def _keep_only_shard(store: LockStore, selection: Selection) -> None:
             store.remove(key)
 
 
-async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning: Planning, plan: Plan,
-                 store: LockStore) -> ApplyOutcome:
+async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, plan: Plan,
+                 store: LockStore, timeout: float | None) -> ApplyOutcome:
+    spec = planning.spec
     counts = plan.action_counts
     progress = Progress(counts["create"] + counts["replace"], counts["poll"])
     poll_base, poll_ceiling = _poll_schedule(request, backend_name)
@@ -127,7 +136,7 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
         poll_base=poll_base,
         poll_ceiling=poll_ceiling,
         state_dir=request.state_dir,
-        timeout=timeout_seconds(request.timeout or spec.settings.timeout),
+        timeout=timeout,
         score_scale=spec.settings.score_scale,
     )
     async with open_backend(
@@ -136,8 +145,7 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
     ) as backend:
         gc_freeze_if_console()  # the imports and the local service's app live as long as this process
         here = await opened_target(backend)
-        if here != planning.target:  # a remote service: its state is known now
-            plan = planning.make(store.lock, here)
+        plan = planning.again_at(plan, store.lock, here)  # a remote service: its state is known now
         assert here.place is not None
         store.set_backend(backend.identity)
         executor = Executor(backend, spec, store, options, progress, here.place)
@@ -162,8 +170,7 @@ def _stop_on_interrupt(executor: Executor) -> None:
 
     def stop() -> None:
         err("Stopping: no new submissions; saving the lock (Ctrl-C again to abort now).")
-        executor.outcome.interrupted = True
-        executor.stop.set()
+        executor.interrupt()
         loop.remove_signal_handler(signal.SIGINT)
 
     # No signal handlers off the main thread (or on Windows): Ctrl-C then aborts at once.

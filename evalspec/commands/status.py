@@ -94,7 +94,7 @@ async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None
         if elsewhere:
             err(f"note: {plural(elsewhere, 'unfinished run')} of another backend or state not asked about "
                 "(`evalspec apply` evaluates those cells again here)")
-        tracked = {run_id: Tracked.from_request(run_id, lock.cells[key].request)
+        tracked = {run_id: Tracked.from_request(run_id, key, lock.cells[key].request)
                    for run_id, key in unfinished.items()}
         directory = run_directory(lock.lineage, here, state_dir)
         for run in await poll_round(opened.client, tracked) if tracked else []:

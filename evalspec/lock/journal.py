@@ -142,44 +142,42 @@ def _validated(raw: Any, path: Path, number: int) -> dict[str, Any]:
         ) from None
 
 
-def apply_entry(cells: dict[str, LockCell], entry: dict[str, Any]) -> None:
-    """Apply one journal entry to a lock's cells."""
+def apply_entry(cells: dict[str, LockCell], pending: dict[str, Pending], entry: dict[str, Any]) -> None:
+    """Apply one journal entry to a lock's cells, and to its open intents (`pending`): an intent
+    opens one, remembering the cell as it was before; any other entry of the key closes it."""
     key = entry.get("key")
     if not isinstance(key, str):
         return
     op = entry.get("op")
     if op == "intent":
+        before = pending[key].previous if key in pending else cells.get(key)
+        pending[key] = Pending(entry, before)
         cells[key] = LockCell(
             fingerprint=entry["fingerprint"], request=entry["request"], submitted_at=entry["at"]
         )
-    elif op == "run" and key in cells:
+        return
+    pending.pop(key, None)
+    if op == "run" and key in cells:
         cells[key] = cells[key].model_copy(update=entry["fields"])
     elif op == "remove":
         cells.pop(key, None)
 
 
-def replay_pending(
-    cells: dict[str, LockCell], entries: Iterable[dict[str, Any]]
-) -> tuple[dict[str, Pending], int]:
-    """Apply `entries` to `cells`; the intents still waiting for a run id, and the entry count."""
-    pending: dict[str, Pending] = {}
+def replay_entries(
+    cells: dict[str, LockCell], pending: dict[str, Pending], entries: Iterable[dict[str, Any]]
+) -> int:
+    """Apply `entries` to `cells` and `pending` (see `apply_entry`); how many there were."""
     count = 0
     for entry in entries:
-        key = entry.get("key")
-        if entry.get("op") == "intent" and isinstance(key, str):
-            before = pending[key].previous if key in pending else cells.get(key)
-            pending[key] = Pending(entry, before)
-        elif isinstance(key, str):
-            pending.pop(key, None)
-        apply_entry(cells, entry)
+        apply_entry(cells, pending, entry)
         count += 1
-    return pending, count
+    return count
 
 
 def replay(lock: Lockfile, path: Path) -> tuple[Lockfile, int]:
     """The lock with the journal's entries applied, and how many there were."""
     cells = dict(lock.cells)
-    _, count = replay_pending(cells, read_entries(path))
+    count = replay_entries(cells, {}, read_entries(path))
     return (lock.with_cells(cells) if count else lock), count
 
 
@@ -189,5 +187,5 @@ def read_current_lock(lock_path: Path) -> Lockfile | None:
     path = journal_path(lock_path)
     if not path.exists():
         return lock
-    replayed, count = replay(lock or Lockfile.new(), path)
-    return replayed if count or lock is not None else None
+    current, count = replay(lock or Lockfile.new(), path)
+    return current if count or lock is not None else None

@@ -7,7 +7,8 @@ the lock atomically and then empties the journal of all but the open intents.
 
 A cell with an open intent (submitted, run id unknown) is written to the lock file as it was
 before the intent: the file never holds a half-made cell, and the run the intent replaces
-stays claimed (`superseded`), so that adoption after a crash cannot mistake it for the new one.
+stays claimed (`superseded`), so that adoption after a crash cannot mistake it for the new one;
+so does, for the rest of the apply, the run of any cell an intent replaced.
 
 What the lock records of the apply as a whole (its gates, inputs, backend, score scale) is
 written with the first cell that changes, or by `commit_settings` once apply went through:
@@ -33,6 +34,7 @@ class LockStore:
         self._cells = dict(lock.cells)
         self._base = lock
         self._pending: dict[str, journal.Pending] = {}
+        self._replaced: set[int] = set()  # runs of cells that this apply's intents replaced
         self._dirty = False
         self._settings_changed = False
         self._journal = journal.Journal(journal.journal_path(path))
@@ -43,14 +45,15 @@ class LockStore:
         lock = read_lock(path) or Lockfile.new()
         entries = journal.read_entries(journal.journal_path(path))  # validated before anything opens
         store = cls(path, lock)
-        store._pending, replayed = journal.replay_pending(store._cells, entries)
+        replayed = journal.replay_entries(store._cells, store._pending, entries)
         store._dirty = replayed > 0
         store.checkpoint()
         return store
 
     def superseded(self) -> set[int]:
-        """Run ids that open intents replace: never to be adopted as the new run."""
-        return {p.previous.run_id for p in self._pending.values() if p.previous and p.previous.run_id}
+        """Run ids that intents replaced (open ones, or this apply's): never to be adopted as a new run."""
+        open_intents = {p.previous.run_id for p in self._pending.values() if p.previous and p.previous.run_id}
+        return self._replaced | open_intents
 
     @property
     def lock(self) -> Lockfile:
@@ -73,15 +76,14 @@ class LockStore:
 
     def record_intent(self, key: str, fingerprint: str, request: dict[str, Any], at: str) -> None:
         """Durably note that `key` is about to be submitted (before the POST)."""
-        previous = self._pending[key].previous if key in self._pending else self._cells.get(key)
-        entry = {"op": "intent", "key": key, "fingerprint": fingerprint, "request": request, "at": at}
-        self._pending[key] = journal.Pending(entry, previous)
-        self._log(entry)
+        replaced = self._cells.get(key)
+        if replaced is not None and replaced.run_id is not None:
+            self._replaced.add(replaced.run_id)
+        self._log({"op": "intent", "key": key, "fingerprint": fingerprint, "request": request, "at": at})
 
     def record_run(self, key: str, fields: dict[str, Any]) -> None:
         """Durably note the run a submission created or adopted (right after the POST)."""
         self._log({"op": "run", "key": key, "fields": fields})
-        self._pending.pop(key, None)
 
     def update_run(self, key: str, fields: dict[str, Any]) -> None:
         """Note progress the server can tell us again: written at the next checkpoint."""
@@ -95,7 +97,6 @@ class LockStore:
         """Drop a cell that is no longer in the specs."""
         if key in self._cells:
             self._log({"op": "remove", "key": key})
-            self._pending.pop(key, None)
 
     def set_backend(self, identity: str) -> None:
         """Record which service the lock follows. Cells of an older lock that record no place
@@ -164,5 +165,5 @@ class LockStore:
 
     def _log(self, entry: dict[str, Any]) -> None:
         self._journal.append(entry)
-        journal.apply_entry(self._cells, entry)
+        journal.apply_entry(self._cells, self._pending, entry)
         self._dirty = True
