@@ -10,21 +10,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalspec.api import BatchRun
-from evalspec.api.shapes import RunResults
 from evalspec.apply.events import ApplyEvents
-from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wait_unless
+from evalspec.apply.follow import PollSchedule, Tracked, wait_unless
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.listing import RunLister
-from evalspec.apply.record import record_results
+from evalspec.apply.record import record_evidence, record_results, record_round
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, run_fields
 from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
-from evalspec.backend.fetch import cached_results, fetch_results
+from evalspec.backend.fetch import cached_results
 from evalspec.backend.results_cache import run_directory, write_results
 from evalspec.base.polling import POLL_BASE, POLL_CEILING
 from evalspec.base.scores import read_score
@@ -241,23 +240,17 @@ class Executor:
         self.stop.set()
 
     async def _poll_once(self) -> bool:
-        any_change = False
-        runs = await poll_round(self.client, dict(self.tracked), lister=self.lister)
-        for run in runs:
-            key = self.tracked[run.id].key
+        polled = await record_round(self.client, self.store, self.tracked, self.options.score_scale,
+                                    self.lister)
+        for run in polled.runs:
             self.watch.saw(run)
-            if changed(self.tracked[run.id].last, run):
-                any_change = True
-                self.store.update_run(key, run_fields(run, self.options.score_scale))
-            if run.is_finished:
-                self._on_finished(key, run)
-            else:
-                self.tracked[run.id] = replace(self.tracked[run.id], last=run)
+        for followed in polled.finished:
+            assert followed.last is not None  # a finished run was just polled
+            self._on_finished(followed.key, followed.last)
         self.progress.on_round([t.last for t in self.tracked.values() if t.last is not None])
-        return any_change
+        return polled.changed
 
     def _on_finished(self, key: str, run: BatchRun) -> None:
-        del self.tracked[run.id]
         if run.is_failed:
             self.outcome.failed_runs.append(f"{key} (run {run.id}, {run.status})")
         self._score_error(key, run_fields(run, self.options.score_scale)["error"])
@@ -268,17 +261,14 @@ class Executor:
     async def _fetch(self, key: str, run: BatchRun) -> None:
         async with self._fetch_slots:
             try:
-                await fetch_results(self.client, self.results_directory, [run.id])
+                error = await record_evidence(self.client, self.results_directory, self.store, key, run.id,
+                                              self.options.score_scale)
             except RemoteError as exc:
                 self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); "
                                    "`evalspec apply` fetches them again")
-            self._take_results(key, cached_results(self.results_directory, run.id))
+            else:
+                self._score_error(key, error)
         self.progress.on_finished(key, self._as_read(run))
-
-    def _take_results(self, key: str, results: RunResults | None) -> None:
-        """Record a finished run's per-file evidence in the lock (and any score it cannot trust)."""
-        if results is not None:
-            self._score_error(key, record_results(self.store, key, results, self.options.score_scale))
 
     async def _record_missing_evidence(self) -> None:
         """Finished cells of this place whose lock entry lacks evidence (a crash between a run's
@@ -290,19 +280,20 @@ class Executor:
                 continue
             if places.readable_at(cell, lock, self.place):
                 try:
-                    await fetch_results(self.client, self.results_directory, [cell.run_id])
+                    error = await record_evidence(self.client, self.results_directory, self.store, key,
+                                                  cell.run_id, self.options.score_scale)
                 except RemoteError as exc:
                     self.progress.note(f"warning: results of run {cell.run_id} not fetched ({exc})")
                     continue
                 self._adopt_place(key, cell)
-                self._take_results(key, cached_results(self.results_directory, cell.run_id))
+                self._score_error(key, error)
             elif cell.state is None and lock.backend == self.backend.identity:
                 older = run_directory(lock.lineage, None, self.options.state_dir)
                 legacy = cached_results(older, cell.run_id)
                 if legacy is not None:
                     write_results(self.results_directory, cell.run_id, legacy)
                     self._adopt_place(key, cell)
-                    self._take_results(key, legacy)
+                    self._score_error(key, record_results(self.store, key, legacy, self.options.score_scale))
 
     def _adopt_place(self, key: str, cell: LockCell) -> None:
         if cell.state is None:
