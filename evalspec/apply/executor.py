@@ -20,7 +20,7 @@ from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.listing import RunLister
 from evalspec.apply.record import record_evidence, record_results, record_round
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
-from evalspec.apply.submit import Submitter, run_fields
+from evalspec.apply.submit import Submitter, lock_fields_of
 from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
 from evalspec.backend.fetch import cached_results
@@ -253,7 +253,7 @@ class Executor:
     def _on_finished(self, key: str, run: BatchRun) -> None:
         if run.is_failed:
             self.outcome.failed_runs.append(f"{key} (run {run.id}, {run.status})")
-        self._score_error(key, run_fields(run, self.options.score_scale)["error"])
+        self._score_error(key, lock_fields_of(run, self.options.score_scale)["error"])
         task = asyncio.create_task(self._fetch(key, run))
         self._fetches.add(task)
         task.add_done_callback(self._fetches.discard)

@@ -13,7 +13,7 @@ from evalspec.api import BatchRun, DatalabClient
 from evalspec.api.shapes import RunResults
 from evalspec.apply.follow import Tracked, changed, poll_round
 from evalspec.apply.listing import RunLister
-from evalspec.apply.submit import run_fields
+from evalspec.apply.submit import lock_fields_of
 from evalspec.backend.evidence import evidence_of
 from evalspec.backend.fetch import cached_results, fetch_results, file_score_error
 from evalspec.lock.store import LockStore
@@ -42,7 +42,7 @@ async def record_round(
         followed = replace(tracked[run.id], last=run)
         if changed(tracked[run.id].last, run):
             any_change = True
-            store.update_run(followed.key, run_fields(run, scale))
+            store.update_run(followed.key, lock_fields_of(run, scale))
         if run.is_finished:
             del tracked[run.id]
             finished.append(followed)

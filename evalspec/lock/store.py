@@ -19,11 +19,10 @@ a first apply that fails leaves no lock at all.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from evalspec.lock import journal
 from evalspec.lock.io import read_lock, write_lock
-from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.lock.lockfile import GateRules, Inputs, LockCell, Lockfile, Request, RunFields
 
 
 class LockStore:
@@ -66,7 +65,7 @@ class LockStore:
         return self._base.lineage
 
     @property
-    def inputs(self) -> dict[str, dict[str, Any]] | None:
+    def inputs(self) -> Inputs | None:
         """The lock's record of the managed inputs (without building the whole `lock`)."""
         return self._base.inputs
 
@@ -74,18 +73,18 @@ class LockStore:
         """The current state of one cell."""
         return self._cells.get(key)
 
-    def record_intent(self, key: str, fingerprint: str, request: dict[str, Any], at: str) -> None:
+    def record_intent(self, key: str, fingerprint: str, request: Request, at: str) -> None:
         """Durably note that `key` is about to be submitted (before the POST)."""
         replaced = self._cells.get(key)
         if replaced is not None and replaced.run_id is not None:
             self._replaced.add(replaced.run_id)
-        self._log({"op": "intent", "key": key, "fingerprint": fingerprint, "request": request, "at": at})
+        self._log(journal.IntentEntry(key=key, fingerprint=fingerprint, request=request, at=at))
 
-    def record_run(self, key: str, fields: dict[str, Any]) -> None:
+    def record_run(self, key: str, fields: RunFields) -> None:
         """Durably note the run a submission created or adopted (right after the POST)."""
-        self._log({"op": "run", "key": key, "fields": fields})
+        self._log(journal.RunEntry(key=key, fields=fields))
 
-    def update_run(self, key: str, fields: dict[str, Any]) -> None:
+    def update_run(self, key: str, fields: RunFields) -> None:
         """Note progress the server can tell us again: written at the next checkpoint."""
         if key in self._cells:
             updated = self._cells[key].model_copy(update=fields)
@@ -96,7 +95,7 @@ class LockStore:
     def remove(self, key: str) -> None:
         """Drop a cell that is no longer in the specs."""
         if key in self._cells:
-            self._log({"op": "remove", "key": key})
+            self._log(journal.RemoveEntry(key=key))
 
     def set_backend(self, identity: str) -> None:
         """Record which service the lock follows. Cells of an older lock that record no place
@@ -108,26 +107,24 @@ class LockStore:
             for key, cell in self._cells.items():
                 if cell.state is None and cell.run_id is not None:
                     self._cells[key] = cell.model_copy(update={"state": previous})
-        self._update_base({"backend": identity})
+        self._update_settings(self._base.model_copy(update={"backend": identity}))
 
     def set_score_scale(self, scale: float) -> None:
         """Record the score scale the lock's scores were read with (1 is the default, not written)."""
-        self._update_base({"score_scale": None if scale == 1 else scale})
+        self._update_settings(self._base.model_copy(update={"score_scale": None if scale == 1 else scale}))
 
-    def set_gates(self, digest: str, rules: dict[str, dict[str, Any]] | None = None) -> None:
+    def set_gates(self, digest: str, rules: GateRules | None = None) -> None:
         """Record the gates this lock was applied with: their digest and, when given, the gates."""
-        update: dict[str, Any] = {"gates": digest}
-        if rules is not None:
-            update["gate_rules"] = rules
-        self._update_base(update)
+        gates = self._base.model_copy(update={"gates": digest})
+        self._update_settings(gates if rules is None else gates.model_copy(update={"gate_rules": rules}))
 
-    def set_inputs(self, inputs: dict[str, dict[str, Any]]) -> None:
+    def set_inputs(self, inputs: Inputs) -> None:
         """Record what the managed inputs were (see `plan/inputs.py`), so the next plan can diff them."""
-        self._update_base({"inputs": inputs})
+        self._update_settings(self._base.model_copy(update={"inputs": inputs}))
 
-    def _update_base(self, update: dict[str, Any]) -> None:
-        if any(getattr(self._base, name) != value for name, value in update.items()):
-            self._base = self._base.model_copy(update=update)
+    def _update_settings(self, updated: Lockfile) -> None:
+        if updated != self._base:
+            self._base = updated
             self._settings_changed = True
 
     def commit_settings(self) -> None:
@@ -163,7 +160,7 @@ class LockStore:
         if not self._pending:
             journal.journal_path(self.path).unlink(missing_ok=True)
 
-    def _log(self, entry: dict[str, Any]) -> None:
+    def _log(self, entry: journal.Entry) -> None:
         self._journal.append(entry)
         journal.apply_entry(self._cells, self._pending, entry)
         self._dirty = True
