@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, with_config
 from typing_extensions import TypedDict  # pydantic validates this one before Python 3.12
@@ -39,9 +39,9 @@ class FileEvidence(BaseModel):
 
 Request = dict[str, int | str | None]
 """A request body as the lock keeps it: `StartBatchRunRequest`'s fields, ids, names and digests."""
-Inputs = dict[str, dict[str, Any]]
+Inputs = dict[str, dict[str, dict[str, object]]]
 """What the managed inputs were when applied, by section and name (plan/inputs.py says what)."""
-GateRules = dict[str, dict[str, Any]]
+GateRules = dict[str, dict[str, object]]
 """The gates by name, as the spec states them."""
 
 
