@@ -25,7 +25,7 @@ from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
 from evalspec.backend.fetch import cached_results
 from evalspec.backend.results_cache import run_directory, write_results
-from evalspec.base.polling import POLL_BASE, POLL_CEILING
+from evalspec.base.polling import POLL_CEILING, POLL_FIRST_WAIT
 from evalspec.base.scores import read_score
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock import places
@@ -49,7 +49,7 @@ class ApplyOptions:
 
     wait: bool = True
     concurrency: int = DEFAULT_CONCURRENCY
-    poll_base: float = POLL_BASE
+    poll_first_wait: float = POLL_FIRST_WAIT
     poll_ceiling: float = POLL_CEILING
     state_dir: Path | None = None
     timeout: float | None = None  # seconds to wait for runs; None waits for them all
@@ -84,7 +84,7 @@ class Executor:
     """Runs one plan against one backend, writing through one LockStore."""
 
     def __init__(self, backend: Backend, spec: Spec, store: LockStore, options: ApplyOptions,
-                 progress: ApplyEvents, place: str | None = None) -> None:
+                 events: ApplyEvents, place: str | None = None) -> None:
         self.backend = backend
         # Where the runs made here live (lock/places.py); by default as the backend knows it
         # without asking (a remote service's own word is `Backend.place()`).
@@ -94,7 +94,7 @@ class Executor:
         self.spec = spec
         self.store = store
         self.options = options
-        self.progress = progress
+        self.events = events
         self.outcome = ApplyOutcome()
         self.stop = asyncio.Event()
         self.submissions_done = False
@@ -102,7 +102,7 @@ class Executor:
         self.lister = RunLister()  # kept across rounds: it remembers where our runs were listed
         self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop,
                                    options.score_scale, place)
-        self.watch = Watch(progress.note, options.clock, options.timeout, options.stall_after)
+        self.watch = Watch(events.note, options.clock, options.timeout, options.stall_after)
         # Results are fetched beside the polling, not in its way: one round may finish 200 runs.
         self._fetches: set[asyncio.Task[None]] = set()
         self._fetch_slots = asyncio.Semaphore(options.concurrency)
@@ -130,7 +130,7 @@ class Executor:
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
         cells = [c.cell for c in to_submit if c.cell]
         ids = await resolve_ids(
-            self.client, self.spec, cells, ledger, self.progress.note,
+            self.client, self.spec, cells, ledger, self.events.note,
             sidecars=await self._sends_sidecars(cells),
         )
         follower = asyncio.create_task(self._follow()) if self.options.wait else None
@@ -187,19 +187,19 @@ class Executor:
             return
         except RemoteError as exc:
             self.outcome.cell_errors.append(f"{cell.key}: {exc}")
-            self.progress.note(f"error     {cell.key}: {exc}")
+            self.events.note(f"error     {cell.key}: {exc}")
             return
         if submitted is None:
             return
         run, adopted = submitted
         self.outcome.submitted += 1
         self.outcome.adopted += adopted
-        self.progress.on_submitted(cell.key, run, adopted)
+        self.events.on_submitted(cell.key, run, adopted)
         self.watch.saw(run)
         self._track(Tracked.from_request(run.id, cell.key, body, run))
 
     async def _follow(self) -> None:
-        schedule = PollSchedule(self.options.poll_base, self.options.poll_ceiling)
+        schedule = PollSchedule(self.options.poll_first_wait, self.options.poll_ceiling)
         while not self.stop.is_set() and (self.tracked or not self.submissions_done):
             remaining = self.watch.remaining()
             wait = schedule.current if remaining is None else max(0.0, min(schedule.current, remaining))
@@ -247,7 +247,7 @@ class Executor:
         for followed in polled.finished:
             assert followed.last is not None  # a finished run was just polled
             self._on_finished(followed.key, followed.last)
-        self.progress.on_round([t.last for t in self.tracked.values() if t.last is not None])
+        self.events.on_round([t.last for t in self.tracked.values() if t.last is not None])
         return polled.changed
 
     def _on_finished(self, key: str, run: BatchRun) -> None:
@@ -264,11 +264,11 @@ class Executor:
                 error = await record_evidence(self.client, self.results_directory, self.store, key, run.id,
                                               self.options.score_scale)
             except RemoteError as exc:
-                self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); "
+                self.events.note(f"warning: results of run {run.id} not fetched ({exc}); "
                                    "`evalspec apply` fetches them again")
             else:
                 self._score_error(key, error)
-        self.progress.on_finished(key, self._as_read(run))
+        self.events.on_finished(key, self._as_read(run))
 
     async def _record_missing_evidence(self) -> None:
         """Finished cells of this place whose lock entry lacks evidence (a crash between a run's
@@ -283,7 +283,7 @@ class Executor:
                     error = await record_evidence(self.client, self.results_directory, self.store, key,
                                                   cell.run_id, self.options.score_scale)
                 except RemoteError as exc:
-                    self.progress.note(f"warning: results of run {cell.run_id} not fetched ({exc})")
+                    self.events.note(f"warning: results of run {cell.run_id} not fetched ({exc})")
                     continue
                 self._adopt_place(key, cell)
                 self._score_error(key, error)

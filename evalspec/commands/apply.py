@@ -15,7 +15,7 @@ from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.backend.which import backend_for_lock, planned_target
 from evalspec.base.durations import parse_duration
 from evalspec.base.gcpause import gc_freeze_if_console
-from evalspec.base.polling import LOCAL_POLL_BASE, LOCAL_POLL_CEILING, POLL_BASE, POLL_CEILING
+from evalspec.base.polling import LOCAL_POLL_CEILING, LOCAL_POLL_FIRST_WAIT, POLL_CEILING, POLL_FIRST_WAIT
 from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
@@ -49,7 +49,7 @@ class ApplyRequest:
     shard: str | None = None
     rate_limit: str | None = None
     concurrency: int | None = None
-    poll_interval: float | None = None  # POLL_BASE; LOCAL_POLL_BASE for --backend local
+    poll_interval: float | None = None  # POLL_FIRST_WAIT; LOCAL_POLL_FIRST_WAIT for --backend local
     state_dir: Path | None = None
     timeout: str | None = None
     replace: Sequence[str] = ()  # cells to evaluate again whatever the lock holds (`all`: every one)
@@ -129,11 +129,11 @@ async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, p
     spec = planning.spec
     counts = plan.action_counts
     progress = Progress(counts["create"] + counts["replace"], counts["poll"])
-    poll_base, poll_ceiling = _poll_schedule(request, backend_name)
+    poll_first_wait, poll_ceiling = _poll_schedule(request, backend_name)
     options = ApplyOptions(
         wait=request.wait,
         concurrency=request.concurrency or spec.settings.concurrency or DEFAULT_CONCURRENCY,
-        poll_base=poll_base,
+        poll_first_wait=poll_first_wait,
         poll_ceiling=poll_ceiling,
         state_dir=request.state_dir,
         timeout=timeout,
@@ -159,9 +159,9 @@ async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, p
 def _poll_schedule(request: ApplyRequest, backend: str) -> tuple[float, float]:
     """The first wait between poll rounds and the most it grows to."""
     if backend != "local":
-        return request.poll_interval or POLL_BASE, POLL_CEILING
-    base = request.poll_interval or LOCAL_POLL_BASE
-    return base, max(base, LOCAL_POLL_CEILING)
+        return request.poll_interval or POLL_FIRST_WAIT, POLL_CEILING
+    first_wait = request.poll_interval or LOCAL_POLL_FIRST_WAIT
+    return first_wait, max(first_wait, LOCAL_POLL_CEILING)
 
 
 def _stop_on_interrupt(executor: Executor) -> None:

@@ -31,7 +31,7 @@ class LockStore:
     def __init__(self, path: Path, lock: Lockfile) -> None:
         self.path = path
         self._cells = dict(lock.cells)
-        self._base = lock
+        self._lockfile = lock  # as last read or written, with the settings recorded since
         self._pending: dict[str, journal.Pending] = {}
         self._replaced: set[int] = set()  # runs of cells that this apply's intents replaced
         self._dirty = False
@@ -57,17 +57,17 @@ class LockStore:
     @property
     def lock(self) -> Lockfile:
         """The current state, open intents included."""
-        return self._base.model_copy(update={"cells": {k: self._cells[k] for k in sorted(self._cells)}})
+        return self._lockfile.model_copy(update={"cells": {k: self._cells[k] for k in sorted(self._cells)}})
 
     @property
     def lineage(self) -> str:
         """The lock's lineage (without building the whole `lock`, which sorts every cell)."""
-        return self._base.lineage
+        return self._lockfile.lineage
 
     @property
     def inputs(self) -> Inputs | None:
         """The lock's record of the managed inputs (without building the whole `lock`)."""
-        return self._base.inputs
+        return self._lockfile.inputs
 
     def cell(self, key: str) -> LockCell | None:
         """The current state of one cell."""
@@ -100,31 +100,32 @@ class LockStore:
     def set_backend(self, identity: str) -> None:
         """Record which service the lock follows. Cells of an older lock that record no place
         get their old backend's, so that their run ids are never read on the new one."""
-        previous = self._base.backend
+        previous = self._lockfile.backend
         if previous == identity:
             return
         if previous is not None:
             for key, cell in self._cells.items():
                 if cell.state is None and cell.run_id is not None:
                     self._cells[key] = cell.model_copy(update={"state": previous})
-        self._update_settings(self._base.model_copy(update={"backend": identity}))
+        self._update_settings(self._lockfile.model_copy(update={"backend": identity}))
 
     def set_score_scale(self, scale: float) -> None:
         """Record the score scale the lock's scores were read with (1 is the default, not written)."""
-        self._update_settings(self._base.model_copy(update={"score_scale": None if scale == 1 else scale}))
+        scale_or_default = None if scale == 1 else scale
+        self._update_settings(self._lockfile.model_copy(update={"score_scale": scale_or_default}))
 
     def set_gates(self, digest: str, rules: GateRules | None = None) -> None:
         """Record the gates this lock was applied with: their digest and, when given, the gates."""
-        gates = self._base.model_copy(update={"gates": digest})
+        gates = self._lockfile.model_copy(update={"gates": digest})
         self._update_settings(gates if rules is None else gates.model_copy(update={"gate_rules": rules}))
 
     def set_inputs(self, inputs: Inputs) -> None:
         """Record what the managed inputs were (see `plan/inputs.py`), so the next plan can diff them."""
-        self._update_settings(self._base.model_copy(update={"inputs": inputs}))
+        self._update_settings(self._lockfile.model_copy(update={"inputs": inputs}))
 
     def _update_settings(self, updated: Lockfile) -> None:
-        if updated != self._base:
-            self._base = updated
+        if updated != self._lockfile:
+            self._lockfile = updated
             self._settings_changed = True
 
     def commit_settings(self) -> None:
@@ -147,8 +148,8 @@ class LockStore:
             self._journal.rewrite([pending.entry for pending in self._pending.values()])
             self._dirty = False
             return
-        self._base = self._base.with_cells(on_disk)
-        write_lock(self.path, self._base)
+        self._lockfile = self._lockfile.with_cells(on_disk)
+        write_lock(self.path, self._lockfile)
         self._settings_changed = False
         self._journal.rewrite([pending.entry for pending in self._pending.values()])
         self._dirty = False

@@ -47,7 +47,7 @@ def test_runs_are_read_from_the_team_list_and_the_history_beyond_them_is_not(tmp
 
 
 def test_the_wait_grows_while_nothing_changes_and_snaps_back() -> None:
-    schedule = PollSchedule(base=1.0, ceiling=3.0, factor=2.0)
+    schedule = PollSchedule(first_wait=1.0, ceiling=3.0, factor=2.0)
     assert [schedule.next(changed) for changed in (False, False, False, True, False)] == [2, 3, 3, 1, 2]
 
 
