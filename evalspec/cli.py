@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from evalspec import __version__
-from evalspec.base.polling import LOCAL_POLL_BASE, POLL_BASE
+from evalspec.base.polling import LOCAL_POLL_FIRST_WAIT, POLL_FIRST_WAIT
 from evalspec.errors import EXIT_INVALID_INPUT, EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -219,9 +219,9 @@ def schema(rubric: bool) -> int:
 @click.option("--rate-limit", metavar="N/SECONDS", help="Client-side request budget (default 400/60).")
 @click.option("--concurrency", type=click.IntRange(1, 400), help="Submissions in flight (default 8).")
 @click.option("--poll-interval", type=click.FloatRange(0.05, 60),
-              help=f"First wait between poll rounds, in seconds (default {POLL_BASE:g}; {LOCAL_POLL_BASE:g} "
-              "for --backend local, which also polls the moment a run ends); later ones grow with the "
-              "time waited, and while nothing changes.")
+              help=f"First wait between poll rounds, in seconds (default {POLL_FIRST_WAIT:g}; "
+              f"{LOCAL_POLL_FIRST_WAIT:g} for --backend local, which also polls the moment a run ends); "
+              "later ones grow with the time waited, and while nothing changes.")
 @click.option("--timeout", metavar="DURATION",
               help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
               "none): the lock is saved, exit 3, and `evalspec apply` resumes.")

@@ -4,6 +4,7 @@ Datalab's docs leave open the score scale, the status words, nullability and mor
 service answers one way. `Variant` answers another way, in front of the real local service:
 
     Variant(app, score_scale=100)                     scores on 0-100
+    Variant(app, score_scale=100, scaled=("eval_score",))   files' scores on 0-100, runs' on 0..1
     Variant(app, statuses={"completed": "done"})      other status words (runs and files)
     Variant(app, stuck_status="mystery")              runs that never finish, in an unknown word
     Variant(app, null_counts=True)                    null total_files / completed_files
@@ -43,6 +44,7 @@ class Variant:
 
     app: App
     score_scale: float = 1.0
+    scaled: tuple[str, ...] = SCORE_KEYS  # the score keys that score_scale multiplies
     statuses: Mapping[str, str] = field(default_factory=dict)
     stuck_status: str | None = None
     null_counts: bool = False
@@ -78,7 +80,7 @@ class Variant:
 
     def _rewrite_object(self, item: dict[str, Any]) -> dict[str, Any]:
         item = dict(item)
-        for key in SCORE_KEYS:
+        for key in self.scaled:
             if isinstance(item.get(key), (int, float)):
                 item[key] = item[key] * self.score_scale
         if isinstance(item.get("status"), str):

@@ -10,23 +10,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalspec.api import BatchRun
-from evalspec.api.shapes import RunResults
 from evalspec.apply.events import ApplyEvents
-from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wait_unless
+from evalspec.apply.follow import PollSchedule, Tracked, wait_unless
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.listing import RunLister
-from evalspec.apply.record import record_results
+from evalspec.apply.record import record_evidence, record_results, record_round
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
-from evalspec.apply.submit import Submitter, run_fields
+from evalspec.apply.submit import Submitter, lock_fields_of
 from evalspec.apply.watch import STALL_AFTER, Watch
 from evalspec.backend.connect import Backend, evaluates_truth
-from evalspec.backend.fetch import cached_results, fetch_results
+from evalspec.backend.fetch import cached_results
 from evalspec.backend.results_cache import run_directory, write_results
-from evalspec.base.polling import POLL_BASE, POLL_CEILING
+from evalspec.base.polling import POLL_CEILING, POLL_FIRST_WAIT
 from evalspec.base.scores import read_score
 from evalspec.errors import AuthError, NetworkError, RemoteError
 from evalspec.lock import places
@@ -50,7 +49,7 @@ class ApplyOptions:
 
     wait: bool = True
     concurrency: int = DEFAULT_CONCURRENCY
-    poll_base: float = POLL_BASE
+    poll_first_wait: float = POLL_FIRST_WAIT
     poll_ceiling: float = POLL_CEILING
     state_dir: Path | None = None
     timeout: float | None = None  # seconds to wait for runs; None waits for them all
@@ -85,7 +84,7 @@ class Executor:
     """Runs one plan against one backend, writing through one LockStore."""
 
     def __init__(self, backend: Backend, spec: Spec, store: LockStore, options: ApplyOptions,
-                 progress: ApplyEvents, place: str | None = None) -> None:
+                 events: ApplyEvents, place: str | None = None) -> None:
         self.backend = backend
         # Where the runs made here live (lock/places.py); by default as the backend knows it
         # without asking (a remote service's own word is `Backend.place()`).
@@ -95,16 +94,15 @@ class Executor:
         self.spec = spec
         self.store = store
         self.options = options
-        self.progress = progress
+        self.events = events
         self.outcome = ApplyOutcome()
         self.stop = asyncio.Event()
         self.submissions_done = False
-        self.tracked: dict[int, Tracked] = {}
-        self.keys: dict[int, str] = {}
+        self.tracked: dict[int, Tracked] = {}  # by run id
         self.lister = RunLister()  # kept across rounds: it remembers where our runs were listed
         self.submitter = Submitter(self.client, store, asyncio.Semaphore(options.concurrency), self.stop,
                                    options.score_scale, place)
-        self.watch = Watch(progress.note, options.clock, options.timeout, options.stall_after)
+        self.watch = Watch(events.note, options.clock, options.timeout, options.stall_after)
         # Results are fetched beside the polling, not in its way: one round may finish 200 runs.
         self._fetches: set[asyncio.Task[None]] = set()
         self._fetch_slots = asyncio.Semaphore(options.concurrency)
@@ -127,12 +125,12 @@ class Executor:
         self.store.set_gates(plan.gates_digest, plan.gate_rules)
         self.store.set_inputs(inputs_after_apply(self.store.lock, plan))
         self.store.set_score_scale(self.options.score_scale)
-        to_submit = [c for c in plan.changes if _needs_submission(c)]
+        to_submit = [c for c in plan.changes if c.submits]
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
         cells = [c.cell for c in to_submit if c.cell]
         ids = await resolve_ids(
-            self.client, self.spec, cells, ledger, self.progress.note,
+            self.client, self.spec, cells, ledger, self.events.note,
             sidecars=await self._sends_sidecars(cells),
         )
         follower = asyncio.create_task(self._follow()) if self.options.wait else None
@@ -149,11 +147,10 @@ class Executor:
     def _track_locked(self, plan: Plan) -> None:
         for change in plan.changes:
             locked = change.locked
-            if change.action == "poll" and locked is not None and locked.run_id is not None:
-                self._track(change.key, Tracked.from_request(locked.run_id, locked.request))
+            if change.follows_run and locked is not None and locked.run_id is not None:
+                self._track(Tracked.from_request(locked.run_id, change.key, locked.request))
 
-    def _track(self, key: str, tracked: Tracked) -> None:
-        self.keys[tracked.run_id] = key
+    def _track(self, tracked: Tracked) -> None:
         self.tracked[tracked.run_id] = tracked
 
     async def _sends_sidecars(self, cells: list[Cell]) -> bool:
@@ -190,26 +187,27 @@ class Executor:
             return
         except RemoteError as exc:
             self.outcome.cell_errors.append(f"{cell.key}: {exc}")
-            self.progress.note(f"error     {cell.key}: {exc}")
+            self.events.note(f"error     {cell.key}: {exc}")
             return
         if submitted is None:
             return
         run, adopted = submitted
         self.outcome.submitted += 1
         self.outcome.adopted += adopted
-        self.progress.on_submitted(cell.key, run, adopted)
+        self.events.on_submitted(cell.key, run, adopted)
         self.watch.saw(run)
-        self._track(cell.key, Tracked.from_request(run.id, body, run))
+        self._track(Tracked.from_request(run.id, cell.key, body, run))
 
     async def _follow(self) -> None:
-        schedule = PollSchedule(self.options.poll_base, self.options.poll_ceiling)
+        schedule = PollSchedule(self.options.poll_first_wait, self.options.poll_ceiling)
         while not self.stop.is_set() and (self.tracked or not self.submissions_done):
             remaining = self.watch.remaining()
             wait = schedule.current if remaining is None else max(0.0, min(schedule.current, remaining))
             await wait_unless(self.stop, wait, self.backend.run_ended)
             if self.backend.run_ended is not None:
                 self.backend.run_ended.clear()  # before the round: an end after it wakes the next wait
-            if self._timed_out() or self.stop.is_set() or not self.tracked:
+            self._stop_at_timeout()
+            if self.stop.is_set() or not self.tracked:
                 continue
             try:
                 any_change = await self._poll_once()
@@ -220,7 +218,7 @@ class Executor:
             self._checkpoint_now_and_then()
             self.watch.after_round(any_change, len(self.tracked))
             schedule.next(any_change)
-            self._timed_out()
+            self._stop_at_timeout()
 
     def _checkpoint_now_and_then(self) -> None:
         """Write the lock after a round if the last write is CHECKPOINT_EVERY old."""
@@ -229,34 +227,33 @@ class Executor:
             self.store.checkpoint()
             self._checkpointed = now
 
-    def _timed_out(self) -> bool:
+    def _stop_at_timeout(self) -> None:
         """At the timeout: stop submitting and polling; the lock keeps the runs as they are."""
         if self.watch.expired and not self.stop.is_set():
             self.outcome.timed_out = True
             self.stop.set()
-        return self.outcome.timed_out
+
+    def interrupt(self) -> None:
+        """Ctrl-C: stop submitting and polling; the lock keeps what was recorded, and apply
+        ends as interrupted."""
+        self.outcome.interrupted = True
+        self.stop.set()
 
     async def _poll_once(self) -> bool:
-        any_change = False
-        runs = await poll_round(self.client, dict(self.tracked), lister=self.lister)
-        for run in runs:
-            key = self.keys[run.id]
+        polled = await record_round(self.client, self.store, self.tracked, self.options.score_scale,
+                                    self.lister)
+        for run in polled.runs:
             self.watch.saw(run)
-            if changed(self.tracked[run.id].last, run):
-                any_change = True
-                self.store.update_run(key, run_fields(run, self.options.score_scale))
-            if run.is_finished:
-                self._on_finished(key, run)
-            else:
-                self.tracked[run.id] = replace(self.tracked[run.id], last=run)
-        self.progress.on_round([t.last for t in self.tracked.values() if t.last is not None])
-        return any_change
+        for followed in polled.finished:
+            assert followed.last is not None  # a finished run was just polled
+            self._on_finished(followed.key, followed.last)
+        self.events.on_round([t.last for t in self.tracked.values() if t.last is not None])
+        return polled.changed
 
     def _on_finished(self, key: str, run: BatchRun) -> None:
-        del self.tracked[run.id]
         if run.is_failed:
             self.outcome.failed_runs.append(f"{key} (run {run.id}, {run.status})")
-        self._score_error(key, run_fields(run, self.options.score_scale)["error"])
+        self._score_error(key, lock_fields_of(run, self.options.score_scale)["error"])
         task = asyncio.create_task(self._fetch(key, run))
         self._fetches.add(task)
         task.add_done_callback(self._fetches.discard)
@@ -264,17 +261,14 @@ class Executor:
     async def _fetch(self, key: str, run: BatchRun) -> None:
         async with self._fetch_slots:
             try:
-                await fetch_results(self.client, self.results_directory, [run.id])
+                error = await record_evidence(self.client, self.results_directory, self.store, key, run.id,
+                                              self.options.score_scale)
             except RemoteError as exc:
-                self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); "
+                self.events.note(f"warning: results of run {run.id} not fetched ({exc}); "
                                    "`evalspec apply` fetches them again")
-            self._take_results(key, cached_results(self.results_directory, run.id))
-        self.progress.on_finished(key, self._as_read(run))
-
-    def _take_results(self, key: str, results: RunResults | None) -> None:
-        """Record a finished run's per-file evidence in the lock (and any score it cannot trust)."""
-        if results is not None:
-            self._score_error(key, record_results(self.store, key, results, self.options.score_scale))
+            else:
+                self._score_error(key, error)
+        self.events.on_finished(key, self._as_read(run))
 
     async def _record_missing_evidence(self) -> None:
         """Finished cells of this place whose lock entry lacks evidence (a crash between a run's
@@ -286,19 +280,20 @@ class Executor:
                 continue
             if places.readable_at(cell, lock, self.place):
                 try:
-                    await fetch_results(self.client, self.results_directory, [cell.run_id])
+                    error = await record_evidence(self.client, self.results_directory, self.store, key,
+                                                  cell.run_id, self.options.score_scale)
                 except RemoteError as exc:
-                    self.progress.note(f"warning: results of run {cell.run_id} not fetched ({exc})")
+                    self.events.note(f"warning: results of run {cell.run_id} not fetched ({exc})")
                     continue
                 self._adopt_place(key, cell)
-                self._take_results(key, cached_results(self.results_directory, cell.run_id))
+                self._score_error(key, error)
             elif cell.state is None and lock.backend == self.backend.identity:
                 older = run_directory(lock.lineage, None, self.options.state_dir)
                 legacy = cached_results(older, cell.run_id)
                 if legacy is not None:
                     write_results(self.results_directory, cell.run_id, legacy)
                     self._adopt_place(key, cell)
-                    self._take_results(key, legacy)
+                    self._score_error(key, record_results(self.store, key, legacy, self.options.score_scale))
 
     def _adopt_place(self, key: str, cell: LockCell) -> None:
         if cell.state is None:
@@ -313,9 +308,3 @@ class Executor:
         """A score that cannot be trusted: the cell keeps it with the error, and apply exits 3."""
         if error is not None:
             self.outcome.score_errors.append(f"{key}: {error}")
-
-
-def _needs_submission(change: Change) -> bool:
-    if change.action in ("create", "replace"):
-        return True
-    return change.action == "poll" and change.locked is not None and change.locked.run_id is None

@@ -21,19 +21,19 @@ from typing import Any
 from evalspec.api import BatchRun, DatalabClient
 from evalspec.api.paging import MAX_PAGE
 from evalspec.apply.listing import RunLister
-from evalspec.base.polling import POLL_BASE, POLL_CEILING
+from evalspec.base.polling import POLL_CEILING, POLL_FIRST_WAIT
 
 
 @dataclass
 class PollSchedule:
     """The wait before the next poll round.
 
-    At least `share` of the time since the schedule started (and at least `base`), so the last
+    At least `share` of the time since the schedule started (and at least `first_wait`), so the last
     run's end is seen at most that share late; grows by `factor` while nothing changes; never
     above `ceiling`.
     """
 
-    base: float = POLL_BASE
+    first_wait: float = POLL_FIRST_WAIT
     ceiling: float = POLL_CEILING
     factor: float = 1.5
     share: float = 0.08
@@ -42,12 +42,12 @@ class PollSchedule:
     started: float = field(init=False)
 
     def __post_init__(self) -> None:
-        self.current = self.base
+        self.current = self.first_wait
         self.started = self.clock()
 
     def next(self, changed: bool) -> float:
         """The wait after a round that did (or did not) see a change."""
-        floor = max(self.base, self.share * (self.clock() - self.started))
+        floor = max(self.first_wait, self.share * (self.clock() - self.started))
         grown = floor if changed else max(floor, self.current * self.factor)
         self.current = min(self.ceiling, grown)
         return self.current
@@ -55,17 +55,20 @@ class PollSchedule:
 
 @dataclass(frozen=True)
 class Tracked:
-    """A run we follow: its id, its collection and its last state."""
+    """A run we follow: its id, the cell it is the run of, its collection and its last state."""
 
     run_id: int
+    key: str
     collection_id: int | None
     last: BatchRun | None = None
 
     @classmethod
-    def from_request(cls, run_id: int, request: Mapping[str, Any], last: BatchRun | None = None) -> Tracked:
+    def from_request(
+        cls, run_id: int, key: str, request: Mapping[str, Any], last: BatchRun | None = None,
+    ) -> Tracked:
         """A run as the lock or a submission knows it: its collection is in the request."""
         collection_id = request.get("collection_id")
-        return cls(run_id, collection_id if isinstance(collection_id, int) else None, last)
+        return cls(run_id, key, collection_id if isinstance(collection_id, int) else None, last)
 
 
 async def poll_round(

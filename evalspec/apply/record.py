@@ -1,16 +1,64 @@
-"""What a finished run's results add to its cell in the lock: per-file evidence, and any score
-that cannot be trusted on the lock's scale. Shared by apply and `status --refresh`."""
+"""What a poll round and a finished run's results add to the cells of the lock: the runs'
+progress, per-file evidence, and any score that cannot be trusted on the lock's scale. One
+logic for apply and `status --refresh`, so that both record a run alike."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from evalspec.api import BatchRun, DatalabClient
 from evalspec.api.shapes import RunResults
+from evalspec.apply.follow import Tracked, changed, poll_round
+from evalspec.apply.listing import RunLister
+from evalspec.apply.submit import lock_fields_of
 from evalspec.backend.evidence import evidence_of
-from evalspec.backend.fetch import file_score_error
+from evalspec.backend.fetch import cached_results, fetch_results, file_score_error
 from evalspec.lock.store import LockStore
 from evalspec.plan.select import key_parts
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one poll round saw: every run polled, whether any changed, the runs that finished."""
+
+    runs: list[BatchRun]
+    changed: bool
+    finished: list[Tracked]  # each with its final state as `last`
+
+
+async def record_round(
+    client: DatalabClient, store: LockStore, tracked: dict[int, Tracked], scale: float,
+    lister: RunLister | None = None,
+) -> Round:
+    """Poll every tracked run once and write what changed to its cell; finished runs leave
+    `tracked`, the others keep their new state as `last`."""
+    runs = await poll_round(client, tracked, lister=lister)
+    any_change = False
+    finished = []
+    for run in runs:
+        followed = replace(tracked[run.id], last=run)
+        if changed(tracked[run.id].last, run):
+            any_change = True
+            store.update_run(followed.key, lock_fields_of(run, scale))
+        if run.is_finished:
+            del tracked[run.id]
+            finished.append(followed)
+        else:
+            tracked[run.id] = followed
+    return Round(runs, any_change, finished)
+
+
+async def record_evidence(
+    client: DatalabClient, directory: Path, store: LockStore, key: str, run_id: int, scale: float,
+) -> str | None:
+    """Fetch a finished run's results into the cache (once) and record them in its cell; the
+    error when a file's score cannot be trusted. RemoteError when they cannot be fetched."""
+    await fetch_results(client, directory, [run_id])
+    results = cached_results(directory, run_id)
+    return None if results is None else record_results(store, key, results, scale)
 
 
 def record_results(store: LockStore, key: str, results: RunResults, scale: float) -> str | None:

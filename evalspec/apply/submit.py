@@ -12,25 +12,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from evalspec.api import BatchRun, DatalabClient, may_have_acted
 from evalspec.base.clock import parse_timestamp, utc_now
 from evalspec.base.scores import read_score
 from evalspec.errors import RemoteError
-from evalspec.lock.lockfile import round_score
+from evalspec.lock.lockfile import LockCell, Request, RunFields, round_score
 from evalspec.lock.store import LockStore
 
 # Server clocks may run behind ours: a run created this long before our intent still counts.
 # Kept short, because a run of the same signature made just before (the run a replaced cell
 # had) must not be mistaken for ours.
 CLOCK_SKEW = timedelta(seconds=60)
-Signature = tuple[Any, ...]
+Body = Mapping[str, Any]
+"""A request body as POSTed: exactly `StartBatchRunRequest` (plan/request.py builds it)."""
+Signature = tuple[object, ...]
 
 
-def run_fields(run: BatchRun, scale: float = 1.0) -> dict[str, Any]:
-    """The lock fields a run's answer tells us, its score divided by `scale`.
+def lock_fields_of(run: BatchRun, scale: float = 1.0) -> RunFields:
+    """The lock fields of a cell that its run's answer tells us, its score divided by `scale`.
 
     A score outside 0..1 after that is kept raw, with the error that says why it is not valid.
     """
@@ -43,12 +45,12 @@ def run_fields(run: BatchRun, scale: float = 1.0) -> dict[str, Any]:
     }
 
 
-def new_run_fields(run: BatchRun, scale: float, place: str | None) -> dict[str, Any]:
-    """`run_fields` of a run just made (or adopted): where it lives, and no evidence yet."""
-    return {**run_fields(run, scale), "state": place, "files": None}
+def lock_fields_of_new(run: BatchRun, scale: float, place: str | None) -> RunFields:
+    """`lock_fields_of` a run just made (or adopted): where it lives, and no evidence yet."""
+    return {**lock_fields_of(run, scale), "state": place, "files": None}
 
 
-def signature(body: Mapping[str, Any]) -> Signature:
+def signature(body: Body) -> Signature:
     """What a run's answer lets us match a request by."""
     return (body["collection_id"], body["eval_rubric_id"], body["pipeline_type"], body["pipeline_id"])
 
@@ -67,16 +69,14 @@ class Submitter:
         # hold a slot that a cell of another signature could use.
         self._slots = submit_slots or asyncio.Semaphore(1)
         self._locks: dict[Signature, asyncio.Lock] = {}
-        # Runs of replaced cells: no longer in the lock, but never ours to adopt.
-        self._superseded: set[int] = set()
 
     def claimed(self) -> set[int]:
         """Run ids already recorded for some cell, or replaced by a newer submission."""
         recorded = {c.run_id for c in self.store.lock.cells.values() if c.run_id is not None}
-        return recorded | self._superseded | self.store.superseded()
+        return recorded | self.store.superseded()
 
     async def submit(
-        self, key: str, fingerprint: str, body: Mapping[str, Any], lock_form: dict[str, Any]
+        self, key: str, fingerprint: str, body: Body, lock_form: Request
     ) -> tuple[BatchRun, bool] | None:
         """Start (or adopt) the run for `key`: it and whether it was adopted; None once stopped."""
         async with self._locks.setdefault(signature(body), asyncio.Lock()), self._slots:
@@ -86,16 +86,14 @@ class Submitter:
             if previous is not None and previous.run_id is None and previous.fingerprint == fingerprint:
                 adopted = await self.find_adoptable(body, previous.submitted_at)
                 if adopted is not None:
-                    self.store.record_run(key, new_run_fields(adopted, self.scale, self.place))
+                    self.store.record_run(key, lock_fields_of_new(adopted, self.scale, self.place))
                     return adopted, True
-            if previous is not None and previous.run_id is not None:
-                self._superseded.add(previous.run_id)
             self.store.record_intent(key, fingerprint, lock_form, utc_now())
             run, adopted_now = await self._post(body, self.store.cell(key))
-            self.store.record_run(key, new_run_fields(run, self.scale, self.place))
+            self.store.record_run(key, lock_fields_of_new(run, self.scale, self.place))
             return run, adopted_now
 
-    async def _post(self, body: Mapping[str, Any], intent: Any) -> tuple[BatchRun, bool]:
+    async def _post(self, body: Body, intent: LockCell | None) -> tuple[BatchRun, bool]:
         try:
             return await self.client.runs.start(body), False
         except RemoteError as exc:
@@ -106,7 +104,7 @@ class Submitter:
                 raise
             return adopted, True
 
-    async def find_adoptable(self, body: Mapping[str, Any], intent_at: str | None) -> BatchRun | None:
+    async def find_adoptable(self, body: Body, intent_at: str | None) -> BatchRun | None:
         """The earliest unclaimed run matching `body`, created after the intent."""
         since = parse_timestamp(intent_at)
         claimed = self.claimed()
@@ -127,6 +125,6 @@ def _signature_of(run: BatchRun) -> Signature:
     return (run.collection_id, run.eval_rubric_id, run.pipeline_type, run.pipeline_id)
 
 
-def _after(run: BatchRun, since: Any) -> bool:
+def _after(run: BatchRun, since: datetime | None) -> bool:
     created = parse_timestamp(run.created)
     return since is None or created is None or created >= since - CLOCK_SKEW

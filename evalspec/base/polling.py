@@ -9,7 +9,7 @@ processes would rather have.
 
 from __future__ import annotations
 
-POLL_BASE = 1.0  # seconds before the first poll round
+POLL_FIRST_WAIT = 1.0  # seconds before the first poll round
 POLL_CEILING = 15.0  # the most a wait between rounds grows to
-LOCAL_POLL_BASE = 0.5
+LOCAL_POLL_FIRST_WAIT = 0.5
 LOCAL_POLL_CEILING = 2.0

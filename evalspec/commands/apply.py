@@ -15,7 +15,7 @@ from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.backend.which import backend_for_lock, planned_target
 from evalspec.base.durations import parse_duration
 from evalspec.base.gcpause import gc_freeze_if_console
-from evalspec.base.polling import LOCAL_POLL_BASE, LOCAL_POLL_CEILING, POLL_BASE, POLL_CEILING
+from evalspec.base.polling import LOCAL_POLL_CEILING, LOCAL_POLL_FIRST_WAIT, POLL_CEILING, POLL_FIRST_WAIT
 from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
@@ -49,7 +49,7 @@ class ApplyRequest:
     shard: str | None = None
     rate_limit: str | None = None
     concurrency: int | None = None
-    poll_interval: float | None = None  # POLL_BASE; LOCAL_POLL_BASE for --backend local
+    poll_interval: float | None = None  # POLL_FIRST_WAIT; LOCAL_POLL_FIRST_WAIT for --backend local
     state_dir: Path | None = None
     timeout: str | None = None
     replace: Sequence[str] = ()  # cells to evaluate again whatever the lock holds (`all`: every one)
@@ -65,7 +65,7 @@ def run(request: ApplyRequest) -> int:
     replace = saved.replace if saved else tuple(request.replace)
     named_backend = (saved.backend if saved else None) or request.backend
     spec = load_spec(paths)
-    timeout_seconds(request.timeout)  # a bad --timeout is refused before anything is touched
+    timeout = timeout_seconds(request.timeout or spec.settings.timeout)  # refused before anything is touched
     refuse_collected_lock(spec, request.lock_path)
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
@@ -83,7 +83,7 @@ def run(request: ApplyRequest) -> int:
             if backend == "local":
                 for warning in unevaluated_rubric_warnings(spec):
                     err(warning)
-            outcome = asyncio.run(_apply(request, backend, spec, planning, plan, store))
+            outcome = asyncio.run(_apply(request, backend, planning, plan, store, timeout))
             if outcome.succeeded:
                 store.commit_settings()
         finally:
@@ -94,7 +94,8 @@ def run(request: ApplyRequest) -> int:
 @dataclass(frozen=True)
 class Planning:
     """What the plan is made of, so that apply can make it again once a remote service has
-    told where its runs live (a plan offline cannot know an `evalspec server`'s state)."""
+    told where its runs live (a plan offline cannot know an `evalspec server`'s state): only
+    when the plan follows runs up, since no other action depends on that place."""
 
     spec: Spec
     selection: Selection
@@ -106,6 +107,13 @@ class Planning:
         return make_plan(self.spec, lock, self.selection, retry_failed=self.retry_failed,
                          replace=self.replace, target=target or self.target)
 
+    def again_at(self, plan: Plan, lock: Lockfile, here: Target) -> Plan:
+        """The plan for the backend as it answered: `plan` itself unless its runs to follow
+        might live elsewhere than the offline plan could tell."""
+        if here == self.target or not any(change.follows_run for change in plan.changes):
+            return plan
+        return self.make(lock, here)
+
 
 def _keep_only_shard(store: LockStore, selection: Selection) -> None:
     """A shard's lock holds its own cells only, so that shard locks merge without conflicts."""
@@ -116,18 +124,19 @@ def _keep_only_shard(store: LockStore, selection: Selection) -> None:
             store.remove(key)
 
 
-async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning: Planning, plan: Plan,
-                 store: LockStore) -> ApplyOutcome:
+async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, plan: Plan,
+                 store: LockStore, timeout: float | None) -> ApplyOutcome:
+    spec = planning.spec
     counts = plan.action_counts
     progress = Progress(counts["create"] + counts["replace"], counts["poll"])
-    poll_base, poll_ceiling = _poll_schedule(request, backend_name)
+    poll_first_wait, poll_ceiling = _poll_schedule(request, backend_name)
     options = ApplyOptions(
         wait=request.wait,
         concurrency=request.concurrency or spec.settings.concurrency or DEFAULT_CONCURRENCY,
-        poll_base=poll_base,
+        poll_first_wait=poll_first_wait,
         poll_ceiling=poll_ceiling,
         state_dir=request.state_dir,
-        timeout=timeout_seconds(request.timeout or spec.settings.timeout),
+        timeout=timeout,
         score_scale=spec.settings.score_scale,
     )
     async with open_backend(
@@ -136,8 +145,7 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
     ) as backend:
         gc_freeze_if_console()  # the imports and the local service's app live as long as this process
         here = await opened_target(backend)
-        if here != planning.target:  # a remote service: its state is known now
-            plan = planning.make(store.lock, here)
+        plan = planning.again_at(plan, store.lock, here)  # a remote service: its state is known now
         assert here.place is not None
         store.set_backend(backend.identity)
         executor = Executor(backend, spec, store, options, progress, here.place)
@@ -151,9 +159,9 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
 def _poll_schedule(request: ApplyRequest, backend: str) -> tuple[float, float]:
     """The first wait between poll rounds and the most it grows to."""
     if backend != "local":
-        return request.poll_interval or POLL_BASE, POLL_CEILING
-    base = request.poll_interval or LOCAL_POLL_BASE
-    return base, max(base, LOCAL_POLL_CEILING)
+        return request.poll_interval or POLL_FIRST_WAIT, POLL_CEILING
+    first_wait = request.poll_interval or LOCAL_POLL_FIRST_WAIT
+    return first_wait, max(first_wait, LOCAL_POLL_CEILING)
 
 
 def _stop_on_interrupt(executor: Executor) -> None:
@@ -162,8 +170,7 @@ def _stop_on_interrupt(executor: Executor) -> None:
 
     def stop() -> None:
         err("Stopping: no new submissions; saving the lock (Ctrl-C again to abort now).")
-        executor.outcome.interrupted = True
-        executor.stop.set()
+        executor.interrupt()
         loop.remove_signal_handler(signal.SIGINT)
 
     # No signal handlers off the main thread (or on Windows): Ctrl-C then aborts at once.

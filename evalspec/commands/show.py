@@ -79,8 +79,8 @@ def _cell_row(request: ShowRequest, lock: Lockfile) -> CellRow:
         if not results and request.fetch:
             backend_fetcher(request.backend, request.state_dir)(lock, [key])
             results = read_cached(lock, [key], request.state_dir)
-    base = baseline_side(request.baseline, request.lock_path, request.state_dir, True)
-    report = build_report(Side(str(request.lock_path), lock, results), base)
+    baseline = baseline_side(request.baseline, request.lock_path, request.state_dir, True)
+    report = build_report(Side(str(request.lock_path), lock, results), baseline)
     return next(row for row in report.cells if row.key == key)
 
 

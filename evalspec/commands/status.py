@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalspec.apply.follow import Tracked, poll_round
-from evalspec.apply.record import record_results
-from evalspec.apply.submit import run_fields
+from evalspec.apply.follow import Tracked
+from evalspec.apply.record import record_evidence, record_round
 from evalspec.backend.connect import open_backend
-from evalspec.backend.fetch import cached_results, fetch_results
 from evalspec.backend.results_cache import run_directory
 from evalspec.backend.which import backend_for_lock
 from evalspec.base.text import plural
@@ -85,27 +83,22 @@ async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None
     scale = lock.score_scale or 1.0
     async with open_backend(backend_for_lock(lock, backend), state_dir=state_dir) as opened:
         here = await opened.place()
-        unfinished = {
-            cell.run_id: key for key, cell in lock.cells.items()
-            if cell.run_id is not None and not cell.is_finished and places.readable_at(cell, lock, here)
-        }
-        elsewhere = sum(1 for cell in lock.cells.values() if not cell.is_finished and cell.run_id is not None
-                        and not places.readable_at(cell, lock, here))
+        unfinished = {key: cell for key, cell in lock.cells.items() if cell.run_id is not None
+                      and not cell.is_finished}
+        tracked = {cell.run_id: Tracked.from_request(cell.run_id, key, cell.request)
+                   for key, cell in unfinished.items()
+                   if cell.run_id is not None and places.readable_at(cell, lock, here)}
+        elsewhere = len(unfinished) - len(tracked)
         if elsewhere:
             err(f"note: {plural(elsewhere, 'unfinished run')} of another backend or state not asked about "
                 "(`evalspec apply` evaluates those cells again here)")
-        tracked = {run_id: Tracked.from_request(run_id, lock.cells[key].request)
-                   for run_id, key in unfinished.items()}
+        for followed in tracked.values():
+            if lock.cells[followed.key].state is None:
+                store.update_run(followed.key, {"state": here})  # an older lock's cell gets its place
         directory = run_directory(lock.lineage, here, state_dir)
-        for run in await poll_round(opened.client, tracked) if tracked else []:
-            key = unfinished[run.id]
-            # An older lock's cell gets its place.
-            store.update_run(key, {**run_fields(run, scale), "state": here})
-            if run.is_finished:
-                await fetch_results(opened.client, directory, [run.id])
-                results = cached_results(directory, run.id)
-                if results is not None:
-                    record_results(store, key, results, scale)
+        polled = await record_round(opened.client, store, tracked, scale) if tracked else None
+        for followed in polled.finished if polled else []:
+            await record_evidence(opened.client, directory, store, followed.key, followed.run_id, scale)
     store.checkpoint()
 
 

@@ -24,7 +24,6 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import yaml
 
@@ -54,7 +53,7 @@ def _is_plain_string(value: str) -> bool:
     return True
 
 
-def format_scalar(value: Any) -> str:
+def format_scalar(value: object) -> str:
     """One scalar as YAML text that reads back as the same value."""
     if value is None:
         return "null"
@@ -91,11 +90,11 @@ def _format_float(value: float) -> str:
     return f"{mantissa}e{exponent if exponent[0] in '+-' else '+' + exponent}"
 
 
-class Flow(dict[str, Any]):
+class Flow(dict[str, object]):
     """A mapping of scalars and lists of strings, written on one line (see the module docstring)."""
 
 
-def format_flow(data: Mapping[str, Any]) -> str:
+def format_flow(data: Mapping[str, object]) -> str:
     """A Flow mapping as one line of compact JSON that YAML reads back as the same mapping."""
     if all(_json_is_yaml(value) for value in data.values()):
         text = jsontext.compact_sorted(data).decode("utf-8")
@@ -105,14 +104,14 @@ def format_flow(data: Mapping[str, Any]) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def _json_is_yaml(value: Any) -> bool:
+def _json_is_yaml(value: object) -> bool:
     """Whether JSON's spelling of `value` reads back as it in YAML (floats with an exponent do not)."""
     if isinstance(value, float):
         return value == 0 or 1e-4 <= abs(value) < 1e16
     return not isinstance(value, (list, tuple)) or all(isinstance(item, str) for item in value)
 
 
-def _flow_value(value: Any) -> str:
+def _flow_value(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_flow_value(item) for item in value) + "]"
     if isinstance(value, str):
@@ -126,14 +125,14 @@ def _quoted(text: str) -> str:
     return _NON_PRINTABLE.sub(_escape, json.dumps(text, ensure_ascii=False))
 
 
-def emit(data: dict[str, Any]) -> str:
+def emit(data: dict[str, object]) -> str:
     """A mapping of mappings and scalars as block YAML with sorted keys."""
     lines: list[str] = []
     _emit_mapping(data, 0, lines)
     return "".join(lines)
 
 
-def _emit_mapping(data: dict[str, Any], depth: int, lines: list[str]) -> None:
+def _emit_mapping(data: dict[str, object], depth: int, lines: list[str]) -> None:
     indent = INDENT * depth
     for key in sorted(data):
         value = data[key]
@@ -149,10 +148,10 @@ def _emit_mapping(data: dict[str, Any], depth: int, lines: list[str]) -> None:
             lines.append(f"{indent}{name}: {format_scalar(value)}\n")
 
 
-def parse_emitted(text: str) -> dict[str, Any] | None:
+def parse_emitted(text: str) -> dict[str, object] | None:
     """Read text written by `emit` (after comment lines); None when it is anything else."""
-    root: dict[str, Any] = {}
-    stack: list[tuple[int, dict[str, Any]]] = [(-1, root)]
+    root: dict[str, object] = {}
+    stack: list[tuple[int, dict[str, object]]] = [(-1, root)]
     expecting_child, previous_depth = False, -1
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -181,22 +180,22 @@ def parse_emitted(text: str) -> dict[str, Any] | None:
             return None
         previous_depth = depth
         parent = stack[-1][1]
-        key = _parse_scalar(match.group(2))
-        if not isinstance(key, str) or key in parent:
+        name = _parse_scalar(match.group(2))
+        if not isinstance(name, str) or name in parent:
             return None
         raw = match.group(3)
         expecting_child = raw is None
         if raw is None:
-            child: dict[str, Any] = {}
-            parent[key] = child
+            child: dict[str, object] = {}
+            parent[name] = child
             stack.append((depth, child))
         elif raw == "{}":
-            parent[key] = {}
+            parent[name] = {}
         else:
             value = _parse_flow(raw) if raw[0] == "{" else _parse_scalar(raw)  # flows are unique: not cached
             if value is _INVALID:
                 return None
-            parent[key] = value
+            parent[name] = value
     return None if expecting_child else root
 
 
@@ -204,7 +203,7 @@ _INVALID = object()
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _parse_scalar(raw: str) -> Any:
+def _parse_scalar(raw: str) -> object:
     if raw.startswith('"'):
         try:
             return json.loads(raw)
@@ -224,7 +223,7 @@ def _parse_scalar(raw: str) -> Any:
     return raw if _is_plain_string(raw) else _INVALID
 
 
-def _parse_flow(raw: str) -> Any:
+def _parse_flow(raw: str) -> object:
     """A Flow line as `format_flow` writes it; _INVALID for anything else (YAML then reads it)."""
     if _NON_PRINTABLE.search(raw):
         return _INVALID  # YAML reads or refuses these otherwise than JSON

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,24 +25,25 @@ HEADER = (
 
 def dump_lock(lock: Lockfile) -> str:
     """The lock as YAML text: sorted keys, no write timestamps, so equal locks are equal bytes."""
-    return HEADER + codec.emit(_without_absent(lock.model_dump(mode="json")))
+    data = lock.model_dump(mode="json")
+    _drop_unset(data, Lockfile.OPTIONAL_KEYS)
+    cells: dict[str, dict[str, object]] = data["cells"]
+    for cell in cells.values():
+        _drop_unset(cell, Lockfile.OPTIONAL_CELL_KEYS)
+        files = cell.get("files")
+        if isinstance(files, dict):
+            cell["files"] = {name: _evidence_line(f) for name, f in files.items()}
+    return HEADER + codec.emit(data)
 
 
-def _without_absent(data: dict[str, Any]) -> dict[str, Any]:
-    """The dump without the optional keys that are unset (see `Lockfile.OPTIONAL_KEYS`)."""
-    for key in Lockfile.OPTIONAL_KEYS:
+def _drop_unset(data: dict[str, object], optional: tuple[str, ...]) -> None:
+    """Without the optional keys that are unset (see `Lockfile.OPTIONAL_KEYS`)."""
+    for key in optional:
         if data.get(key) is None:
             data.pop(key, None)
-    for cell in data["cells"].values():
-        for key in Lockfile.OPTIONAL_CELL_KEYS:
-            if cell.get(key) is None:
-                cell.pop(key, None)
-        if "files" in cell:
-            cell["files"] = {name: _evidence_line(f) for name, f in cell["files"].items()}
-    return data
 
 
-def _evidence_line(evidence: dict[str, Any]) -> codec.Flow:
+def _evidence_line(evidence: Mapping[str, object]) -> codec.Flow:
     """A file's evidence on one line, without what is empty (no digest, no failing checks)."""
     return codec.Flow((k, v) for k, v in evidence.items() if (v is not None and v != []) or k == "score")
 

@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
@@ -26,7 +26,7 @@ from evalspec.base.atomic import write_atomic
 from evalspec.base.yamlsource import format_key_path
 from evalspec.errors import Diagnostic, LockfileError
 from evalspec.lock.io import read_lock
-from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.lock.lockfile import LockCell, Lockfile, Request, RunFields, round_score
 
 
 def journal_path(lock_path: Path) -> Path:
@@ -47,29 +47,21 @@ class Journal:
         """Close the file (entries already appended stay)."""
         self._handle.close()
 
-    def append(self, entry: dict[str, Any]) -> None:
+    def append(self, entry: Entry) -> None:
         """Write one entry and make it durable before returning."""
         self._handle.write(_line(entry))
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
-    def rewrite(self, entries: list[dict[str, Any]]) -> None:
+    def rewrite(self, entries: Iterable[Entry]) -> None:
         """Replace the journal by `entries` (those the lock does not hold), atomically."""
         self._handle.close()
         write_atomic(self.path, "".join(_line(entry) for entry in entries))
         self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
 
 
-def _line(entry: dict[str, Any]) -> str:
-    return json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n"
-
-
-@dataclass(frozen=True)
-class Pending:
-    """An intent without its run id yet, and the cell as it was before the intent."""
-
-    entry: dict[str, Any]
-    previous: LockCell | None
+def _line(entry: Entry) -> str:
+    return json.dumps(entry.model_dump(mode="json"), sort_keys=True, separators=(",", ":")) + "\n"
 
 
 class _Entry(BaseModel):
@@ -78,37 +70,55 @@ class _Entry(BaseModel):
     key: str = Field(min_length=1)
 
 
-class _Intent(_Entry):
-    op: Literal["intent"]
+class IntentEntry(_Entry):
+    """`key` is about to be submitted with this fingerprint and request (before the POST)."""
+
+    op: Literal["intent"] = "intent"
     fingerprint: str
-    request: dict[str, Any]
+    request: Request
     at: str
 
 
-class _Run(_Entry):
-    op: Literal["run"]
-    fields: dict[str, Any]
+class RunEntry(_Entry):
+    """The run a submission of `key` created or adopted (right after the POST)."""
+
+    op: Literal["run"] = "run"
+    fields: RunFields  # typed as the lock's cell model types them: replay writes a valid cell
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _not_the_request(cls, fields: object) -> object:
+        if isinstance(fields, dict) and {"fingerprint", "request"} & set(fields):
+            raise ValueError("a run entry cannot change a cell's fingerprint or request")
+        return fields
 
     @field_validator("fields")
     @classmethod
-    def _lock_fields(cls, fields: dict[str, Any]) -> dict[str, Any]:
-        # Checked against the lock's own cell model: what replay writes must be a valid cell.
-        if {"fingerprint", "request"} & set(fields):
-            raise ValueError("a run entry cannot change a cell's fingerprint or request")
-        cell = LockCell.model_validate({"fingerprint": "", "request": {}, **fields})
-        return cell.model_dump(include=set(fields))
+    def _score_as_kept(cls, fields: RunFields) -> RunFields:
+        if "avg_score" in fields:  # as LockCell reads it
+            return {**fields, "avg_score": round_score(fields["avg_score"])}
+        return fields
 
 
-class _Remove(_Entry):
-    op: Literal["remove"]
+class RemoveEntry(_Entry):
+    """`key` left the specs."""
+
+    op: Literal["remove"] = "remove"
 
 
-_ENTRY: TypeAdapter[_Intent | _Run | _Remove] = TypeAdapter(
-    Annotated[_Intent | _Run | _Remove, Field(discriminator="op")]
-)
+Entry = IntentEntry | RunEntry | RemoveEntry
+_ENTRY: TypeAdapter[Entry] = TypeAdapter(Annotated[Entry, Field(discriminator="op")])
 
 
-def read_entries(path: Path) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Pending:
+    """An intent without its run id yet, and the cell as it was before the intent."""
+
+    entry: IntentEntry
+    previous: LockCell | None
+
+
+def read_entries(path: Path) -> list[Entry]:
     """The complete entries of a journal, in order, each validated (a torn line is skipped);
     LockfileError at the first line evalspec cannot have written."""
     try:
@@ -127,9 +137,9 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def _validated(raw: Any, path: Path, number: int) -> dict[str, Any]:
+def _validated(raw: object, path: Path, number: int) -> Entry:
     try:
-        return _ENTRY.validate_python(raw).model_dump()
+        return _ENTRY.validate_python(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = format_key_path(tuple(p for p in error["loc"] if p not in ("intent", "run", "remove")))
@@ -142,44 +152,36 @@ def _validated(raw: Any, path: Path, number: int) -> dict[str, Any]:
         ) from None
 
 
-def apply_entry(cells: dict[str, LockCell], entry: dict[str, Any]) -> None:
-    """Apply one journal entry to a lock's cells."""
-    key = entry.get("key")
-    if not isinstance(key, str):
+def apply_entry(cells: dict[str, LockCell], pending: dict[str, Pending], entry: Entry) -> None:
+    """Apply one journal entry to a lock's cells, and to its open intents (`pending`): an intent
+    opens one, remembering the cell as it was before; any other entry of the key closes it."""
+    key = entry.key
+    if isinstance(entry, IntentEntry):
+        before = pending[key].previous if key in pending else cells.get(key)
+        pending[key] = Pending(entry, before)
+        cells[key] = LockCell(fingerprint=entry.fingerprint, request=entry.request, submitted_at=entry.at)
         return
-    op = entry.get("op")
-    if op == "intent":
-        cells[key] = LockCell(
-            fingerprint=entry["fingerprint"], request=entry["request"], submitted_at=entry["at"]
-        )
-    elif op == "run" and key in cells:
-        cells[key] = cells[key].model_copy(update=entry["fields"])
-    elif op == "remove":
+    pending.pop(key, None)
+    if isinstance(entry, RunEntry):
+        if key in cells:
+            cells[key] = cells[key].model_copy(update=entry.fields)
+    else:
         cells.pop(key, None)
 
 
-def replay_pending(
-    cells: dict[str, LockCell], entries: Iterable[dict[str, Any]]
-) -> tuple[dict[str, Pending], int]:
-    """Apply `entries` to `cells`; the intents still waiting for a run id, and the entry count."""
-    pending: dict[str, Pending] = {}
+def replay_entries(cells: dict[str, LockCell], pending: dict[str, Pending], entries: Iterable[Entry]) -> int:
+    """Apply `entries` to `cells` and `pending` (see `apply_entry`); how many there were."""
     count = 0
     for entry in entries:
-        key = entry.get("key")
-        if entry.get("op") == "intent" and isinstance(key, str):
-            before = pending[key].previous if key in pending else cells.get(key)
-            pending[key] = Pending(entry, before)
-        elif isinstance(key, str):
-            pending.pop(key, None)
-        apply_entry(cells, entry)
+        apply_entry(cells, pending, entry)
         count += 1
-    return pending, count
+    return count
 
 
 def replay(lock: Lockfile, path: Path) -> tuple[Lockfile, int]:
     """The lock with the journal's entries applied, and how many there were."""
     cells = dict(lock.cells)
-    _, count = replay_pending(cells, read_entries(path))
+    count = replay_entries(cells, {}, read_entries(path))
     return (lock.with_cells(cells) if count else lock), count
 
 
@@ -189,5 +191,5 @@ def read_current_lock(lock_path: Path) -> Lockfile | None:
     path = journal_path(lock_path)
     if not path.exists():
         return lock
-    replayed, count = replay(lock or Lockfile.new(), path)
-    return replayed if count or lock is not None else None
+    current, count = replay(lock or Lockfile.new(), path)
+    return current if count or lock is not None else None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, with_config
+from typing_extensions import TypedDict  # pydantic validates this one before Python 3.12
 
 from evalspec.base import runstatus
 
@@ -36,13 +37,21 @@ class FileEvidence(BaseModel):
     # cells, and a Python callback for each would be most of the time.
 
 
+Request = dict[str, int | str | None]
+"""A request body as the lock keeps it: `StartBatchRunRequest`'s fields, ids, names and digests."""
+Inputs = dict[str, dict[str, dict[str, object]]]
+"""What the managed inputs were when applied, by section and name (plan/inputs.py says what)."""
+GateRules = dict[str, dict[str, object]]
+"""The gates by name, as the spec states them."""
+
+
 class LockCell(BaseModel):
     """What evalspec knows about one cell: what it sent, the run, and how it ended."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     fingerprint: str
-    request: dict[str, Any] = Field(description="The body sent, schema contents replaced by digests.")
+    request: Request = Field(description="The body sent, schema contents replaced by digests.")
     run_id: int | None = None
     status: str | None = None
     total_files: int | None = None
@@ -91,11 +100,11 @@ class Lockfile(BaseModel):
     lineage: str
     serial: int = Field(ge=0)
     gates: str | None = Field(None, description="Digest of the spec's gates when last applied.")
-    gate_rules: dict[str, dict[str, Any]] | None = Field(
+    gate_rules: GateRules | None = Field(
         None, description="The gates themselves, by name, so that a moved bar shows as old -> new "
         "(None in locks written before they were kept).",
     )
-    inputs: dict[str, dict[str, Any]] | None = Field(
+    inputs: Inputs | None = Field(
         None, description="What the managed inputs were when applied, so that plan and report can "
         "name what changed: `collections` (name -> digest and file digests), `rubrics` (name -> "
         "digest, file, definition as canonical JSON), `schemas` (digest -> name, file, canonical JSON).",
@@ -117,7 +126,23 @@ class Lockfile(BaseModel):
         """An empty lock with a fresh lineage."""
         return cls(lineage=str(uuid.uuid4()), serial=0)
 
-    def with_cells(self, cells: dict[str, LockCell], **changes: Any) -> Lockfile:
-        """A copy with these cells (sorted by key) and the serial bumped."""
+    def with_cells(self, cells: dict[str, LockCell], **changes: object) -> Lockfile:
+        """A copy with these cells (sorted by key), the serial bumped, and these other `changes`."""
         ordered = {key: cells[key] for key in sorted(cells)}
         return self.model_copy(update={"cells": ordered, "serial": self.serial + 1, **changes})
+
+
+@with_config(ConfigDict(extra="forbid"))
+class RunFields(TypedDict, total=False):
+    """The fields of a cell that its run sets (its answer, its place, its results' evidence):
+    what `LockStore.record_run` journals and `update_run` changes. Typed as `LockCell` types them."""
+
+    run_id: int | None
+    status: str | None
+    total_files: int | None
+    completed_files: int | None
+    avg_score: float | None
+    completed_at: str | None
+    error: str | None
+    state: str | None
+    files: dict[str, FileEvidence] | None

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from evalspec.errors import LockfileError
-from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.lock.lockfile import Inputs, LockCell, Lockfile
 
 
 def merge_locks(named: Sequence[tuple[str, Lockfile]]) -> Lockfile:
@@ -39,12 +38,12 @@ def merge_locks(named: Sequence[tuple[str, Lockfile]]) -> Lockfile:
     }).with_cells({key: cell for key, (_, cell) in cells.items()})
 
 
-def _merged_inputs(all_inputs: list[dict[str, dict[str, Any]] | None]) -> dict[str, dict[str, Any]] | None:
+def _merged_inputs(all_inputs: list[Inputs | None]) -> Inputs | None:
     """Shards each record the inputs of the cells they ran: the merged lock keeps them all."""
     known = [inputs for inputs in all_inputs if inputs is not None]
     if not known:
         return None
-    merged: dict[str, dict[str, Any]] = {}
+    merged: Inputs = {}
     for inputs in known:
         for section, entries in inputs.items():
             merged.setdefault(section, {}).update(entries)

@@ -7,7 +7,8 @@ the lock atomically and then empties the journal of all but the open intents.
 
 A cell with an open intent (submitted, run id unknown) is written to the lock file as it was
 before the intent: the file never holds a half-made cell, and the run the intent replaces
-stays claimed (`superseded`), so that adoption after a crash cannot mistake it for the new one.
+stays claimed (`superseded`), so that adoption after a crash cannot mistake it for the new one;
+so does, for the rest of the apply, the run of any cell an intent replaced.
 
 What the lock records of the apply as a whole (its gates, inputs, backend, score scale) is
 written with the first cell that changes, or by `commit_settings` once apply went through:
@@ -18,11 +19,10 @@ a first apply that fails leaves no lock at all.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from evalspec.lock import journal
 from evalspec.lock.io import read_lock, write_lock
-from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.lock.lockfile import GateRules, Inputs, LockCell, Lockfile, Request, RunFields
 
 
 class LockStore:
@@ -31,8 +31,9 @@ class LockStore:
     def __init__(self, path: Path, lock: Lockfile) -> None:
         self.path = path
         self._cells = dict(lock.cells)
-        self._base = lock
+        self._lockfile = lock  # as last read or written, with the settings recorded since
         self._pending: dict[str, journal.Pending] = {}
+        self._replaced: set[int] = set()  # runs of cells that this apply's intents replaced
         self._dirty = False
         self._settings_changed = False
         self._journal = journal.Journal(journal.journal_path(path))
@@ -43,47 +44,47 @@ class LockStore:
         lock = read_lock(path) or Lockfile.new()
         entries = journal.read_entries(journal.journal_path(path))  # validated before anything opens
         store = cls(path, lock)
-        store._pending, replayed = journal.replay_pending(store._cells, entries)
+        replayed = journal.replay_entries(store._cells, store._pending, entries)
         store._dirty = replayed > 0
         store.checkpoint()
         return store
 
     def superseded(self) -> set[int]:
-        """Run ids that open intents replace: never to be adopted as the new run."""
-        return {p.previous.run_id for p in self._pending.values() if p.previous and p.previous.run_id}
+        """Run ids that intents replaced (open ones, or this apply's): never to be adopted as a new run."""
+        open_intents = {p.previous.run_id for p in self._pending.values() if p.previous and p.previous.run_id}
+        return self._replaced | open_intents
 
     @property
     def lock(self) -> Lockfile:
         """The current state, open intents included."""
-        return self._base.model_copy(update={"cells": {k: self._cells[k] for k in sorted(self._cells)}})
+        return self._lockfile.model_copy(update={"cells": {k: self._cells[k] for k in sorted(self._cells)}})
 
     @property
     def lineage(self) -> str:
         """The lock's lineage (without building the whole `lock`, which sorts every cell)."""
-        return self._base.lineage
+        return self._lockfile.lineage
 
     @property
-    def inputs(self) -> dict[str, dict[str, Any]] | None:
+    def inputs(self) -> Inputs | None:
         """The lock's record of the managed inputs (without building the whole `lock`)."""
-        return self._base.inputs
+        return self._lockfile.inputs
 
     def cell(self, key: str) -> LockCell | None:
         """The current state of one cell."""
         return self._cells.get(key)
 
-    def record_intent(self, key: str, fingerprint: str, request: dict[str, Any], at: str) -> None:
+    def record_intent(self, key: str, fingerprint: str, request: Request, at: str) -> None:
         """Durably note that `key` is about to be submitted (before the POST)."""
-        previous = self._pending[key].previous if key in self._pending else self._cells.get(key)
-        entry = {"op": "intent", "key": key, "fingerprint": fingerprint, "request": request, "at": at}
-        self._pending[key] = journal.Pending(entry, previous)
-        self._log(entry)
+        replaced = self._cells.get(key)
+        if replaced is not None and replaced.run_id is not None:
+            self._replaced.add(replaced.run_id)
+        self._log(journal.IntentEntry(key=key, fingerprint=fingerprint, request=request, at=at))
 
-    def record_run(self, key: str, fields: dict[str, Any]) -> None:
+    def record_run(self, key: str, fields: RunFields) -> None:
         """Durably note the run a submission created or adopted (right after the POST)."""
-        self._log({"op": "run", "key": key, "fields": fields})
-        self._pending.pop(key, None)
+        self._log(journal.RunEntry(key=key, fields=fields))
 
-    def update_run(self, key: str, fields: dict[str, Any]) -> None:
+    def update_run(self, key: str, fields: RunFields) -> None:
         """Note progress the server can tell us again: written at the next checkpoint."""
         if key in self._cells:
             updated = self._cells[key].model_copy(update=fields)
@@ -94,39 +95,37 @@ class LockStore:
     def remove(self, key: str) -> None:
         """Drop a cell that is no longer in the specs."""
         if key in self._cells:
-            self._log({"op": "remove", "key": key})
-            self._pending.pop(key, None)
+            self._log(journal.RemoveEntry(key=key))
 
     def set_backend(self, identity: str) -> None:
         """Record which service the lock follows. Cells of an older lock that record no place
         get their old backend's, so that their run ids are never read on the new one."""
-        previous = self._base.backend
+        previous = self._lockfile.backend
         if previous == identity:
             return
         if previous is not None:
             for key, cell in self._cells.items():
                 if cell.state is None and cell.run_id is not None:
                     self._cells[key] = cell.model_copy(update={"state": previous})
-        self._update_base({"backend": identity})
+        self._update_settings(self._lockfile.model_copy(update={"backend": identity}))
 
     def set_score_scale(self, scale: float) -> None:
         """Record the score scale the lock's scores were read with (1 is the default, not written)."""
-        self._update_base({"score_scale": None if scale == 1 else scale})
+        scale_or_default = None if scale == 1 else scale
+        self._update_settings(self._lockfile.model_copy(update={"score_scale": scale_or_default}))
 
-    def set_gates(self, digest: str, rules: dict[str, dict[str, Any]] | None = None) -> None:
+    def set_gates(self, digest: str, rules: GateRules | None = None) -> None:
         """Record the gates this lock was applied with: their digest and, when given, the gates."""
-        update: dict[str, Any] = {"gates": digest}
-        if rules is not None:
-            update["gate_rules"] = rules
-        self._update_base(update)
+        gates = self._lockfile.model_copy(update={"gates": digest})
+        self._update_settings(gates if rules is None else gates.model_copy(update={"gate_rules": rules}))
 
-    def set_inputs(self, inputs: dict[str, dict[str, Any]]) -> None:
+    def set_inputs(self, inputs: Inputs) -> None:
         """Record what the managed inputs were (see `plan/inputs.py`), so the next plan can diff them."""
-        self._update_base({"inputs": inputs})
+        self._update_settings(self._lockfile.model_copy(update={"inputs": inputs}))
 
-    def _update_base(self, update: dict[str, Any]) -> None:
-        if any(getattr(self._base, name) != value for name, value in update.items()):
-            self._base = self._base.model_copy(update=update)
+    def _update_settings(self, updated: Lockfile) -> None:
+        if updated != self._lockfile:
+            self._lockfile = updated
             self._settings_changed = True
 
     def commit_settings(self) -> None:
@@ -149,8 +148,8 @@ class LockStore:
             self._journal.rewrite([pending.entry for pending in self._pending.values()])
             self._dirty = False
             return
-        self._base = self._base.with_cells(on_disk)
-        write_lock(self.path, self._base)
+        self._lockfile = self._lockfile.with_cells(on_disk)
+        write_lock(self.path, self._lockfile)
         self._settings_changed = False
         self._journal.rewrite([pending.entry for pending in self._pending.values()])
         self._dirty = False
@@ -162,7 +161,7 @@ class LockStore:
         if not self._pending:
             journal.journal_path(self.path).unlink(missing_ok=True)
 
-    def _log(self, entry: dict[str, Any]) -> None:
+    def _log(self, entry: journal.Entry) -> None:
         self._journal.append(entry)
-        journal.apply_entry(self._cells, entry)
+        journal.apply_entry(self._cells, self._pending, entry)
         self._dirty = True

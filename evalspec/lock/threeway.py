@@ -10,11 +10,10 @@ gates and each entry of the inputs. The merged lock keeps our lineage and a seri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.lock.lockfile import Inputs, LockCell, Lockfile
 
 MERGE_CONFLICT = "conflicting results from a merge"
 T = TypeVar("T")
@@ -77,14 +76,12 @@ def _pick(base: T | None, ours: T | None, theirs: T | None) -> tuple[T | None, b
 
 
 def _merged_inputs(
-    base: Mapping[str, Mapping[str, Any]] | None,
-    ours: Mapping[str, Mapping[str, Any]] | None,
-    theirs: Mapping[str, Mapping[str, Any]] | None,
-) -> dict[str, dict[str, Any]] | None:
+    base: Inputs | None, ours: Inputs | None, theirs: Inputs | None,
+) -> Inputs | None:
     """Each entry of each section merged on its own; both changed: ours (its cells are marked)."""
     if ours is None and theirs is None:
         return None
-    merged: dict[str, dict[str, Any]] = {}
+    merged: Inputs = {}
     for section in sorted(set(ours or {}) | set(theirs or {})):
         old, a, b = ((side or {}).get(section) or {} for side in (base, ours, theirs))
         entries = {}

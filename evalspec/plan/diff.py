@@ -50,11 +50,19 @@ class Change:
     locked: LockCell | None
     causes: tuple[Cause, ...] = ()  # for a replacement: each input that forced it
 
+    # `poll` (the plan's word, a contract) covers two things apply does: follow a run the lock
+    # names, or settle a submission whose run id was never recorded (adopt the run, or submit
+    # again). These two say which.
     @property
-    def needs_lookups(self) -> bool:
-        """Whether apply will submit this cell (and so needs the ids of references by name)."""
-        return self.action in ("create", "replace") or (self.action == "poll" and self.locked is not None
-                                                       and self.locked.run_id is None)
+    def follows_run(self) -> bool:
+        """Whether apply follows up this cell's recorded run (unfinished, or its scores to read again)."""
+        return self.action == "poll" and self.locked is not None and self.locked.run_id is not None
+
+    @property
+    def submits(self) -> bool:
+        """Whether apply submits this cell (or adopts the run of a submission whose answer was lost),
+        and so needs the ids of references by name."""
+        return self.action in ("create", "replace") or (self.action == "poll" and not self.follows_run)
 
 
 def diff_cells(
@@ -161,7 +169,7 @@ def as_json(change: Change, known: Mapping[tuple[str, str], int] | None = None) 
     """A change in plan JSON form: the request is the exact body apply will POST (ids that
     still need a lookup are null, and named under `lookups`)."""
     body, lookups = change.cell.request.with_known(known or {}) if change.cell else (None, {})
-    lookups = lookups if change.needs_lookups else {}
+    lookups = lookups if change.submits else {}
     item: dict[str, Any] = {
         "key": change.key,
         "action": change.action,

@@ -33,7 +33,7 @@ def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
 
 
 def _row(change: Change, width: int, known: Mapping[tuple[str, str], int]) -> list[str]:
-    lookups = change.cell.request.with_known(known)[1] if change.cell and change.needs_lookups else {}
+    lookups = change.cell.request.with_known(known)[1] if change.cell and change.submits else {}
     extra = f"  [lookup: {', '.join(sorted(lookups.values()))}]" if lookups else ""
     lines = [f"  {SYMBOLS[change.action]} {change.key:<{width}}  {change.reason}{extra}"]
     for cause in change.causes:

@@ -138,7 +138,8 @@ def inputs_after_apply(lock: Lockfile, plan: Plan) -> Inputs:
     """The lock's `inputs` once `plan` is applied: the plan's over the lock's; schemas that no
     cell of either uses any more are dropped."""
     requests = [cell.request for cell in lock.cells.values()]
-    in_use = {request[f] for request in requests for f in SCHEMA_FIELDS if isinstance(request.get(f), str)}
+    in_use = {value for request in requests for f in SCHEMA_FIELDS
+              if isinstance(value := request.get(f), str)}
     in_use |= {d for c in plan.changes if c.cell for d in c.cell.request.schema_digests.values()}
     return merged_inputs(lock.inputs, plan.inputs, in_use)
 

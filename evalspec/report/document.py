@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar, overload
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
 from evalspec.plan.explain import Cause
+from evalspec.report.jsontypes import Json
 from evalspec.report.paired import DEFAULT_CONFIDENCE, paired_json
 from evalspec.report.values import (
     CHANGED,
@@ -31,7 +32,7 @@ T = TypeVar("T")
 TOP_MOVERS = 10
 
 
-def report_document(report: Report, *, lazy: bool = False) -> dict[str, Any]:
+def report_document(report: Report, *, lazy: bool = False) -> Json:
     """The whole report as JSON-ready data: deterministic (no time of writing), sorted by key.
 
     `lazy`: each cell's `files`, and each file's `checks`, is a sequence made when first used, not
@@ -41,7 +42,7 @@ def report_document(report: Report, *, lazy: bool = False) -> dict[str, Any]:
     return {**document_head(report), "cells": list(cell_documents(report, lazy=lazy))}
 
 
-def document_head(report: Report) -> dict[str, Any]:
+def document_head(report: Report) -> Json:
     """The report document but its `cells`: what the json format writes around the cells."""
     return {
         "format_version": FORMAT_VERSION,
@@ -57,7 +58,7 @@ def document_head(report: Report) -> dict[str, Any]:
     }
 
 
-def cell_documents(report: Report, *, lazy: bool = False) -> Iterator[dict[str, Any]]:
+def cell_documents(report: Report, *, lazy: bool = False) -> Iterator[Json]:
     """The document's `cells`, one at a time."""
     verdicts = _verdicts_by_key(report)
     changes = report.input_changes or {}
@@ -66,7 +67,7 @@ def cell_documents(report: Report, *, lazy: bool = False) -> Iterator[dict[str, 
                         confidence=report.confidence)
 
 
-def _baseline(report: Report) -> dict[str, Any] | None:
+def _baseline(report: Report) -> Json | None:
     if report.baseline_name is None:
         return None
     return {"name": report.baseline_name, "empty": report.baseline_empty}
@@ -87,7 +88,7 @@ def headline_counts(report: Report) -> dict[str, int]:
     }
 
 
-def gate_json(gate: GateResult) -> dict[str, Any]:
+def gate_json(gate: GateResult) -> Json:
     """One gate and its verdicts."""
     return {
         "name": gate.name, "where": gate.where, "rules": list(gate.rules), "passed": gate.passed,
@@ -97,8 +98,8 @@ def gate_json(gate: GateResult) -> dict[str, Any]:
     }
 
 
-def _verdicts_by_key(report: Report) -> dict[str, list[dict[str, Any]]]:
-    by_key: dict[str, list[dict[str, Any]]] = {}
+def _verdicts_by_key(report: Report) -> dict[str, list[Json]]:
+    by_key: dict[str, list[Json]] = {}
     for gate in report.gates:
         for v in gate.verdicts:
             entry = {"gate": v.gate, "rule": v.rule, "passed": v.passed, "reason": v.reason}
@@ -107,9 +108,9 @@ def _verdicts_by_key(report: Report) -> dict[str, list[dict[str, Any]]]:
 
 
 def cell_json(
-    cell: CellRow, verdicts: Sequence[dict[str, Any]] = (), changed_inputs: Sequence[Cause] = (),
+    cell: CellRow, verdicts: Sequence[Json] = (), changed_inputs: Sequence[Cause] = (),
     *, lazy: bool = False, confidence: float = DEFAULT_CONFIDENCE,
-) -> dict[str, Any]:
+) -> Json:
     """One cell with its files, the verdicts of the gates that apply to it and, when its inputs
     changed against the baseline, which ones (as the plan names them); `paired`: the cell against
     its baseline on the files both share (None without evidence on both sides)."""
@@ -131,7 +132,7 @@ def cell_json(
     }
 
 
-def file_json(row: FileRow, *, lazy: bool = False) -> dict[str, Any]:
+def file_json(row: FileRow, *, lazy: bool = False) -> Json:
     """One file of a cell's run, with every check's verdict and reason (read on use if `lazy`)."""
     return {
         "filename": row.filename, "status": row.status, "score": row.score,
@@ -147,30 +148,30 @@ def check_list(checks: Sequence[CheckDocument]) -> list[CheckDocument]:
     return checks.documents() if isinstance(checks, FileChecks) else list(checks)
 
 
-class _MadeOnUse(Sequence[dict[str, Any]], Generic[T]):
+class _MadeOnUse(Sequence[Json], Generic[T]):
     """A sequence of documents, each made from its item when used (a file's `checks`, the files
     explained), not kept: templates read a few of many."""
 
-    def __init__(self, items: Sequence[T], make: Callable[[T], dict[str, Any]]) -> None:
+    def __init__(self, items: Sequence[T], make: Callable[[T], Json]) -> None:
         self._items, self._make = items, make
 
     def __len__(self) -> int:
         return len(self._items)
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> Json: ...
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+    def __getitem__(self, index: slice) -> list[Json]: ...
+    def __getitem__(self, index: int | slice) -> Json | list[Json]:
         if isinstance(index, slice):
             return [self._make(item) for item in self._items[index]]
         return self._make(self._items[index])
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Json]:
         return map(self._make, self._items)
 
 
-def explained_files(document: dict[str, Any]) -> Sequence[dict[str, Any]]:
+def explained_files(document: Json) -> Sequence[Json]:
     """Files with something to explain (failed, or failing checks), most important first:
     failed, then regressed (largest drop first), then the rest (lowest score first).
 
@@ -187,7 +188,7 @@ def explained_files(document: dict[str, Any]) -> Sequence[dict[str, Any]]:
     return sorted(found, key=_importance)
 
 
-def _importance(item: dict[str, Any]) -> tuple[int, float, float, str, str]:
+def _importance(item: Json) -> tuple[int, float, float, str, str]:
     f = item["file"]
     return _rank(f["failed"], f["delta"], f["score"], item["cell"], f["filename"])
 
@@ -198,7 +199,7 @@ def _rank(failed: bool, delta: float | None, score: float | None, cell: str, fil
     return rank, delta or 0.0, score if score is not None else -1.0, cell, filename
 
 
-def _explained_rows(cells: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+def _explained_rows(cells: Sequence[Json]) -> Sequence[Json]:
     """`explained_files` of a lazy document: its files ranked by their rows (as `_importance`
     ranks their documents), each item made when used: markdown shows the first few."""
     found = [
@@ -210,7 +211,7 @@ def _explained_rows(cells: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]
     return _MadeOnUse(ranked, _explained)
 
 
-def _explained(item: tuple[str, FileRow]) -> dict[str, Any]:
+def _explained(item: tuple[str, FileRow]) -> Json:
     key, row = item
     return {"cell": key, "file": file_json(row, lazy=True)}
 
@@ -219,11 +220,11 @@ class _MadeOnFirstUse(Mapping[str, Any]):
     """A document made when first read (a cell's `paired` in a lazy document: resampling every
     cell's files costs more than the markdown that shows a few)."""
 
-    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
-        self._make: Callable[[], dict[str, Any]] | None = make
-        self._document: dict[str, Any] = {}
+    def __init__(self, make: Callable[[], Json]) -> None:
+        self._make: Callable[[], Json] | None = make
+        self._document: Json = {}
 
-    def _made(self) -> dict[str, Any]:
+    def _made(self) -> Json:
         if self._make is not None:
             self._document, self._make = self._make(), None
         return self._document
@@ -238,15 +239,15 @@ class _MadeOnFirstUse(Mapping[str, Any]):
         return iter(self._made())
 
 
-class _FileDocuments(Sequence[dict[str, Any]]):
+class _FileDocuments(Sequence[Json]):
     """A cell's `files` in a lazy document: each file's document made when the files are first
     used, then kept (a template may go through them twice)."""
 
     def __init__(self, rows: Sequence[FileRow]) -> None:
         self.rows = rows
-        self._documents: list[dict[str, Any]] | None = None
+        self._documents: list[Json] | None = None
 
-    def _made(self) -> list[dict[str, Any]]:
+    def _made(self) -> list[Json]:
         if self._documents is None:
             self._documents = [file_json(row, lazy=True) for row in self.rows]
         return self._documents
@@ -257,7 +258,7 @@ class _FileDocuments(Sequence[dict[str, Any]]):
     def __getitem__(self, index: Any) -> Any:  # as the list's: a document, or a list of them
         return self._made()[index]
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Json]:
         return iter(self._made())
 
 
@@ -269,9 +270,9 @@ def duration(cell: CellRow) -> float | None:
     return max(0.0, (end - start).total_seconds())
 
 
-def grids(document: dict[str, Any]) -> list[dict[str, Any]]:
+def grids(document: Json) -> list[Json]:
     """A score grid per rubric: rows are collections, columns pipelines (with their overrides)."""
-    by_rubric: dict[str, list[dict[str, Any]]] = {}
+    by_rubric: dict[str, list[Json]] = {}
     for cell in document["cells"]:  # one pass: 10,000 cells under 20 rubrics
         if cell["change"] != REMOVED:
             by_rubric.setdefault(cell["rubric"], []).append(cell)
@@ -288,7 +289,7 @@ def grids(document: dict[str, Any]) -> list[dict[str, Any]]:
     return result
 
 
-def movers(document: dict[str, Any], limit: int = TOP_MOVERS) -> tuple[list[Any], list[Any]]:
+def movers(document: Json, limit: int = TOP_MOVERS) -> tuple[list[Json], list[Json]]:
     """The biggest regressions (most negative delta first) and improvements (largest first)."""
     moved = [cell for cell in document["cells"] if cell["delta"] is not None and cell["delta"] != 0]
     down = sorted((c for c in moved if c["delta"] < 0), key=lambda c: (c["delta"], c["key"]))

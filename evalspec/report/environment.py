@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -57,7 +56,7 @@ def user_template_environment(path: Path) -> Environment:
     return make_environment(FileSystemLoader(str(path.parent)), sandboxed=True)
 
 
-def _finalize(value: Any) -> Any:
+def _finalize(value: object) -> object:
     if isinstance(value, Markup):  # already-safe output (a macro's): re-wrapping keeps it unescaped
         return Markup(_NOT_XML.sub("", value))
     return _NOT_XML.sub("", value) if isinstance(value, str) else value
@@ -75,7 +74,7 @@ def delta(value: float | None) -> str:
     return "±0.000" if value == 0 else f"{value:+.3f}"
 
 
-def md(value: Any) -> str:
+def md(value: object) -> str:
     """Text safe inside a GitHub markdown line or table cell, escaped no more than it must be, so
     the raw comment reads well in a terminal too: `po_number` and `a/b/c` stay as they are."""
     text = " ".join(str(value).splitlines())
@@ -85,7 +84,7 @@ def md(value: Any) -> str:
     return _MD_UNDERSCORE.sub(r"\\_", text)
 
 
-def code(value: Any) -> str:
+def code(value: object) -> str:
     """A markdown code span: its text is shown as it is, nothing inside needs escaping."""
     text = " ".join(str(value).splitlines())
     fence = "``" if "`" in text else "`"

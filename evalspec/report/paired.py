@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from evalspec.base.text import plural
 from evalspec.lock.lockfile import FileEvidence

@@ -77,7 +77,7 @@ async def _apply_holding_the_second_run(root: Path) -> dict[str, Any]:
             store = LockStore.open(root / "evalspec.lock")
             plan = make_plan(spec, store.lock, parse_selection((), None))
             events = Recorder()
-            options = ApplyOptions(poll_base=0.01, poll_ceiling=0.05, state_dir=state)
+            options = ApplyOptions(poll_first_wait=0.01, poll_ceiling=0.05, state_dir=state)
             executor = Executor(Backend("local", client), spec, store, options, events)
             applying = asyncio.create_task(executor.run(plan))
             await asyncio.wait_for(_all_but_held_finished(events, held, 6), DEADLINE)
@@ -124,7 +124,7 @@ async def _apply_with_an_hour_between_polls(root: Path) -> tuple[ApplyOutcome, i
         assert backend.run_ended is not None
         store = LockStore.open(root / "evalspec.lock")
         events = Recorder()
-        options = ApplyOptions(poll_base=3600.0, poll_ceiling=3600.0, state_dir=root / "state")
+        options = ApplyOptions(poll_first_wait=3600.0, poll_ceiling=3600.0, state_dir=root / "state")
         executor = Executor(backend, spec, store, options, events)
         try:
             outcome = await asyncio.wait_for(
@@ -161,7 +161,7 @@ async def _lock_writes_while_following(root: Path, step: float) -> tuple[int, in
         async with client:
             store = CountingStore.open(root / "evalspec.lock")
             writes_at_open, events = store.writes, Recorder()
-            options = ApplyOptions(poll_base=0.01, poll_ceiling=0.01, state_dir=root / "state",
+            options = ApplyOptions(poll_first_wait=0.01, poll_ceiling=0.01, state_dir=root / "state",
                                    clock=lambda: next(ticks) * step)
             executor = Executor(Backend("local", client), spec, store, options, events)
             plan = make_plan(spec, store.lock, parse_selection((), None))

@@ -55,7 +55,7 @@ async def _apply(root: Path, injector: FaultInjector, time: VirtualTime) -> tupl
         store = LockStore.open(root / "evalspec.lock")
         try:
             plan = make_plan(spec, store.lock, parse_selection((), None))
-            options = ApplyOptions(poll_base=0.02, poll_ceiling=0.1, state_dir=root / "state")
+            options = ApplyOptions(poll_first_wait=0.02, poll_ceiling=0.1, state_dir=root / "state")
             progress = Progress(len(plan.changes), 0, live=False)
             outcome = await Executor(Backend("local", client), spec, store, options, progress).run(plan)
             progress.close()

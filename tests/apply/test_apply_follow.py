@@ -30,9 +30,9 @@ async def _runs(tmp_path: Path, count: int, extra_collection: bool = False) -> d
                 await client.collections.add_files(other.id, [file_id])
                 lone = await client.runs.start({**body, "collection_id": other.id})
             client.stats.reset()
-            tracked = {r.id: Tracked(r.id, collection.id) for r in runs[-5:]}  # older runs: history
+            tracked = {r.id: Tracked(r.id, "k", collection.id) for r in runs[-5:]}  # older runs: history
             if lone is not None:
-                tracked[lone.id] = Tracked(lone.id, lone.collection_id)
+                tracked[lone.id] = Tracked(lone.id, "lone", lone.collection_id)
             polled = await poll_round(client, tracked, page_size=2)
             return {"polled": sorted(r.id for r in polled), "tracked": sorted(tracked),
                     "stats": client.stats.snapshot()}
@@ -47,7 +47,7 @@ def test_runs_are_read_from_the_team_list_and_the_history_beyond_them_is_not(tmp
 
 
 def test_the_wait_grows_while_nothing_changes_and_snaps_back() -> None:
-    schedule = PollSchedule(base=1.0, ceiling=3.0, factor=2.0)
+    schedule = PollSchedule(first_wait=1.0, ceiling=3.0, factor=2.0)
     assert [schedule.next(changed) for changed in (False, False, False, True, False)] == [2, 3, 3, 1, 2]
 
 

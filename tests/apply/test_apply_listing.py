@@ -78,7 +78,7 @@ def team_app(team: TeamRuns) -> FastAPI:
 async def poll(client: DatalabClient, team: TeamRuns, ours: list[int], lister: RunLister) -> dict[str, int]:
     """One round over `ours`: checks it returned exactly their current state; the requests it sent."""
     client.stats.reset()
-    tracked = {run_id: Tracked(run_id, None) for run_id in ours}
+    tracked = {run_id: Tracked(run_id, f"k{run_id}", None) for run_id in ours}
     polled = await poll_round(client, tracked, lister=lister)
     assert [run.id for run in polled] == sorted(ours)
     for run in polled:
@@ -194,7 +194,8 @@ async def _local_round(tmp_path: Path) -> tuple[list[int], list[int], dict[str, 
                         "segmentation_schema": None, "output_format": None}
                 runs += [(name, await client.runs.start(body)) for _ in range(3)]
             client.stats.reset()
-            tracked = {run.id: Tracked(run.id, run.collection_id) for name, run in runs if name != "theirs"}
+            tracked = {run.id: Tracked(run.id, name, run.collection_id)
+                       for name, run in runs if name != "theirs"}
             polled = await poll_round(client, tracked)
             return sorted(tracked), [run.id for run in polled], client.stats.snapshot()
 

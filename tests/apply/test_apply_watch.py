@@ -92,7 +92,7 @@ async def _apply(root: Path, service: LocalService, events: Events) -> tuple[App
         store = LockStore.open(root / "evalspec.lock")
         try:
             plan = make_plan(spec, store.lock, parse_selection((), None))
-            options = ApplyOptions(poll_base=0.01, poll_ceiling=0.01, state_dir=root / "state",
+            options = ApplyOptions(poll_first_wait=0.01, poll_ceiling=0.01, state_dir=root / "state",
                                    timeout=3600, clock=Ticking(120))
             outcome = await Executor(Backend("datalab", client), spec, store, options, events).run(plan)
         finally:

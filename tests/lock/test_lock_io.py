@@ -173,10 +173,10 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path: Path, monkeypatch
 
 def test_scores_are_kept_to_six_decimals_so_reruns_do_not_churn() -> None:
     from evalspec.api.shapes import BatchRun
-    from evalspec.apply.submit import run_fields
+    from evalspec.apply.submit import lock_fields_of
     from evalspec.lock.lockfile import LockCell
 
     cell = LockCell(fingerprint="f", request={}, avg_score=0.1 + 0.2)  # 0.30000000000000004
     assert cell.avg_score == 0.3
-    assert run_fields(BatchRun(id=1, collection_id=1, avg_score=2 / 3))["avg_score"] == 0.666667
+    assert lock_fields_of(BatchRun(id=1, collection_id=1, avg_score=2 / 3))["avg_score"] == 0.666667
     assert "avg_score: 0.3\n" in dump_lock(Lockfile.new().with_cells({"k": cell}))
