@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from evalspec.base.text import plural
-from evalspec.report.paired import SharedFiles, delta_text, detectable_text
-from evalspec.report.stats import EXACT_MAX_N, MeanInterval, holm, mean_interval
+from evalspec.report.paired import SharedFiles, can_show, delta_text, detectable_text
+from evalspec.report.stats import MeanInterval, holm, mean_interval
 from evalspec.report.values import NEW, CellRow
 
 Rule = Callable[[CellRow], tuple[bool, str]]
@@ -138,11 +138,6 @@ def _apart(shared: SharedFiles) -> str:
 
 def _holm_p(test: _Test, confidence: Confidence) -> str:
     return f", Holm p {test.p:.3f}" if confidence.holm else ""
-
-
-def can_show(n: int, confidence: float) -> bool:
-    """Whether n files can show anything at this confidence: the exact test's smallest p is 2**-n."""
-    return n > EXACT_MAX_N or 2.0 ** -n <= 1 - confidence
 
 
 def _too_few(n: int, what: str, confidence: Confidence) -> str:

@@ -10,6 +10,7 @@ from evalspec.plan.explain import gate_moves
 from evalspec.plan.inputs import gate_rules as lock_form_rules
 from evalspec.plan.plan import gates_digest
 from evalspec.report.confident import Confidence, Rule, max_drop_rule, min_score_rule
+from evalspec.report.paired import delta_text
 from evalspec.report.values import NEW, CellRow, GateResult, Report, Verdict
 from evalspec.spec.schema_models import Gate, GateWhere
 
@@ -116,6 +117,8 @@ def _max_drop(bar: float, has_baseline: bool) -> Rule:
         passed = drop <= bar + EPSILON
         moved = f"{cell.baseline_score:.3f} -> {cell.score:.3f}"
         note = "; inputs changed" if cell.inputs_changed else ""
+        if cell.paired is not None and cell.paired.apart:
+            note += f"; paired: {delta_text(cell.paired)}; {cell.paired.apart}"  # why the cell moved
         if drop <= EPSILON:
             return True, f"no drop ({moved}){note}"
         return passed, f"dropped {drop:.3f} ({moved}) {'<=' if passed else '>'} {bar:g}{note}"

@@ -24,7 +24,7 @@ from typing import Any
 
 from evalspec.base.text import plural
 from evalspec.lock.lockfile import FileEvidence
-from evalspec.report.stats import PairedComparison, compare_paired
+from evalspec.report.stats import EXACT_MAX_N, PairedComparison, compare_paired
 
 DEFAULT_CONFIDENCE = 0.95
 
@@ -102,8 +102,14 @@ def delta_text(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> s
         return "no shared files to compare"
     d = compared.delta
     level = f"{confidence * 100:g} %"
-    return (f"Δ {d.mean:+.3f} on {plural(d.n, 'shared file')} [{level} CI {d.low:+.3f}, {d.high:+.3f}], "
-            f"p {_p_text(compared.p_value)}")
+    interval = f"[{level} CI {d.low:+.3f}, {d.high:+.3f}]" if can_show(d.n, confidence) else \
+        f"(too few for a {level} interval)"
+    return f"Δ {d.mean:+.3f} on {plural(d.n, 'shared file')} {interval}, p {_p_text(compared.p_value)}"
+
+
+def can_show(n: int, confidence: float) -> bool:
+    """Whether n files can show anything at this confidence: the exact test's smallest p is 2**-n."""
+    return n > EXACT_MAX_N or 2.0 ** -n <= 1 - confidence
 
 
 def paired_json(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from evalspec.base.text import plural
 from evalspec.lock.lockfile import LockCell
 from evalspec.plan.request import SCHEMA_FIELDS
+from evalspec.report.paired import DEFAULT_CONFIDENCE, paired_json
 from evalspec.report.values import CellRow, CheckDocument, FileRow
 
 MAX_OUTPUT_LINES = 60  # of a file's output, in the text view (--json has it all)
@@ -25,7 +26,8 @@ def request_lines(cell: LockCell, schemas: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def cell_lines(row: CellRow, cell: LockCell, schemas: Mapping[str, Any]) -> list[str]:
+def cell_lines(row: CellRow, cell: LockCell, schemas: Mapping[str, Any],
+               confidence: float = DEFAULT_CONFIDENCE) -> list[str]:
     """The cell view."""
     lines = [f"cell {row.key}", "request:", *request_lines(cell, schemas)]
     run = row.run_id if row.run_id is not None else "(none yet)"
@@ -36,6 +38,8 @@ def cell_lines(row: CellRow, cell: LockCell, schemas: Mapping[str, Any]) -> list
         score += f" (baseline {row.baseline_score:.3f}, {row.delta:+.3f})" if row.delta is not None else ""
     done = f"{row.completed_files}/{row.total_files}" if row.total_files is not None else "-"
     lines.append(f"score {score}; files completed {done}")
+    if row.paired is not None:
+        lines.append(f"paired: {paired_json(row.paired, confidence)['text']}")
     if not row.files:
         lines.append("files: no per-file results cached for this run")
         return lines
