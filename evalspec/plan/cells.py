@@ -13,8 +13,9 @@ from evalspec.plan.request import Request, build_request
 from evalspec.spec.schema_models import MatrixEntry
 from evalspec.spec.spec import Located, MatrixDef, Spec
 
-AXES = ("collection", "pipeline", "rubric", "output_format", "page_schema", "segmentation_schema")
+AXES = ("collection", "pipeline", "rubric", "output_format", "page_schema", "segmentation_schema", "repeat")
 OVERRIDE_AXES = ("output_format", "page_schema", "segmentation_schema")
+REPEAT = "repeat"  # an axis of the key, not of the request: repeats send the same body
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Cell:
     rubric: str | None
     overrides: tuple[tuple[str, Hashable], ...]
     request: Request
+    repeat: int = 1
 
 
 def cell_key(collection: str, pipeline: str, rubric: str | None, overrides: Mapping[str, Any]) -> str:
@@ -36,6 +38,19 @@ def cell_key(collection: str, pipeline: str, rubric: str | None, overrides: Mapp
         parts = [f"{k}={_key_value(v)}" for k, v in sorted(overrides.items())]
         key += "[" + ",".join(parts) + "]"
     return key
+
+
+def repeat_of(key: str) -> tuple[str, int]:
+    """The key of a cell's first repeat and which repeat `key` is: `c/p/r[repeat=2]` -> (`c/p/r`, 2)."""
+    head, bracket, rest = key.partition("[")
+    if not bracket:
+        return key, 1
+    parts = rest.removesuffix("]").split(",")
+    repeats = [p for p in parts if p.startswith(f"{REPEAT}=") and p[len(REPEAT) + 1:].isdigit()]
+    if not repeats:
+        return key, 1
+    others = [p for p in parts if p not in repeats]
+    return head + (f"[{','.join(others)}]" if others else ""), int(repeats[0][len(REPEAT) + 1:])
 
 
 def _key_value(value: Any) -> str:
@@ -71,7 +86,10 @@ def _combinations(
     mdef: MatrixDef, problems: list[Diagnostic], limit: int
 ) -> Iterator[tuple[dict[str, Hashable], Located]]:
     matrix = mdef.matrix
-    axes = {name: list(getattr(matrix, name)) for name in AXES if getattr(matrix, name) is not None}
+    axes = {name: list(getattr(matrix, name)) for name in AXES
+            if name != REPEAT and getattr(matrix, name) is not None}
+    if matrix.repeat is not None:
+        axes[REPEAT] = list(range(1, matrix.repeat + 1))
     excludes = [_entry(e) for e in matrix.exclude]
     for i, exclude in enumerate(excludes):
         for key in exclude:
@@ -141,9 +159,12 @@ def _make_cell(
         pipeline.type, pipeline.pipeline_id, schemas,
         overrides.get("output_format", pipeline.output_format),
     )
-    key = cell_key(combo["collection"], combo["pipeline"], rubric_name, overrides)
+    repeat = combo.get(REPEAT) or 1
+    # The first repeat keeps the plain key: adding `repeat: 3` keeps the run a cell already has.
+    in_key = {**overrides, REPEAT: repeat} if repeat > 1 else overrides
+    key = cell_key(combo["collection"], combo["pipeline"], rubric_name, in_key)
     overrides_sorted = tuple(sorted(overrides.items()))
-    return Cell(key, combo["collection"], combo["pipeline"], rubric_name, overrides_sorted, request)
+    return Cell(key, combo["collection"], combo["pipeline"], rubric_name, overrides_sorted, request, repeat)
 
 
 def _combination_errors(spec: Spec, combo: Mapping[str, Any]) -> Iterator[str]:

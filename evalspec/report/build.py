@@ -23,6 +23,7 @@ from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
 from evalspec.report.paired import SharedFiles, shared_files, standing_score
+from evalspec.report.repeat_groups import repeat_rows
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileChecks, FileRow, Report
 
 
@@ -42,11 +43,13 @@ def build_report(current: Side, baseline: Side | None = None, extra_keys: Iterab
         raise ValueError("the current side of a report needs a lock")
     base_cells = baseline.lock.cells if baseline is not None and baseline.lock is not None else {}
     keys = sorted(set(lock.cells) | set(extra_keys) | set(base_cells))
+    cells = tuple(_cell(key, lock, current.results, baseline) for key in keys)
+    base_lock = baseline.lock if baseline is not None else None
     return Report(
         lock_name=current.name, lineage=lock.lineage, serial=lock.serial,
         baseline_name=baseline.name if baseline is not None else None,
         baseline_empty=baseline is not None and baseline.lock is None,
-        cells=tuple(_cell(key, lock, current.results, baseline) for key in keys),
+        cells=cells, repeated=repeat_rows(cells, lock, base_lock),
         input_changes=_input_changes(lock, baseline.lock if baseline is not None else None),
         without_evidence=tuple(sorted(key for key, cell in lock.cells.items()
                                       if cell.is_finished and cell.files is None)),

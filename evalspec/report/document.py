@@ -14,6 +14,7 @@ from evalspec.base.clock import parse_timestamp
 from evalspec.plan.explain import Cause
 from evalspec.report.jsontypes import Json
 from evalspec.report.paired import DEFAULT_CONFIDENCE, paired_json
+from evalspec.report.repeat_groups import summary_json
 from evalspec.report.values import (
     CHANGED,
     NEW,
@@ -53,6 +54,7 @@ def document_head(report: Report) -> Json:
         "gates_changed": report.gates_changed,
         "gate_moves": list(report.gate_moves),
         "without_evidence": list(report.without_evidence),
+        "repeats": [repeated_json(row, report.confidence) for row in report.repeated],
         "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
     }
@@ -65,6 +67,16 @@ def cell_documents(report: Report, *, lazy: bool = False) -> Iterator[Json]:
     for cell in report.cells:
         yield cell_json(cell, verdicts.get(cell.key, []), changes.get(cell.key, ()), lazy=lazy,
                         confidence=report.confidence)
+
+
+def repeated_json(row: CellRow, confidence: float = DEFAULT_CONFIDENCE) -> Json:
+    """A repeated cell: its repeats' keys, mean score, run-to-run spread and flaky files."""
+    return {
+        "key": row.key, "repeat_keys": list(row.repeat_keys), "score": row.score,
+        "baseline_score": row.baseline_score, "delta": row.delta,
+        **(summary_json(row.repeats) if row.repeats is not None else {"repeats": len(row.repeat_keys)}),
+        "paired": paired_json(row.paired, confidence) if row.paired is not None else None,
+    }
 
 
 def _baseline(report: Report) -> Json | None:

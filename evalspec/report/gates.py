@@ -29,7 +29,7 @@ def with_gates(
     moves = gate_moves(lock_gate_rules, lock_form_rules(gates))
     changed = bool(moves) if lock_gate_rules is not None else (
         lock_gates_digest is not None and lock_gates_digest != gates_digest(gates))
-    results = evaluate_gates(gates, report.current_cells, report.has_baseline)
+    results = evaluate_gates(gates, report.gated_cells, report.has_baseline)
     return dataclasses.replace(report, gates=results, gates_changed=changed, gate_moves=moves)
 
 
@@ -44,13 +44,18 @@ def _evaluate(gate: Gate, cells: Sequence[CellRow], has_baseline: bool) -> GateR
     covered = [cell for cell in cells if applies(gate.where, cell)]
     rules = [(label, _usable_only(rule)) for label, rule in gate_rules(gate, has_baseline, covered)]
     verdicts = [
-        Verdict(gate=gate.name, rule=label, key=cell.key, passed=passed, reason=reason)
+        Verdict(gate=gate.name, rule=label, key=cell.key, passed=passed, reason=_of_repeats(cell) + reason)
         for cell in covered
         for label, rule in rules
         for passed, reason in [rule(cell)]
     ]
     labels = tuple(label for label, _ in rules)
     return GateResult(gate.name, describe_where(gate.where), labels, tuple(verdicts))
+
+
+def _of_repeats(cell: CellRow) -> str:
+    """`3 repeats: ` before the reason of a repeated cell's verdict (judged on their means)."""
+    return f"{len(cell.repeat_keys)} repeats: " if cell.repeat_keys else ""
 
 
 def applies(where: GateWhere, cell: CellRow) -> bool:

@@ -14,6 +14,7 @@ from evalspec.backend.results_rows import RunRows, failing_count
 from evalspec.base import runstatus
 from evalspec.plan.explain import Cause
 from evalspec.report.paired import DEFAULT_CONFIDENCE, SharedFiles
+from evalspec.report.stats import RepeatsSummary
 
 # How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
 NEW = "new"  # not in the baseline
@@ -125,6 +126,9 @@ class CellRow:
     # run scored, and the split against the baseline's files that gates with `confidence` read.
     file_scores: tuple[float, ...] | None = None
     paired: SharedFiles | None = None
+    # A repeated cell's row (repeat_groups.py): its repeats' keys and their summary.
+    repeats: RepeatsSummary | None = None
+    repeat_keys: tuple[str, ...] = ()
 
     @property
     def finished(self) -> bool:
@@ -200,6 +204,7 @@ class Report:
     # kept): their files come from this machine's results cache, which another checkout lacks.
     without_evidence: tuple[str, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE  # of the paired deltas shown (settings.confidence)
+    repeated: tuple[CellRow, ...] = ()  # one row per cell run more than once (`repeat: N`)
 
     @property
     def has_baseline(self) -> bool:
@@ -210,6 +215,12 @@ class Report:
     def current_cells(self) -> tuple[CellRow, ...]:
         """Cells of the lock (and spec): every cell but the removed ones."""
         return tuple(cell for cell in self.cells if cell.change != REMOVED)
+
+    @property
+    def gated_cells(self) -> tuple[CellRow, ...]:
+        """What gates judge: each current cell, a repeated one once (its repeats' row)."""
+        members = {key for row in self.repeated for key in row.repeat_keys}
+        return (*(cell for cell in self.current_cells if cell.key not in members), *self.repeated)
 
     @property
     def failed_verdicts(self) -> tuple[Verdict, ...]:

@@ -147,6 +147,9 @@ class Pipeline(Model):
 OverrideValue = str | tuple[OutputFormat, ...]
 
 
+MAX_REPEATS = 100  # past this, a cell's repeats cost more than a larger collection would tell
+
+
 class MatrixEntry(Model):
     """One `include` or `exclude` entry: a (partial) combination of matrix axes."""
 
@@ -159,6 +162,10 @@ class MatrixEntry(Model):
     page_schema: Str | None = Field(None, description="Overrides the pipeline's page_schema.")
     segmentation_schema: Str | None = Field(
         None, description="Overrides the pipeline's segmentation_schema.",
+    )
+    repeat: Int | None = Field(
+        None, ge=1, description="A repeat of the cell (1 .. the matrix's `repeat`), e.g. to exclude "
+        "the second repeat of one collection.",
     )
 
     _canonical_formats = field_validator("output_format", mode="before")(canonical_output_format)
@@ -181,6 +188,11 @@ class Matrix(Model):
     )
     segmentation_schema: tuple[Str, ...] | None = Field(
         None, description="Override axis: segmentation_schema names.", min_length=1,
+    )
+    repeat: Int | None = Field(
+        None, ge=1, le=MAX_REPEATS, description="Run every cell this many times (an axis of repeats "
+        "1..N: the first keeps the cell's key, the others add `repeat=K` to it). Reports aggregate a "
+        "cell's repeats (mean, run-to-run spread, flaky files) and gates judge their per-file means.",
     )
     include: tuple[MatrixEntry, ...] = Field(
         (), description="Combinations merged into matching ones, or added (GitHub Actions rules).",
