@@ -21,6 +21,7 @@ from evalspec.plan.display import render_plan
 from evalspec.plan.plan import Plan, make_plan
 from evalspec.plan.saved import saved_plan_json
 from evalspec.plan.select import parse_selection
+from evalspec.report.sensitivity import sensitivity_warnings
 from evalspec.spec.definitions import spec_notes
 from evalspec.spec.load import load_spec
 from evalspec.spec.spec import Spec
@@ -65,6 +66,8 @@ def run(request: PlanRequest) -> int:
     cells = [change.cell for change in plan.changes if change.cell is not None]
     for note in spec_notes(spec, [(cell.collection, cell.rubric) for cell in cells]):
         err(note)
+    for warning in sensitivity_warnings(spec, cells, lock):
+        err(warning)
     if backend_name == "local":
         for warning in unevaluated_rubric_warnings(spec):
             err(warning)

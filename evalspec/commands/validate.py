@@ -11,6 +11,7 @@ from evalspec.console import err, out
 from evalspec.errors import EXIT_OK
 from evalspec.plan.cells import expand_spec
 from evalspec.plan.unused import unused_warnings
+from evalspec.report.sensitivity import sensitivity_warnings
 from evalspec.spec.definitions import spec_notes
 from evalspec.spec.load import load_spec
 
@@ -26,7 +27,7 @@ def run(request: ValidateRequest) -> int:
     """Raise SpecError on any problem; print warnings and a one-line summary otherwise."""
     spec = load_spec(request.paths)
     cells = expand_spec(spec)
-    for warning in unused_warnings(spec, cells):
+    for warning in [*unused_warnings(spec, cells), *sensitivity_warnings(spec, cells)]:
         err(warning)
     for note in spec_notes(spec, [(cell.collection, cell.rubric) for cell in cells]):
         err(note)
