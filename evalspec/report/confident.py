@@ -73,7 +73,8 @@ def max_drop_rule(bar: float, confidence: Confidence, cells: Sequence[CellRow], 
         bound = f"bound {test.interval.upper:+.3f} {relation} {floor}{_holm_p(test, confidence)}"
         verdict = f"a drop above {bar:g} {'shown' if shown else 'not shown'} ({bound})"
         detectable = detectable_text(shared, confidence.level)
-        return not shown, f"{delta_text(shared, confidence.level)}: {verdict}; {moved}; {detectable}"
+        return not shown, (f"{delta_text(shared, confidence.level)}: {verdict}; {moved}; {detectable}; "
+                           f"{test.interval.method_text}")
     return rule
 
 
@@ -94,7 +95,7 @@ def min_score_rule(bar: float, confidence: Confidence, cells: Sequence[CellRow],
         level = f"{confidence.level * 100:g} %"
         return not shown, (f"mean {interval.mean:.3f} of {plural(interval.n, 'file')} [{level} CI "
                            f"{interval.low:.3f}, {interval.high:.3f}]: a mean below {bar:g} "
-                           f"{'shown' if shown else 'not shown'} ({bound})")
+                           f"{'shown' if shown else 'not shown'} ({bound}); {interval.method_text}")
     return rule
 
 
