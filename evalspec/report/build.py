@@ -82,7 +82,15 @@ def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunRows], base:
         submitted_at=now.submitted_at if now else None, completed_at=now.completed_at if now else None,
         error=now.error if now else None,
         ok_files=_count(results, runstatus.FILE_COMPLETED),
+        not_evaluated=_not_evaluated(now),
     )
+
+
+def _not_evaluated(cell: LockCell | None) -> tuple[str, ...]:
+    """The kinds of the cell's checks its backend skipped, once per file that skipped them."""
+    if cell is None or not cell.files:
+        return ()
+    return tuple(sorted(kind for item in cell.files.values() for kind in item.skipped))
 
 
 def _trusted(cell: LockCell | None) -> float | None:

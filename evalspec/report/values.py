@@ -120,6 +120,9 @@ class CellRow:
     completed_at: str | None = None
     error: str | None = None  # why the cell's numbers cannot be trusted (the lock's `error`)
     ok_files: int | None = None  # files with a success status, when the per-file results are cached
+    # The kinds of the checks the backend did not evaluate, once per file (the lock's evidence):
+    # a misspelt kind is skipped, and so raises the score instead of failing.
+    not_evaluated: tuple[str, ...] = ()
 
     @property
     def finished(self) -> bool:

@@ -90,7 +90,7 @@ def test_a_collection_edit_names_the_files(applied: Path, run_evalspec: Run) -> 
     cells = {c["key"]: c for c in json.loads(text)["cells"]}
     assert cells["docs/md/words"]["causes"] == [{
         "input": "collection docs", "summary": "added gamma.md; removed beta.md; changed alpha.md",
-        "detail": [],
+        "detail": [], "added": ["gamma.md"], "removed": ["beta.md"],
     }]
     [docs, words] = json.loads(text)["managed"]
     assert docs["server_name"].startswith("explain-docs@") and docs["server_name"] in out
