@@ -96,3 +96,46 @@ def big_report(cells: int, files: int) -> Report:
             for i in range(cells)
         ),
     )
+
+
+RUBRIC_DIFF = ("@@ -3,3 +3,3 @@", '     {"kind": "text_contains",', '-      "text": "summary"',
+               '+      "text": "Summary:"')
+PIPELINES = ("markdown-with-tables", "extract-invoice-fields", "segment-sections", "html")
+
+
+def changed_report() -> Report:
+    """A pull request's report: a stricter rubric and a new document under two cells, a request
+    field under a third, and a fourth whose backend skipped a misspelt check kind; two cells fail
+    a gate at different scores. Four pipelines wide, with long keys (a phone's worst case)."""
+    from evalspec.plan.explain import Cause
+    from evalspec.report.values import CHANGED, GateResult, Verdict
+
+    rubric = Cause("rubric checks", "definition changed (rubrics/checks.yaml)", RUBRIC_DIFF)
+    files = Cause("collection invoices-2026-q3", "added gamma.md; removed old.md",
+                  added=("gamma.md",), removed=("old.md",))
+    moved = (FileRow("alpha.md", "completed", 1.0, 1.0, False),
+             FileRow("gamma.md", "completed", 0.25, None, False), FileRow("old.md", None, None, 0.8, False))
+    field = Cause("output_format", "markdown -> markdown,json")
+    cells, changes = [], {}
+    for i, pipeline in enumerate(PIPELINES):
+        for j, collection in enumerate(("invoices-2026-q3", "receipts-archive")):
+            key = f"{collection}/{pipeline}/checks"
+            score = round(0.2 + 0.1 * i + 0.05 * j, 3)
+            cause = (rubric, files) if j == 0 and i < 2 else (field,) if (i, j) == (2, 1) else ()
+            if cause:
+                changes[key] = cause
+            cells.append(CellRow(
+                key=key, collection=collection, pipeline=pipeline, rubric="checks", overrides="",
+                change=CHANGED if cause else UNCHANGED, status="completed", run_id=100 + len(cells),
+                score=score, baseline_score=round(score + 0.02, 3), total_files=3, completed_files=3,
+                failed_files=0, files=moved if j == 0 and i < 2 else (),
+                not_evaluated=("text_contain", "text_contain") if (i, j) == (3, 1) else (),
+            ))
+    verdicts = tuple(Verdict("floor", "min_score >= 0.5", c.key, (c.score or 0) >= 0.5,
+                             f"score {c.score:.3f} vs 0.5") for c in cells)
+    return Report(
+        lock_name="evalspec.lock", lineage="l", serial=3, baseline_name="git:origin/main",
+        baseline_empty=False,
+        cells=tuple(cells), input_changes=changes,
+        gates=(GateResult("floor", "all cells", ("min_score >= 0.5",), verdicts),),
+    )

@@ -7,6 +7,7 @@ definitions it is sent with it. A kind not listed here is not an error (Datalab 
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from evalspec.base.suggest import did_you_mean
 
 ParamType = Literal["text", "regex", "number", "paths"]
 COMMON_KEYS = ("kind", "weight")
+NEAR_MISS = 0.85  # difflib's ratio at which an unknown kind is taken for a misspelt known one
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,20 @@ def evaluation_problems(ev: Any) -> list[Problem]:
     problems = _weight_problems(ev)
     known = CHECK_KINDS.get(kind)
     if known is None:
-        hint = did_you_mean(kind, CHECK_KINDS) or "; Datalab may know it"
-        return [*problems, Problem(("kind",), f"check kind {kind!r} is not known locally{hint}", "note")]
+        return [*problems, _unknown_kind(kind)]
     return problems + _param_problems(known, ev)
+
+
+def _unknown_kind(kind: str) -> Problem:
+    """A kind one letter or so from a known one is a misspelling, and an error: a backend skips a
+    kind it does not know, and a skipped check weighs nothing, so the typo would raise the score.
+    A kind far from every known one stays a note: Datalab may know it."""
+    near = difflib.get_close_matches(kind, sorted(CHECK_KINDS), n=1, cutoff=NEAR_MISS)
+    if near:
+        return Problem(("kind",), f"unknown check kind {kind!r} (did you mean {near[0]!r}?); a backend "
+                                  "would skip it, and a skipped check raises the score instead of failing")
+    hint = did_you_mean(kind, CHECK_KINDS) or "; Datalab may know it"
+    return Problem(("kind",), f"check kind {kind!r} is not known locally{hint}", "note")
 
 
 def _weight_problems(ev: Mapping[str, Any]) -> list[Problem]:

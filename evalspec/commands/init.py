@@ -17,6 +17,7 @@ from evalspec.base.atomic import write_atomic
 from evalspec.commands.schema import schema_text
 from evalspec.console import out
 from evalspec.errors import EXIT_OK, InputError
+from evalspec.spec.workflows import ACTION_PLACEHOLDER
 
 if TYPE_CHECKING:  # a runtime import would warn on newer Pythons (it moved to importlib.resources.abc)
     from importlib.abc import Traversable
@@ -29,9 +30,13 @@ GITIGNORE_ENTRIES = (".evalspec/", "*.lock.pid", "*.lock.journal")
 GITATTRIBUTES_ENTRIES = ("evalspec.lock merge=evalspec",)
 MERGE_DRIVER_CONFIG = 'git config merge.evalspec.driver "evalspec lock merge-driver %O %A %B"'
 NEXT_STEPS = (
-    "Next: `evalspec validate`, `evalspec plan`, `evalspec apply --backend local` (offline), then "
-    "commit the specs and evalspec.lock. Edit .github/workflows/evalspec.yml to point at the "
-    "evalspec action you use, and add DATALAB_API_KEY to the repository's secrets."
+    "Next: `evalspec plan`, `evalspec apply --backend local` (offline), then commit the specs and "
+    "evalspec.lock. In .github/workflows/evalspec.yml, replace `uses: " + ACTION_PLACEHOLDER + "` "
+    "(validate fails until you do) with the evalspec action you trust: a path to a copy of the "
+    "evalspec repository in yours (`uses: ./tools/evalspec`) or your fork pinned to a commit "
+    "(`uses: YOUR-ORG/evalspec@<commit sha>`). Add DATALAB_API_KEY to the repository's secrets, "
+    "and EVALSPEC_PUSH_TOKEN (a fine-grained token or GitHub App token with contents: write) so "
+    "that the lock commit the workflow pushes starts the required checks."
 )
 
 

@@ -20,25 +20,37 @@ def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
     """A readable table grouped by action, ending with the summary line."""
     lines: list[str] = managed_lines(plan.managed)
     width = max((len(c.key) for c in plan.changes), default=0)
+    shown: dict[tuple[str, tuple[str, ...]], str] = {}  # a diff -> the cell it is printed under
+    for obj in plan.managed:  # the managed objects section prints a rubric's diff already
+        if obj.kind == "rubric" and obj.diff:
+            shown[(f"rubric {obj.name}", tuple(obj.diff))] = "managed objects"
     for action in ACTIONS:
         group = [c for c in plan.changes if c.action == action]
         if not group or (action == "keep" and not show_unchanged):
             continue
         lines.append(f"{HEADINGS[action]} ({len(group)}):")
-        lines += [line for change in group for line in _row(change, width, plan.known_ids)]
+        lines += [line for change in group for line in _row(change, width, plan.known_ids, shown)]
         lines.append("")
     lines += _notes(plan)
     lines.append(summary_line(plan))
     return "\n".join(lines)
 
 
-def _row(change: Change, width: int, known: Mapping[tuple[str, str], int]) -> list[str]:
+def _row(change: Change, width: int, known: Mapping[tuple[str, str], int],
+         shown: dict[tuple[str, tuple[str, ...]], str]) -> list[str]:
+    """A cell's line and its causes; a diff already printed (under another cell, or in the managed
+    objects section) is named, not repeated: a rubric used by 40 cells has one diff, not 40."""
     lookups = change.cell.request.with_known(known)[1] if change.cell and change.submits else {}
     extra = f"  [lookup: {', '.join(sorted(lookups.values()))}]" if lookups else ""
     lines = [f"  {SYMBOLS[change.action]} {change.key:<{width}}  {change.reason}{extra}"]
     for cause in change.causes:
-        lines.append(f"      {cause}")
-        lines += [f"        {line}" for line in cause.detail]
+        where = shown.setdefault((cause.input, cause.detail), change.key) if cause.detail else change.key
+        if where == change.key:
+            lines.append(f"      {cause}")
+            lines += [f"        {line}" for line in cause.detail]
+        else:
+            place = "in" if where == "managed objects" else "under"
+            lines.append(f"      {cause} (diff shown {place} {where})")
     return lines
 
 

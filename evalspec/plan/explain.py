@@ -31,13 +31,18 @@ class Cause:
     input: str  # `rubric words`, `collection docs`, `page_schema invoice`, `output_format`
     summary: str
     detail: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()  # a collection's files added, by name (a report shows their scores)
+    removed: tuple[str, ...] = ()  # and removed
 
     def __str__(self) -> str:
         return f"{self.input}: {self.summary}"
 
     def to_json(self) -> dict[str, Any]:
-        """Plan JSON and report JSON form."""
-        return {"input": self.input, "summary": self.summary, "detail": list(self.detail)}
+        """Plan JSON and report JSON form (`added` and `removed` for a collection's files)."""
+        body: dict[str, Any] = {"input": self.input, "summary": self.summary, "detail": list(self.detail)}
+        if self.added or self.removed:
+            body.update(added=list(self.added), removed=list(self.removed))
+        return body
 
 
 def input_causes(
@@ -134,7 +139,9 @@ def _collection_cause(name: str, old_inputs: Inputs | None, new_inputs: Inputs |
     after = _section(new_inputs, "collections").get(name)
     if before is None or after is None or before["digest"] == after["digest"]:
         return []
-    return [Cause(f"collection {name}", describe_files(before["files"], after["files"]))]
+    added, removed, _ = file_changes(before["files"], after["files"])
+    return [Cause(f"collection {name}", describe_files(before["files"], after["files"]),
+                  added=tuple(added), removed=tuple(removed))]
 
 
 def file_changes(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[list[str], list[str], list[str]]:

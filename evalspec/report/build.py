@@ -86,7 +86,7 @@ def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunRows], base:
         submitted_at=now.submitted_at if now else None, completed_at=now.completed_at if now else None,
         error=now.error if now else None,
         ok_files=_count(results, runstatus.FILE_COMPLETED),
-        file_scores=scored_files(now), paired=_paired(now, then),
+        file_scores=scored_files(now), paired=_paired(now, then), not_evaluated=_not_evaluated(now),
     )
 
 
@@ -105,6 +105,13 @@ def _paired(now: LockCell | None, then: LockCell | None) -> SharedFiles | None:
     if now.error is not None or then.error is not None:
         return None
     return shared_files(now.files, then.files)
+
+
+def _not_evaluated(cell: LockCell | None) -> tuple[str, ...]:
+    """The kinds of the cell's checks its backend skipped, once per file that skipped them."""
+    if cell is None or not cell.files:
+        return ()
+    return tuple(sorted(kind for item in cell.files.values() for kind in item.skipped))
 
 
 def _trusted(cell: LockCell | None) -> float | None:

@@ -140,8 +140,14 @@ def cell_json(
         "completed_at": cell.completed_at, "duration_seconds": duration(cell), "error": cell.error,
         "verdicts": list(verdicts), "gates_failed": sum(1 for v in verdicts if not v["passed"]),
         "changed_inputs": [cause.to_json() for cause in changed_inputs], "paired": paired,
+        "not_evaluated": not_evaluated(cell.not_evaluated),
         "files": _FileDocuments(cell.files) if lazy else [file_json(row) for row in cell.files],
     }
+
+
+def not_evaluated(kinds: Sequence[str]) -> Json | None:
+    """`{"checks": 2, "kinds": ["text_contain"]}`: the checks a backend skipped (None: none)."""
+    return {"checks": len(kinds), "kinds": sorted(set(kinds))} if kinds else None
 
 
 def file_json(row: FileRow, *, lazy: bool = False) -> Json:

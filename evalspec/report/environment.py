@@ -97,10 +97,12 @@ def num(value: float | None) -> str:
 
 
 def verdict_heat(value: float | None, passed: bool | None) -> str:
-    """A cell's fill judged against its gates: red-to-amber when a gate fails for it, however
-    high the score (a 0.85 failing a 0.9 gate is not green); the score's hue otherwise."""
+    """A cell's fill judged against its gates: when a gate fails for it, red to amber however high
+    the score (a 0.85 failing a 0.9 gate is not green), and still by its score: darker and redder
+    the lower it is, so a 0.2 and a 0.85 that both fail read apart. The score's hue otherwise."""
     if passed is False and value is not None:
-        return f"hsl({round(max(0.0, min(1.0, value)) * 40)}, 75%, 78%)"
+        v = max(0.0, min(1.0, value))
+        return f"hsl({round(v * 45)}, 75%, {round(58 + 24 * v)}%)"
     return heat(value)
 
 

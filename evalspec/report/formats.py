@@ -10,6 +10,7 @@ from jinja2 import TemplateError
 
 from evalspec.base import jsontext
 from evalspec.errors import InputError
+from evalspec.report.changes import not_evaluated_cells, what_changed
 from evalspec.report.document import (
     cell_documents,
     document_head,
@@ -104,6 +105,7 @@ def context(
         "report": document, "grids": grids(document), "regressions": regressions,
         "improvements": improvements, "include_files": files, "cell_limit": cell_limit,
         "size_limit": limit, "explained": shown, "explained_left_out": len(explained) - len(shown),
+        "what_changed": what_changed(document), "not_evaluated": not_evaluated_cells(document),
     }
 
 

@@ -40,6 +40,10 @@ def cell_lines(row: CellRow, cell: LockCell, schemas: Mapping[str, Any],
     lines.append(f"score {score}; files completed {done}")
     if row.paired is not None:
         lines.append(f"paired: {paired_json(row.paired, confidence)['text']}")
+    if row.not_evaluated:  # skipped checks weigh nothing: a misspelt kind raises the score
+        kinds = ", ".join(sorted(set(row.not_evaluated)))
+        lines.append(f"{plural(len(row.not_evaluated), 'check')} not evaluated: {kinds} (the backend "
+                     "does not know the kind; a skipped check raises the score instead of failing)")
     if not row.files:
         lines.append("files: no per-file results cached for this run")
         return lines
@@ -87,13 +91,25 @@ def _check_line(check: CheckDocument) -> str:
     return f"  {verdict} {check['kind']}{params}{numbers}: {check['reason']}"
 
 
+RENDERINGS = ("markdown", "json", "html", "chunks")  # what convert renders; the rest is a product
+
+
 def output_lines(output: dict[str, Any] | None) -> list[str]:
-    """The pipeline's output: its markdown as written, else its JSON; cut after a screenful."""
+    """The pipeline's output: what an extract or segment pipeline produced (its fields or
+    sections, as JSON: what the checks read), else its markdown as written, else its JSON; cut
+    after a screenful."""
     if output is None:
         return ["output: not kept by this backend (Datalab's results carry ids only)"]
-    text = output.get("markdown") if isinstance(output.get("markdown"), str) else None
-    body = (text or json.dumps(output, indent=2, sort_keys=True, ensure_ascii=False)).splitlines()
+    product = {key: value for key, value in output.items() if key not in RENDERINGS}
+    text = output.get("markdown") if isinstance(output.get("markdown"), str) and not product else None
+    fields_only = set(product) == {"extraction"}
+    if product:
+        label = " (extracted fields)" if fields_only else f" ({', '.join(sorted(product))})"
+        shown: Any = product["extraction"] if fields_only else product
+    else:
+        label, shown = (" (markdown)" if text is not None else ""), output
+    body = (text or json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)).splitlines()
     cut = body[:MAX_OUTPUT_LINES]
     left = len(body) - len(cut)
     more = [f"  ... ({left} more lines; --json has them all)"] if left else []
-    return ["output:" + (" (markdown)" if text is not None else ""), *(f"  {line}" for line in cut), *more]
+    return ["output:" + label, *(f"  {line}" for line in cut), *more]

@@ -129,6 +129,9 @@ class CellRow:
     # A repeated cell's row (repeat_groups.py): its repeats' keys and their summary.
     repeats: RepeatsSummary | None = None
     repeat_keys: tuple[str, ...] = ()
+    # The kinds of the checks the backend did not evaluate, once per file (the lock's evidence):
+    # a misspelt kind is skipped, and so raises the score instead of failing.
+    not_evaluated: tuple[str, ...] = ()
 
     @property
     def finished(self) -> bool:

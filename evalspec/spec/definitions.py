@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalspec.base.checkkinds import CHECK_KINDS, evaluation_problems
+from evalspec.base.suggest import did_you_mean
 from evalspec.base.text import plural
 from evalspec.base.truth import TRUTH_SUFFIXES, is_sidecar
 from evalspec.base.yamlsource import Marks, YamlLoadError, json_problem, load_yaml
@@ -21,6 +22,7 @@ from evalspec.errors import Diagnostic
 from evalspec.spec.spec import Collection, ManagedFile, Rubric, Spec
 
 MAX_NAMED = 5  # documents named in one warning
+DEFINITION_KEYS = ("evaluations",)
 
 
 def shown(path: Path) -> str:
@@ -44,7 +46,20 @@ def load_definition(path: Path) -> tuple[dict[str, Any] | None, list[Diagnostic]
     if unsendable is not None:
         return None, [unsendable], []
     errors, notes = definition_problems(value["evaluations"], marks)
+    notes = [*_unknown_top_level_keys(value, marks), *notes]
     return (value if not errors else None), errors, notes
+
+
+def _unknown_top_level_keys(value: dict[str, Any], marks: Marks) -> list[str]:
+    """A warning per top-level key besides `evaluations`: nothing reads it, so a misplaced
+    `evaluation:` or `checks:` list would pass silently (it is still sent: Datalab may read it)."""
+    warnings = []
+    for key in value:
+        if key not in DEFINITION_KEYS:
+            message = (f"unknown top-level key {key!r} in a rubric definition (only `evaluations` is "
+                       f"read){did_you_mean(str(key), DEFINITION_KEYS)}")
+            warnings.append(f"warning: {marks.diagnostic((key,), message, prefer_key=True)}")
+    return warnings
 
 
 def definition_problems(evaluations: list[Any], marks: Marks) -> tuple[list[Diagnostic], list[str]]:

@@ -144,3 +144,22 @@ def test_a_fifo_as_spec_file_is_refused_without_blocking(
     os.mkfifo(tmp_path / "pipe.lock")
     code, _, err = run_evalspec("plan", "--lock", "pipe.lock", "ok")
     assert code == 2 and err.startswith("error: pipe.lock: not a regular file")
+
+
+def test_the_workflow_init_writes_fails_validate_until_its_action_is_named(
+        run_evalspec: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, state_dir: Path) -> None:
+    from evalspec.spec.workflows import ACTION_PLACEHOLDER
+
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_evalspec("init")
+    assert code == 0 and f"replace `uses: {ACTION_PLACEHOLDER}`" in out
+    workflow = tmp_path / ".github" / "workflows" / "evalspec.yml"
+    lines = workflow.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if f"uses: {ACTION_PLACEHOLDER}" in text)
+    code, out, err = run_evalspec("validate")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: .github/workflows/evalspec.yml:{line}:15: uses: the workflow still names "
+                          f"the placeholder '{ACTION_PLACEHOLDER}'; replace it with the evalspec action")
+    workflow.write_text(workflow.read_text().replace(ACTION_PLACEHOLDER, "./tools/evalspec"))
+    code, out, _ = run_evalspec("validate")
+    assert code == 0 and out.startswith("OK:")

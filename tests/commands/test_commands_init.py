@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from apply_helpers import evalspec_env, run_cli
 
+from evalspec.spec.workflows import ACTION_PLACEHOLDER
+
 pytestmark = pytest.mark.slow
 
 
@@ -22,11 +24,19 @@ def _git(root: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
 
 
+def _name_the_action(root: Path) -> None:
+    """What init tells the user to do before validate passes: name the action the workflow uses."""
+    workflow = root / ".github" / "workflows" / "evalspec.yml"
+    workflow.write_text(workflow.read_text().replace(ACTION_PLACEHOLDER, "./tools/evalspec"))
+
+
 def test_init_then_validate_apply_and_git_status(tmp_path: Path) -> None:
     _git(tmp_path, "init", "-q")
     (tmp_path / ".gitignore").write_text("node_modules/", encoding="utf-8")  # no final newline
     env = _env(tmp_path)
-    for args in (("init",), ("validate",), ("apply", "--backend", "local"), ("check",)):
+    assert run_cli(tmp_path, env, "init").returncode == 0
+    _name_the_action(tmp_path)
+    for args in (("validate",), ("apply", "--backend", "local"), ("check",)):
         done = run_cli(tmp_path, env, *args)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
     assert (tmp_path / ".evalspec").is_dir()  # the local backend's state exists...
@@ -53,6 +63,7 @@ def test_init_refuses_to_overwrite_and_force_replaces(tmp_path: Path) -> None:
     forced = run_cli(tmp_path, env, "init", "--force")
     assert forced.returncode == 0, forced.stderr
     assert "replaced   specs/evalspec.yaml" in forced.stdout
+    _name_the_action(tmp_path)
     assert run_cli(tmp_path, env, "validate").returncode == 0
     again = run_cli(tmp_path, env, "init", "--force")
     assert again.returncode == 0

@@ -105,3 +105,27 @@ def test_a_file_against_a_baseline_names_both_scores(applied: Path, run_evalspec
     assert code == 0
     first = out.splitlines()[0]
     assert first == "docs/md/words alpha.md: score 0.500 (baseline 0.500, delta +0.000), completed"
+
+
+def test_the_output_of_an_extract_cell_is_its_fields_not_its_markdown() -> None:
+    from evalspec.report.showtext import output_lines
+
+    lines = output_lines({"extraction": {"total": "12.00", "vendor": {"name": "Acme"}},
+                          "markdown": "# Invoice\n\nTotal: 12.00\n"})
+    assert lines[0] == "output: (extracted fields)"
+    assert '    "total": "12.00",' in lines and "# Invoice" not in "\n".join(lines)
+    segments = output_lines({"segments": [{"name": "Summary"}], "markdown": "# Summary\n"})
+    assert segments[0] == "output: (segments)" and '        "name": "Summary"' in segments
+    assert output_lines({"markdown": "# A\n", "html": "<h1>A</h1>"})[:2] == ["output: (markdown)", "  # A"]
+
+
+def test_a_cell_says_which_checks_were_not_evaluated() -> None:
+    from report_fixtures import changed_report
+
+    from evalspec.lock.lockfile import LockCell
+    from evalspec.report.showtext import cell_lines
+
+    (row,) = [c for c in changed_report().cells if c.not_evaluated]
+    lines = cell_lines(row, LockCell(fingerprint="sha256:x", request={}), {})
+    assert ("2 checks not evaluated: text_contain (the backend does not know the kind; a skipped check "
+            "raises the score instead of failing)") in lines

@@ -180,8 +180,17 @@ def test_truth_fields_select_by_whole_path_segments_only() -> None:
     assert (total.score, total.reason) == (1.0, "1/1 fields equal: 1.000 (threshold 0.8)")
     lines = run_check({"kind": "truth_fields", "fields": ["lines", "total_tax"]}, extraction, truth)
     assert lines.score == 0.0 and not lines.passed
+    assert lines.reason == ("0/2 fields equal; total_tax differs (expected 1, got 2), lines.0.total differs "
+                            "(expected 4, got 5): 0.000 (threshold 0.8)")  # which field, not only how many
     everything = run_check({"kind": "truth_fields", "threshold": 0.3}, extraction, truth)
     assert everything.score == pytest.approx(1 / 3) and everything.passed
+
+
+def test_truth_fields_names_a_missing_field_and_cuts_a_long_list() -> None:
+    truth = Truth(data={"a": 1, "b": 2, "c": 3, "d": 4, "e": "x" * 50})
+    outcome = run_check({"kind": "truth_fields"}, {"extraction": {"a": 1}}, truth)
+    assert outcome.reason.startswith("1/5 fields equal; b is missing (expected 2), c is missing "
+                                     "(expected 3), d is missing (expected 4) and 1 more: 0.200")
 
 
 def test_truth_fields_that_select_nothing_fail_rather_than_pass_vacuously() -> None:

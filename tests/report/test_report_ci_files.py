@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from evalspec.cli import cli
+from evalspec.spec.workflows import ACTION_PLACEHOLDER
 
 ROOT = Path(__file__).parents[2]
 SCAFFOLD_WORKFLOW = "evalspec/scaffold/files/dot-github/workflows/evalspec.yml"
@@ -78,7 +79,8 @@ def _run_step(name: str, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Com
     """Run one of the action's bash steps as the runner would, with `env` as its environment."""
     output = cwd / "github-output"
     output.write_text("")
-    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GITHUB_OUTPUT": str(output), **env}
+    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GITHUB_OUTPUT": str(output),
+            "EVALSPEC_ACTION_PATH": str(ROOT), **env}
     done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _step(name)["run"]],
                           cwd=cwd, env=full, capture_output=True, text=True)
     return done, output.read_text()
@@ -94,10 +96,30 @@ def test_apply_is_skipped_without_a_key_and_says_so(
     done, output = _run_step("Can apply run here?", tmp_path, env)
     assert done.returncode == 0
     assert f"apply={applies}" in output and "fork=true" in output
-    assert ("apply skipped: no DATALAB_API_KEY" in done.stdout) == (applies == "false")
+    assert ("not evaluated: no key for forks" in done.stdout) == (applies == "false")
     for name in ("evalspec apply", "evalspec check"):  # the steps that need a key are gated on it
         assert "steps.mode.outputs.apply == 'true'" in _step(name)["if"]
-    assert "steps.mode.outputs.fork != 'true'" in _step("Commit the lock to the pull request")["if"]
+    for name in ("Commit the lock to the branch", "Adopt a lock an earlier run could not push"):
+        assert "steps.mode.outputs.fork != 'true'" in _step(name)["if"]
+
+
+def test_a_fork_is_said_to_be_not_evaluated_in_the_job_summary(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    env = {"EVALSPEC_BACKEND": "datalab", "EVALSPEC_IS_FORK": "true", "DATALAB_API_KEY": "",
+           "GITHUB_STEP_SUMMARY": str(summary), "EVALSPEC_BRANCH": "user/fix"}
+    done, output = _run_step("Can apply run here?", tmp_path, env)
+    assert done.returncode == 0
+    assert summary.read_text().startswith("## evalspec: not evaluated\n\nNot evaluated: no key for forks")
+    assert "artifact=evalspec-lock-user-fix" in output  # an artifact name has no `/`
+    env["EVALSPEC_IS_FORK"] = "false"
+    done, _ = _run_step("Can apply run here?", tmp_path, env)
+    assert "not evaluated: no DATALAB_API_KEY" in done.stdout  # the repository's own: a missing secret
+
+
+def test_the_scaffold_job_names_the_fork_outcome() -> None:
+    job = yaml.safe_load((ROOT / SCAFFOLD_WORKFLOW).read_text())["jobs"]["evalspec"]
+    assert "'evalspec (not evaluated: no key for forks)'" in job["name"]
+    assert "github.event.pull_request.head.repo.full_name != github.repository" in job["name"]
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -117,15 +139,15 @@ def test_the_lock_is_committed_once_and_only_when_changed(tmp_path: Path) -> Non
     _git(work, "push", "-q", "origin", "feature")
     env = {"EVALSPEC_LOCK": "evalspec.lock", "EVALSPEC_BRANCH": "feature"}
 
-    done, output = _run_step("Commit the lock to the pull request", work, env)
+    done, output = _run_step("Commit the lock to the branch", work, env)
     assert done.returncode == 0, done.stderr
     assert "committed=false" in output
 
     (work / "evalspec.lock").write_text("serial: 2\n")
     (work / "notes.txt").write_text("changed, but not the action's to commit\n")
-    done, output = _run_step("Commit the lock to the pull request", work, env)
+    done, output = _run_step("Commit the lock to the branch", work, env)
     assert done.returncode == 0, done.stderr
-    assert "committed=true" in output
+    assert "committed=true" in output and "pushed=true" in output
     pushed = _git(remote, "log", "--format=%s", "feature").splitlines()
     assert pushed == ["evalspec: update evalspec.lock", "start"]
     assert _git(remote, "show", "--name-only", "--format=", "feature").split() == ["evalspec.lock"]
@@ -141,9 +163,37 @@ def test_scaffold_workflow_uses_the_action_as_declared() -> None:
     workflow = yaml.safe_load((ROOT / SCAFFOLD_WORKFLOW).read_text())
     assert "github.event.pull_request.number" in workflow["concurrency"]["group"]
     steps = workflow["jobs"]["evalspec"]["steps"]
-    (uses,) = [s for s in steps if str(s.get("uses", "")).endswith("evalspec@v0.1.0")]
+    (uses,) = [s for s in steps if s.get("uses") == ACTION_PLACEHOLDER]
     assert set(uses["with"]) <= set(_action()["inputs"])
-    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write", "actions": "write"}
+    assert "secrets.EVALSPEC_PUSH_TOKEN" in uses["with"]["github-token"]
+
+
+def test_scaffold_workflow_reconciles_the_default_branch_on_push() -> None:
+    workflow = yaml.safe_load((ROOT / SCAFFOLD_WORKFLOW).read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["push"]["paths"] == triggers["pull_request"]["paths"]
+    assert "github.event.repository.default_branch" in workflow["jobs"]["evalspec"]["if"]
+    plan = _step("evalspec validate and plan")
+    assert "--detailed-exitcode" in plan["run"] and plan["id"] == "plan"
+    assert "steps.plan.outputs.pending == 'true'" in _step("evalspec apply")["if"]
+    assert "github.event_name == 'push'" in _step("Commit the lock to the branch")["if"]
+
+
+@pytest.mark.parametrize(("code", "pending", "fails"),
+                         [(0, "false", False), (5, "true", False), (2, "", True)])
+def test_the_plan_step_says_whether_the_lock_is_behind(
+        tmp_path: Path, code: int, pending: str, fails: bool) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "evalspec"  # the step's own logic, around an evalspec that answers `code`
+    fake.write_text(f"#!/bin/sh\n[ \"$1\" = plan ] && exit {code}\nexit 0\n")
+    fake.chmod(0o755)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "EVALSPEC_PATHS": "specs",
+           "EVALSPEC_LOCK": "x.lock"}
+    done, output = _run_step("evalspec validate and plan", tmp_path, env)
+    assert (done.returncode != 0) == fails
+    assert (f"pending={pending}" in output) == (not fails)
 
 
 def _run_steps(cwd: Path, env: dict[str, str]) -> dict[str, str]:
@@ -182,8 +232,11 @@ def test_the_readme_flow_gives_a_green_first_pull_request_with_and_without_a_key
     _git(tmp_path, "init", "-q")
     env = evalspec_env(tmp_path / "unused")
     del env["EVALSPEC_STATE_DIR"]
-    for args in (("init",), ("apply", "--backend", "local")):
-        assert run_cli(tmp_path, env, *args).returncode == 0
+    assert run_cli(tmp_path, env, "init").returncode == 0
+    workflow = tmp_path / ".github" / "workflows" / "evalspec.yml"
+    assert run_cli(tmp_path, env, "validate").returncode == 2  # until the placeholder is replaced
+    workflow.write_text(workflow.read_text().replace(ACTION_PLACEHOLDER, "./tools/evalspec"))
+    assert run_cli(tmp_path, env, "apply", "--backend", "local").returncode == 0
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-q", "-m", "evals")
     lock = (tmp_path / "evalspec.lock").read_text()

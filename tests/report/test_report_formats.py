@@ -237,9 +237,12 @@ def test_html_lists_failing_checks_expandable_to_all() -> None:
 
 def test_html_colours_a_cell_by_its_gates_and_has_a_legend() -> None:
     page = render(fixture_report(), "html")
-    # 0.850 fails no-regression: not the green-ish hue of its score (hsl(102, ...)).
+    # 0.850 fails no-regression: not the green-ish hue of its score (hsl(102, ...)), but still
+    # coloured by its score: the failing 0.600 is redder and darker.
     tile = between(page, "<title>invoices/invoice/invoice-fields: 0.850", "</g>")
-    assert "hsl(34, 75%, 78%)" in tile and 'stroke="#b91c1c"' in tile
+    assert "hsl(38, 75%, 78%)" in tile and 'stroke="#b91c1c"' in tile
+    lower = between(page, "<title>reports/sections/report-sections: 0.600", "</g>")
+    assert "hsl(27, 75%, 72%)" in lower and 'stroke="#b91c1c"' in lower
     assert 'class="legend"' in page
     assert "rich[output_format=markdown+html]</text>" in page  # column headers are never cut
 

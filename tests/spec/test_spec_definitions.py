@@ -32,6 +32,9 @@ def test_every_mistake_is_reported_at_its_file_and_line(run_evalspec: Run, mista
     lines = err.splitlines()
     assert lines == [
         "error: docs/a.md.truth.json:2:8: not valid JSON: Expecting value",
+        "error: rubrics/mistakes.yaml:2:12: evaluations[0].kind: unknown check kind 'text_contians' (did "
+        "you mean 'text_contains'?); a backend would skip it, and a skipped check raises the score instead "
+        "of failing",
         "error: rubrics/mistakes.yaml:3:50: evaluations[1].pattern: pattern is not a valid regex: "
         "missing ), unterminated subpattern at position 1",
         "error: rubrics/mistakes.yaml:4:46: evaluations[2].weight: weight must be a finite number >= 0, "
@@ -41,14 +44,14 @@ def test_every_mistake_is_reported_at_its_file_and_line(run_evalspec: Run, mista
         "error: rubrics/mistakes.yaml:6:5: evaluations[3].feild: unknown key 'feild' for field_present "
         "(did you mean 'field'?)",
         "error: rubrics/syntax.yaml:3:1: invalid YAML: found unexpected end of stream",
-        "6 problems found.",
+        "7 problems found.",
     ]
 
 
 def test_an_unknown_kind_is_a_note_and_truth_gaps_are_warnings(run_evalspec: Run, mistakes: Path) -> None:
     (mistakes / "rubrics" / "syntax.yaml").write_text("evaluations: [{kind: text_contains, text: a}]\n")
     (mistakes / "rubrics" / "mistakes.yaml").write_text(
-        "evaluations:\n  - {kind: text_contians, text: Total}\n  - {kind: llm_judge, prompt: x}\n"
+        "evaluations:\n  - {kind: contains_text, text: Total}\n  - {kind: llm_judge, prompt: x}\n"
         "  - {kind: truth_similarity}\n"
     )
     (mistakes / "docs" / "a.md.truth.json").write_text('{"total": 12}\n')
@@ -56,7 +59,7 @@ def test_an_unknown_kind_is_a_note_and_truth_gaps_are_warnings(run_evalspec: Run
     assert code == 0 and out.startswith("OK: 1 spec file, 2 cells")
     assert err.splitlines() == [
         "warning: docs/gone.md.truth.md: truth sidecar of 'gone.md', which collection 'docs' does not hold",
-        "note: rubrics/mistakes.yaml:2:12: evaluations[0].kind: check kind 'text_contians' is not known "
+        "note: rubrics/mistakes.yaml:2:12: evaluations[0].kind: check kind 'contains_text' is not known "
         "locally (did you mean 'text_contains'?)",
         "note: rubrics/mistakes.yaml:3:12: evaluations[1].kind: check kind 'llm_judge' is not known "
         "locally; Datalab may know it",
@@ -95,3 +98,24 @@ def test_rubric_schema_describes_every_local_kind() -> None:
     assert matches["then"]["required"] == ["field", "pattern"]
     assert matches["then"]["additionalProperties"] is False
     assert rubric_json_schema() == schema
+
+
+@pytest.mark.parametrize(("kind", "error"), [
+    ("text_contain", True), ("field_presnt", True), ("truth_field", True),  # a letter off: a typo
+    ("contains_text", False), ("llm_judge", False), ("segment", False),  # far: Datalab may know it
+])
+def test_a_near_miss_of_a_known_kind_is_an_error_and_a_far_kind_a_note(kind: str, error: bool) -> None:
+    (problem,) = evaluation_problems({"kind": kind, "text": "x"})
+    assert (problem.severity == "error") == error
+    assert ("did you mean" in problem.message) == (error or kind != "llm_judge")
+
+
+def test_an_unknown_top_level_key_of_a_rubric_file_is_a_warning(run_evalspec: Run, mistakes: Path) -> None:
+    (mistakes / "rubrics" / "syntax.yaml").write_text("evaluations: [{kind: text_contains, text: a}]\n")
+    (mistakes / "rubrics" / "mistakes.yaml").write_text(
+        "evaluation:\n  - {kind: text_absent, text: b}\nevaluations:\n  - {kind: text_contains, text: a}\n")
+    (mistakes / "docs" / "a.md.truth.json").write_text("{}\n")
+    code, _, err = run_evalspec("validate", "spec.yaml")
+    assert code == 0
+    assert ("warning: rubrics/mistakes.yaml:1:1: evaluation: unknown top-level key 'evaluation' in a rubric "
+            "definition (only `evaluations` is read) (did you mean 'evaluations'?)") in err.splitlines()

@@ -187,8 +187,30 @@ def _truth_fields(ev: dict[str, Any], output: dict[str, Any], truth: Truth) -> O
     if not expected:
         return Outcome(0.0, False, "no truth fields selected")
     extraction = output.get("extraction")
-    good = sum(values_equal(v, field_value(extraction, p)) for p, v in expected.items())
-    return _partial(ev, good / len(expected), f"{good}/{len(expected)} fields equal:")
+    differ = [(p, v, field_value(extraction, p)) for p, v in expected.items()
+              if not values_equal(v, field_value(extraction, p))]
+    good = len(expected) - len(differ)
+    return _partial(ev, good / len(expected), f"{good}/{len(expected)} fields equal{_differences(differ)}:")
+
+
+MAX_NAMED_FIELDS = 3
+
+
+def _differences(differ: list[tuple[str, Any, Any]]) -> str:
+    """`; total differs (expected 12.0, got '12,00')`: the fields that did not match, the first
+    few with both values, so a reader knows which field to look at."""
+    if not differ:
+        return ""
+    named = [f"{path} is missing (expected {_short(want)})" if got is None
+             else f"{path} differs (expected {_short(want)}, got {_short(got)})"
+             for path, want, got in differ[:MAX_NAMED_FIELDS]]
+    more = f" and {len(differ) - MAX_NAMED_FIELDS} more" if len(differ) > MAX_NAMED_FIELDS else ""
+    return "; " + ", ".join(named) + more
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:29] + "…"
 
 
 CHECKS: dict[str, Check] = {
