@@ -51,7 +51,9 @@ class Variant:
     text_ids: bool = False
     garbled_start: bool = False
     forbidden: str | None = None
-    no_extensions: bool = False
+    no_extensions: bool = False  # Datalab as documented: no rubric create, no evalspec endpoints
+    unadvertised: bool = False  # our endpoints answer, but the capability probe does not (a Datalab
+    # that creates rubrics would say so in its OpenAPI document only)
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
@@ -71,12 +73,25 @@ class Variant:
             return 403, json.dumps({"detail": self.forbidden}).encode()
         if self.no_extensions and method == "POST" and path == "/api/v1/eval_rubrics":
             return 404, b'{"detail": "Not Found"}'
+        if (self.no_extensions or self.unadvertised) and path.startswith("/api/v1/evalspec/"):
+            return 404, b'{"detail": "Not Found"}'
         return None
 
     def _rewrite(self, method: str, path: str, data: Any) -> Any:
         if self.garbled_start and method == "POST" and path == RUNS:
             return {"message": "batch run accepted", "batch": {"ref": "br-" + str(data.get("id"))}}
+        if path == "/openapi.json":
+            return self._documented(data)
         return _walk(data, self._rewrite_object)
+
+    def _documented(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The OpenAPI document of the endpoints this variant answers."""
+        paths = dict(document.get("paths", {}))
+        if self.no_extensions:
+            paths = {path: ops for path, ops in paths.items() if not path.startswith("/api/v1/evalspec/")}
+            rubrics = paths.get("/api/v1/eval_rubrics", {})
+            paths["/api/v1/eval_rubrics"] = {method: op for method, op in rubrics.items() if method != "post"}
+        return {**document, "paths": paths}
 
     def _rewrite_object(self, item: dict[str, Any]) -> dict[str, Any]:
         item = dict(item)

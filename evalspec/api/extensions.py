@@ -14,6 +14,7 @@ from evalspec.api.sender import Call, Sender, fetch_json
 CAPABILITIES = "/api/v1/evalspec/capabilities"
 SERVICE_NAME = "evalspec"
 TRUTH_SIDECARS = "truth_sidecars"
+CREATE_RUBRIC = "create_rubric"
 
 
 class Extensions:

@@ -1,6 +1,6 @@
 """`doctor`'s read-only first contact with a backend: does evalspec understand this service?
 
-Every probe is a GET: the key is accepted, each endpoint evalspec uses answers, every answer
+Every probe is a GET (none writes): the key is accepted, each endpoint evalspec uses answers, every answer
 fits the client's models (or the field that does not fit is named), and what the docs leave
 open is observed on existing runs: the score scale, the status words, the server's clock (run
 adoption compares our clock with its timestamps) and its rate-limit headers.
@@ -9,7 +9,7 @@ adoption compares our clock with its timestamps) and its rate-limit headers.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from evalspec.api import DatalabClient
 from evalspec.api.answers import ApiShapeError, parse
+from evalspec.api.extensions import CREATE_RUBRIC
 from evalspec.api.paging import items_of
 from evalspec.api.sender import Call
 from evalspec.api.shapes import BatchRun, Collection, CollectionFile, Rubric, RunResults
@@ -29,6 +30,8 @@ from evalspec.errors import AuthError, RemoteError
 M = TypeVar("M", bound=BaseModel)
 MAX_CLOCK_SKEW = 60.0  # the adoption window (apply/submit.py CLOCK_SKEW)
 RUNS_SAMPLE = 50
+RUBRICS = "/api/v1/eval_rubrics"
+OPENAPI = "/openapi.json"
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,31 @@ class Prober:
                 # as such, not compared naive with an aware clock (a TypeError, exit 70).
                 self.seen.server_date = found if found.tzinfo else found.replace(tzinfo=timezone.utc)
 
+    async def rubric_creation(self, managed: Sequence[str]) -> Finding:
+        """Whether the service creates rubrics from a definition, told without writing: by the
+        local service's capabilities, else by the service's own OpenAPI document. Datalab
+        documents no such endpoint, so a spec with managed rubrics cannot be applied there."""
+        check = "create rubrics"
+        if CREATE_RUBRIC in await self.client.extensions.capabilities():
+            return Finding(check, True, "offered (evalspec's POST /api/v1/eval_rubrics)")
+        if await self._openapi_offers("post", RUBRICS):
+            return Finding(check, True, f"offered (the service's OpenAPI lists POST {RUBRICS})")
+        if not managed:
+            return Finding(check, None, "not offered that evalspec can tell; the spec manages no rubric")
+        names = ", ".join(managed)
+        return Finding(check, False, f"not offered: this service lists no POST {RUBRICS}, so apply "
+                       f"cannot create the spec's managed rubrics ({names}); make them in Datalab "
+                       "and name them by `id:` instead of `definition:`")
+
+    async def _openapi_offers(self, method: str, path: str) -> bool:
+        try:
+            _, document = await self._get(OPENAPI)
+        except RemoteError:
+            return False  # no published document (or not JSON): nothing is offered that we can see
+        paths = document.get("paths") if isinstance(document, dict) else None
+        operations = paths.get(path) if isinstance(paths, dict) else None
+        return isinstance(operations, dict) and method in operations
+
     def _scale(self) -> Finding:
         if not self.seen.scores:
             return Finding("score scale", None, "no scores on existing runs yet: cannot tell")
@@ -169,6 +197,12 @@ class Prober:
 
 
 async def probe(client: DatalabClient, scale: float = 1.0,
-                now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> list[Finding]:
-    """The doctor's findings about the service behind `client` (read-only)."""
-    return await Prober(client, scale, now).run()
+                now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                managed_rubrics: Sequence[str] = ()) -> list[Finding]:
+    """The doctor's findings about the service behind `client` (read-only); `managed_rubrics`:
+    the spec's rubrics that apply would create from their definition files."""
+    prober = Prober(client, scale, now)
+    findings = await prober.run()
+    if findings[-1].check == "API key":
+        return findings
+    return [*findings, await prober.rubric_creation(managed_rubrics)]

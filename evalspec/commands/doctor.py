@@ -27,7 +27,8 @@ class DoctorRequest:
 
 def run(request: DoctorRequest) -> int:
     """Print the findings; 0 when evalspec can work with the service, 3 when not."""
-    findings = asyncio.run(_findings(request, _score_scale(request.paths)))
+    scale, managed_rubrics = _from_specs(request.paths)
+    findings = asyncio.run(_findings(request, scale, managed_rubrics))
     out(render(findings))
     failed = [f for f in findings if f.ok is False]
     out(f"{len(failed)} problem(s): evalspec cannot work with this service as it is." if failed
@@ -35,17 +36,22 @@ def run(request: DoctorRequest) -> int:
     return EXIT_REMOTE_FAILURE if failed else EXIT_OK
 
 
-def _score_scale(paths: Sequence[Path]) -> float:
-    """settings.score_scale of the specs, when there are specs (doctor also runs without)."""
+def _from_specs(paths: Sequence[Path]) -> tuple[float, tuple[str, ...]]:
+    """settings.score_scale of the specs and their managed rubrics, when there are specs (doctor
+    also runs without)."""
     existing = [path for path in paths if path.exists()]
-    return load_spec(existing).settings.score_scale if existing else 1.0
+    if not existing:
+        return 1.0, ()
+    spec = load_spec(existing)
+    managed = tuple(sorted(name for name, rubric in spec.rubrics.items() if rubric.definition is not None))
+    return spec.settings.score_scale, managed
 
 
-async def _findings(request: DoctorRequest, scale: float) -> list[Finding]:
+async def _findings(request: DoctorRequest, scale: float, managed_rubrics: Sequence[str]) -> list[Finding]:
     try:
         async with open_backend(request.backend, state_dir=request.state_dir) as backend:
             found = [Finding("backend", True, backend.identity)]
-            return found + await probe(backend.client, scale)
+            return found + await probe(backend.client, scale, managed_rubrics=managed_rubrics)
     except AuthError as exc:  # no key, or one we refuse to send in clear text
         return [Finding("API key", False, str(exc))]
 

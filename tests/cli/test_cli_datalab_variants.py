@@ -230,7 +230,31 @@ def test_doctor_on_our_service_after_a_run(project: Path, monkeypatch: pytest.Mo
     assert any(line.split()[:3] == ["API", "key", "ok"] for line in out.splitlines()), out
     assert not any(line.split()[2:3] == ["FAIL"] for line in out.splitlines()), out
     assert "status words" in out and "completed" in out
+    assert "create rubrics" in out and "offered (evalspec's POST /api/v1/eval_rubrics)" in out
     assert "evalspec can work with this service." in out
+
+
+def test_doctor_fails_a_service_that_cannot_create_the_specs_rubrics(
+        project: Path, monkeypatch: pytest.MonkeyPatch, run_evalspec: Cli) -> None:
+    with datalab_like(project, monkeypatch, no_extensions=True):
+        code, out, _ = run_evalspec("doctor", str(project / "specs"))
+        assert code == 3, out
+        (row,) = [line for line in out.splitlines() if line.startswith("create rubrics")]
+        assert "FAIL" in row and "managed rubrics (checks)" in row and "`id:`" in row
+        # Without managed rubrics in the spec, the same service is fine: a note, not a failure.
+        code, out, _ = run_evalspec("doctor", str(project / "no-specs-here"))
+    assert code == 0, out
+    (row,) = [line for line in out.splitlines() if line.startswith("create rubrics")]
+    assert "note" in row and "manages no rubric" in row
+
+
+def test_doctor_reads_rubric_creation_from_the_services_openapi_document(
+        project: Path, monkeypatch: pytest.MonkeyPatch, run_evalspec: Cli) -> None:
+    """Datalab's docs leave open whether it ever creates rubrics: one that does would list it."""
+    with datalab_like(project, monkeypatch, unadvertised=True):
+        code, out, _ = run_evalspec("doctor", str(project / "specs"))
+    assert code == 0, out
+    assert "offered (the service's OpenAPI lists POST /api/v1/eval_rubrics)" in out
 
 
 def test_doctor_names_a_percent_scale_and_unknown_words(
