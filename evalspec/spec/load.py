@@ -156,6 +156,7 @@ class _Loader:
             gates=tuple(self.gates),
             settings=self.settings[0] if self.settings else Settings(),
             gate_sites=tuple(self.gate_sites),
+            settings_site=self.settings[1] if self.settings else None,
             notes=tuple(self.notes),
         )
         self.problems.extend(check_references(spec, frozenset(self.broken)))
