@@ -409,14 +409,18 @@ def lock_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
               "goes on (for --backend local: EVALSPEC_FILE_TIMEOUT).")
 @score_noise_option
 @score_noise_seed_option
+@click.option("--pages-in-flight", type=click.IntRange(1), metavar="N",
+              help="Simulate Datalab's team page limit: files of a run that would take the pages of "
+              "unfinished runs past N fail inside it (\"Page rate limit exceeded ...\", success: false).")
 def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rate_limit: str | None,
-           file_delay: float, file_timeout: float, score_noise: float | None, score_noise_seed: int) -> int:
+           file_delay: float, file_timeout: float, score_noise: float | None, score_noise_seed: int,
+           pages_in_flight: int | None) -> int:
     """Serve the local Datalab-compatible eval API over HTTP."""
     from evalspec.commands import server as command
     from evalspec.local.http.server import ServerOptions
 
     return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay, file_timeout,
-                                     score_noise or 0.0, score_noise_seed))
+                                     score_noise or 0.0, score_noise_seed, pages_in_flight))
 
 
 def run_cli(command: click.Command, args: list[str] | None = None) -> int:
