@@ -39,6 +39,7 @@ class GatedProxy(ThreadingHTTPServer):
         self.opened = threading.Event()
         self.held = threading.Event()
         self.held_paths: list[str] = []
+        self.forwarded: list[str] = []  # `METHOD /path` of every request let through
 
     @property
     def url(self) -> str:
@@ -69,6 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.opened.wait()
             self._answer(503, {}, b'{"detail": "dropped at the test gate"}')
             return
+        self.server.forwarded.append(f"{self.command} {self.path}")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _SKIP_REQUEST}
         answer = self.server.upstream.request(self.command, self.path, headers=headers, content=body)
         self._answer(answer.status_code, answer.headers, answer.content)

@@ -19,6 +19,14 @@ from evalspec.apply.events import ApplyEvents
 from evalspec.apply.follow import PollSchedule, Tracked, changed, poll_round, wait_unless
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.listing import RunLister
+from evalspec.apply.pages import (
+    DEFAULT_PAGES_IN_FLIGHT,
+    RESUBMITS,
+    PageScheduler,
+    lock_fields,
+    refusal_fields,
+    refused_files,
+)
 from evalspec.apply.record import record_results
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, run_fields
@@ -56,6 +64,7 @@ class ApplyOptions:
     timeout: float | None = None  # seconds to wait for runs; None waits for them all
     score_scale: float = 1.0
     stall_after: float = STALL_AFTER
+    pages_in_flight: int = DEFAULT_PAGES_IN_FLIGHT  # pages of unfinished runs to stay under
     clock: Callable[[], float] = time.monotonic
 
 
@@ -109,6 +118,8 @@ class Executor:
         self._fetches: set[asyncio.Task[None]] = set()
         self._fetch_slots = asyncio.Semaphore(options.concurrency)
         self._checkpointed = options.clock()  # LockStore.open has just written the lock
+        self.pages = PageScheduler(options.pages_in_flight)
+        self._idle_wake = asyncio.Event()  # a run to follow, or no more submissions (see _follow)
 
     async def run(self, plan: Plan) -> ApplyOutcome:
         """Apply the plan; the lock is checkpointed whatever happens."""
@@ -128,6 +139,7 @@ class Executor:
         self.store.set_inputs(inputs_after_apply(self.store.lock, plan))
         self.store.set_score_scale(self.options.score_scale)
         to_submit = [c for c in plan.changes if _needs_submission(c)]
+        self.pages = PageScheduler(self.options.pages_in_flight, plan.cost.cells if plan.cost else ())
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
         cells = [c.cell for c in to_submit if c.cell]
@@ -140,6 +152,7 @@ class Executor:
             await self._submit_all(to_submit, ids)
         finally:
             self.submissions_done = True
+            self._idle_wake.set()
             if follower is not None:
                 await follower
             await asyncio.gather(*self._fetches)
@@ -151,10 +164,12 @@ class Executor:
             locked = change.locked
             if change.action == "poll" and locked is not None and locked.run_id is not None:
                 self._track(change.key, Tracked.from_request(locked.run_id, locked.request))
+                self.pages.hold(change.key, locked.pages)
 
     def _track(self, key: str, tracked: Tracked) -> None:
         self.keys[tracked.run_id] = key
         self.tracked[tracked.run_id] = tracked
+        self._idle_wake.set()
 
     async def _sends_sidecars(self, cells: list[Cell]) -> bool:
         """Whether managed collections carry their truth sidecars to this backend (probed only
@@ -167,15 +182,25 @@ class Executor:
 
     async def _submit_all(self, changes: list[Change], ids: ResolvedIds) -> None:
         async def one(change: Change) -> None:
-            if not self.stop.is_set():
-                await self._submit(change, ids)
+            for _ in range(1 + RESUBMITS):  # again while the page limit refuses its files
+                if self.stop.is_set():
+                    return
+                await self.pages.admit(change.key)
+                if not await self._submit(change, ids) or not self.options.wait:
+                    await self.pages.release(change.key)
+                    return
+                if not await self.pages.verdict(change.key, self.stop):
+                    return
+            self.outcome.cell_errors.append(
+                f"{change.key}: the service's page limit refused its files {1 + RESUBMITS} times; "
+                "lower settings.pages_in_flight (or --pages-in-flight) and apply again")
 
         # The submitter bounds concurrency itself, once a cell's signature is its turn.
         await asyncio.gather(*(one(change) for change in changes))
         if self.outcome.fatal is not None:
             raise self.outcome.fatal
 
-    async def _submit(self, change: Change, ids: ResolvedIds) -> None:
+    async def _submit(self, change: Change, ids: ResolvedIds) -> bool:
         cell = change.cell
         assert cell is not None  # removals are not submitted
         cell_ids = ids.for_cell(cell)
@@ -187,26 +212,31 @@ class Executor:
         except (AuthError, NetworkError) as exc:
             self.outcome.fatal = self.outcome.fatal or exc
             self.stop.set()  # the service is unreachable or refuses us: stop everything
-            return
+            return False
         except RemoteError as exc:
             self.outcome.cell_errors.append(f"{cell.key}: {exc}")
             self.progress.note(f"error     {cell.key}: {exc}")
-            return
+            return False
         if submitted is None:
-            return
+            return False
         run, adopted = submitted
+        self.store.update_run(cell.key, lock_fields(self.pages.costs.get(cell.key)))
+        self.pages.sized(cell.key, run.total_files)
         self.outcome.submitted += 1
         self.outcome.adopted += adopted
         self.progress.on_submitted(cell.key, run, adopted)
         self.watch.saw(run)
         self._track(cell.key, Tracked.from_request(run.id, body, run))
+        return True
 
     async def _follow(self) -> None:
         schedule = PollSchedule(self.options.poll_base, self.options.poll_ceiling)
         while not self.stop.is_set() and (self.tracked or not self.submissions_done):
             remaining = self.watch.remaining()
             wait = schedule.current if remaining is None else max(0.0, min(schedule.current, remaining))
-            await wait_unless(self.stop, wait, self.backend.run_ended)
+            # With nothing to follow, what can change that is a new run or the submissions' end.
+            await wait_unless(self.stop, wait, self.backend.run_ended if self.tracked else self._idle_wake)
+            self._idle_wake.clear()
             if self.backend.run_ended is not None:
                 self.backend.run_ended.clear()  # before the round: an end after it wakes the next wait
             if self._timed_out() or self.stop.is_set() or not self.tracked:
@@ -244,7 +274,8 @@ class Executor:
             self.watch.saw(run)
             if changed(self.tracked[run.id].last, run):
                 any_change = True
-                self.store.update_run(key, run_fields(run, self.options.score_scale))
+                if not run.is_finished:  # an end is recorded once its results are read (_fetch)
+                    self.store.update_run(key, run_fields(run, self.options.score_scale))
             if run.is_finished:
                 self._on_finished(key, run)
             else:
@@ -268,8 +299,18 @@ class Executor:
             except RemoteError as exc:
                 self.progress.note(f"warning: results of run {run.id} not fetched ({exc}); "
                                    "`evalspec apply` fetches them again")
-            self._take_results(key, cached_results(self.results_directory, run.id))
-        self.progress.on_finished(key, self._as_read(run))
+            results = cached_results(self.results_directory, run.id)
+            refused = refused_files(results) if results is not None else []
+            # A run whose files a limit refused is never recorded as completed, nor scored.
+            ended = refusal_fields(refused) if refused else run_fields(run, self.options.score_scale)
+            self.store.update_run(key, ended)
+            if not refused:
+                self._take_results(key, results)
+            elif not self.pages.awaited(key):  # followed from the lock: the next apply submits it
+                self.outcome.cell_errors.append(f"{key}: {refusal_fields(refused)['error']}")
+        await self.pages.finished(key, bool(refused))
+        if not refused:
+            self.progress.on_finished(key, self._as_read(run))
 
     def _take_results(self, key: str, results: RunResults | None) -> None:
         """Record a finished run's per-file evidence in the lock (and any score it cannot trust)."""
