@@ -36,7 +36,8 @@ def _project(root: Path, *, prefix: str = "p", budget: str = "", pages_in_flight
     (root / "data" / "three.pdf").write_bytes(pdf_bytes(3, "three"))
     (root / "data" / "ten.pdf").write_bytes(pdf_bytes(10, "ten"))
     (root / "rubric.yaml").write_text("evaluations:\n  - {kind: text_contains, text: page}\n")
-    (root / "spec.yaml").write_text(SPEC.format(prefix=prefix, budget=budget, pages_in_flight=pages_in_flight))
+    spec = SPEC.format(prefix=prefix, budget=budget, pages_in_flight=pages_in_flight)
+    (root / "spec.yaml").write_text(spec)
     return root
 
 
@@ -52,7 +53,8 @@ def test_over_budget_refuses_before_any_request(tmp_path: Path) -> None:
         assert proxy.forwarded == []  # not a lookup, not an upload, not a run
         assert not (root / "evalspec.lock").exists()
 
-        done = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", "--budget", "pages=26,usd=0.16")
+        once = ("--budget", "pages=26,usd=0.16")  # this run only
+        done = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", *once)
         assert done.returncode == 0, done.stderr
         assert sum(path.startswith("POST /api/v1/eval_batch_runs") for path in proxy.forwarded) == 2
         cells = lock_of(root / "evalspec.lock").cells
