@@ -24,6 +24,7 @@ from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
 from evalspec.plan.cells import expand_spec
+from evalspec.plan.cost import spent_text
 from evalspec.plan.select import Selection, narrowed, parse_selection
 from evalspec.spec.load import load_spec
 
@@ -131,4 +132,6 @@ def render_status(lock: Lockfile) -> str:
         lines.append(f"{key:<{width}}  {status:<10} {cell.run_id or '-':>7} {files:>9}  {score}")
     finished = sum(cell.is_finished for cell in lock.cells.values())
     lines.append(f"{plural(len(lock.cells), 'cell')}, {finished} finished (lock serial {lock.serial}).")
+    spent = spent_text(((c.pages, c.usd) for c in lock.cells.values() if c.run_id is not None), change=False)
+    lines += [f"Spent: {spent.removeprefix('this lock evaluated ')}."] if spent else []
     return "\n".join(lines)

@@ -86,6 +86,18 @@ def pages_text(pages: int, estimated: bool = False) -> str:
     return f"{'~' if estimated else ''}{pages:,} page{'s' if pages != 1 else ''}"
 
 
+def spent_text(cells: Iterable[tuple[int | None, float | None]], change: bool) -> str | None:
+    """`this change evaluates 1,240 pages, about $7.44` of the (pages, usd) the lock recorded
+    per cell (`this lock evaluated ...` without a baseline); None when no cell recorded pages."""
+    recorded = [(pages, dollars_) for pages, dollars_ in cells if pages is not None]
+    if not recorded:
+        return None
+    verb = "this change evaluates" if change else "this lock evaluated"
+    text = f"{verb} {pages_text(sum(p for p, _ in recorded))}"
+    priced = [d for _, d in recorded if d is not None]
+    return text + (f", about {dollars(round(sum(priced) * 100))}" if priced else "")
+
+
 def usd(cents: int | None) -> float | None:
     """Cents as dollars (None stays None)."""
     return None if cents is None else cents / 100

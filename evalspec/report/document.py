@@ -53,6 +53,7 @@ def document_head(report: Report) -> dict[str, Any]:
         "without_evidence": list(report.without_evidence),
         "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
+        **({"spent": report.spent} if report.spent else {}),
     }
 
 

@@ -194,6 +194,7 @@ class Report:
     # Finished cells whose lock entry holds no per-file evidence (locks written before it was
     # kept): their files come from this machine's results cache, which another checkout lacks.
     without_evidence: tuple[str, ...] = ()
+    spent: str | None = None  # pages (and cost) of the lock's runs new since the baseline (plan/cost.py)
 
     @property
     def has_baseline(self) -> bool:

@@ -60,6 +60,12 @@ def test_over_budget_refuses_before_any_request(tmp_path: Path) -> None:
         cells = lock_of(root / "evalspec.lock").cells
         assert {k: (c.pages, c.usd) for k, c in cells.items()} == {
             "docs/js/r": (13, 0.08), "docs/md/r": (13, 0.08)}
+        assert "Spent: 26 pages, about $0.16." in run_cli(root, env, "status").stdout
+        report = run_cli(root, env, "report", "spec.yaml")
+        assert "This lock evaluated 26 pages, about $0.16." in report.stdout, report.stderr
+        (root / "base.lock").write_text((root / "evalspec.lock").read_text())
+        against = run_cli(root, env, "report", "spec.yaml", "--baseline", "base.lock")
+        assert against.returncode == 0 and "pages" not in against.stdout, against.stderr  # nothing new since it
 
 
 def test_a_cell_the_limit_always_refuses_is_never_a_score(tmp_path: Path) -> None:
