@@ -64,8 +64,9 @@ def test_over_budget_refuses_before_any_request(tmp_path: Path) -> None:
         report = run_cli(root, env, "report", "spec.yaml")
         assert "This lock evaluated 26 pages, about $0.16." in report.stdout, report.stderr
         (root / "base.lock").write_text((root / "evalspec.lock").read_text())
+        # Against itself: no run is new, so nothing was spent.
         against = run_cli(root, env, "report", "spec.yaml", "--baseline", "base.lock")
-        assert against.returncode == 0 and "pages" not in against.stdout, against.stderr  # nothing new since it
+        assert against.returncode == 0 and "pages" not in against.stdout, against.stderr
 
 
 def test_a_cell_the_limit_always_refuses_is_never_a_score(tmp_path: Path) -> None:
