@@ -18,6 +18,7 @@ from evalspec.backend.which import backend_for_lock, planned_target
 from evalspec.base.durations import parse_duration
 from evalspec.base.gcpause import gc_freeze_if_console
 from evalspec.base.polling import LOCAL_POLL_BASE, LOCAL_POLL_CEILING, POLL_BASE, POLL_CEILING
+from evalspec.base.rates import DEFAULT_RATE, rate_share
 from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
@@ -142,7 +143,8 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
         pages_in_flight=pages_in_flight(request, spec, planning.selection),
     )
     async with open_backend(
-        backend_name, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
+        backend_name, rate=rate_limit(request, spec, planning.selection, backend_name),
+        state_dir=request.state_dir,
         score_noise=request.score_noise,
     ) as backend:
         gc_freeze_if_console()  # the imports and the local service's app live as long as this process
@@ -158,6 +160,15 @@ async def _apply(request: ApplyRequest, backend_name: str, spec: Spec, planning:
             return await executor.run(plan)
         finally:
             progress.close()
+
+
+def rate_limit(request: ApplyRequest, spec: Spec, selection: Selection, backend: str) -> str | None:
+    """The client-side request budget: --rate-limit as given, else the team's (settings.rate_limit,
+    400/60 for a remote service), of which a shard takes its 1/N share."""
+    if request.rate_limit is not None or selection.shard is None:
+        return request.rate_limit or spec.settings.rate_limit
+    team = spec.settings.rate_limit or (DEFAULT_RATE if backend != "local" else None)
+    return rate_share(team, selection.shard.count) if team is not None else None
 
 
 def pages_in_flight(request: ApplyRequest, spec: Spec, selection: Selection) -> int:
