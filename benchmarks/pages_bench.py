@@ -23,7 +23,7 @@ from fpdf import FPDF
 from pypdf import PdfReader
 
 from evalspec.plan.pages import PageCache, collection_pages
-from evalspec.plan.plan import make_plan
+from evalspec.plan.plan import Plan, make_plan
 from evalspec.plan.priced import priced
 from evalspec.spec.load import load_spec
 
@@ -67,6 +67,11 @@ def timed(label: str, fn: Callable[[], object]) -> float:
     return seconds
 
 
+def _usd(plan: Plan) -> str:
+    cents = plan.cost.cents if plan.cost is not None else None
+    return "no price" if cents is None else f"${cents / 100:,.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=5000)
@@ -83,7 +88,7 @@ def main() -> None:
             spec, ["corpus"], PageCache(cache_file))["corpus"].total)
         warm = timed("count, warm (cache by digest)", lambda: collection_pages(
             spec, ["corpus"], PageCache(cache_file))["corpus"].total)
-        timed("price the plan, warm", lambda: priced(spec, plan, PageCache(cache_file)).cost)
+        timed("price the plan, warm", lambda: _usd(priced(spec, plan, PageCache(cache_file))))
         reps = 200
         start = time.perf_counter()
         for _ in range(reps):
