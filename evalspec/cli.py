@@ -225,13 +225,20 @@ def schema(rubric: bool) -> int:
 @click.option("--timeout", metavar="DURATION",
               help="Stop waiting after DURATION (90, 90s, 45m, 2h; default settings.timeout, else "
               "none): the lock is saved, exit 3, and `evalspec apply` resumes.")
+@click.option("--budget", metavar="pages=N,usd=X",
+              help="Refuse (exit 2, nothing submitted) a plan above this, for this run "
+              "(default settings.budget; `none` lifts it).")
+@click.option("--pages-in-flight", type=click.IntRange(1), metavar="N",
+              help="Pages of unfinished runs to keep under (default settings.pages_in_flight, 5000; "
+              "a --shard takes 1/N of it).")
 @score_noise_option
 @score_noise_seed_option
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace: tuple[str, ...],
           plan_file: Path | None, wait: bool, retry_failed: bool, selects: tuple[str, ...],
           shard: str | None, rate_limit: str | None,
           concurrency: int | None, poll_interval: float | None, timeout: str | None,
-          score_noise: float | None, score_noise_seed: int) -> int:
+          budget: str | None, pages_in_flight: int | None, score_noise: float | None,
+          score_noise_seed: int) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
@@ -255,6 +262,7 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace
         paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
         retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,
         concurrency=concurrency, poll_interval=poll_interval, timeout=timeout, replace=replace,
+        budget=budget, pages_in_flight=pages_in_flight,
         score_noise=ScoreNoise(score_noise, score_noise_seed) if score_noise else None,
     ))
 
@@ -409,14 +417,18 @@ def lock_merge_driver(base: Path, ours: Path, theirs: Path) -> int:
               "goes on (for --backend local: EVALSPEC_FILE_TIMEOUT).")
 @score_noise_option
 @score_noise_seed_option
+@click.option("--pages-in-flight", type=click.IntRange(1), metavar="N",
+              help="Simulate Datalab's team page limit: files of a run that would take the pages of "
+              "unfinished runs past N fail inside it (\"Page rate limit exceeded ...\", success: false).")
 def server(host: str, port: int, data_dir: Path | None, api_key: str | None, rate_limit: str | None,
-           file_delay: float, file_timeout: float, score_noise: float | None, score_noise_seed: int) -> int:
+           file_delay: float, file_timeout: float, score_noise: float | None, score_noise_seed: int,
+           pages_in_flight: int | None) -> int:
     """Serve the local Datalab-compatible eval API over HTTP."""
     from evalspec.commands import server as command
     from evalspec.local.http.server import ServerOptions
 
     return command.run(ServerOptions(host, port, data_dir, api_key, rate_limit, file_delay, file_timeout,
-                                     score_noise or 0.0, score_noise_seed))
+                                     score_noise or 0.0, score_noise_seed, pages_in_flight))
 
 
 def run_cli(command: click.Command, args: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ one line per diagnostic) and exits with its ``exit_code``. Anything else is an i
     │   ├── SpecError                  spec files (carries Diagnostics)
     │   ├── LockfileError              a corrupt, hand-broken or foreign lockfile
     │   ├── StalePlanError             a saved plan the lock has moved past
+    │   ├── OverBudget                 a plan above settings.budget / --budget
     │   └── ReferenceLookupError       a name that matches no / several server objects
     ├── RemoteError                3   the service failed us
     │   ├── NetworkError               connection refused, DNS, timeouts after retries
@@ -110,6 +111,10 @@ class LockfileError(InputError):
 
 class StalePlanError(InputError):
     """A saved plan no longer matches the lock it was made against."""
+
+
+class OverBudget(InputError):
+    """The plan holds more pages or dollars than the budget allows; nothing was submitted."""
 
 
 class ReferenceLookupError(InputError):

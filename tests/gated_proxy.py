@@ -15,6 +15,7 @@ asked for); requests that arrive after that are forwarded to the upstream server
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,8 @@ class GatedProxy(ThreadingHTTPServer):
         self.opened = threading.Event()
         self.held = threading.Event()
         self.held_paths: list[str] = []
+        self.forwarded: list[str] = []  # `METHOD /path` of every request let through
+        self.statuses: Counter[int] = Counter()  # the upstream's answers, by status code
 
     @property
     def url(self) -> str:
@@ -69,8 +72,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.opened.wait()
             self._answer(503, {}, b'{"detail": "dropped at the test gate"}')
             return
+        self.server.forwarded.append(f"{self.command} {self.path}")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _SKIP_REQUEST}
         answer = self.server.upstream.request(self.command, self.path, headers=headers, content=body)
+        self.server.statuses[answer.status_code] += 1
         self._answer(answer.status_code, answer.headers, answer.content)
 
     def _answer(self, status: int, headers: Any, body: bytes) -> None:

@@ -19,6 +19,7 @@ import httpx
 from evalspec.api.collections import Collections
 from evalspec.api.extensions import Extensions
 from evalspec.api.files import Files
+from evalspec.api.pipelines import Pipelines
 from evalspec.api.ratelimit import RateLimiter
 from evalspec.api.retry import RetryPolicy
 from evalspec.api.rubrics import Rubrics
@@ -67,6 +68,7 @@ class DatalabClient:
         self.files = Files(self.sender)
         self.rubrics = Rubrics(self.sender)
         self.extensions = Extensions(self.sender)
+        self.pipelines = Pipelines(self.sender)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs: Any) -> DatalabClient:

@@ -90,6 +90,8 @@ class CollectionFile(ApiModel):
     file_size: int | None = None
     content_type: str | None = None
     last_eval_score: float | None = None
+    # Not in Datalab's published shape; read where a service tells it (the local one does).
+    page_count: int | None = None
 
 
 class Collection(ApiModel):

@@ -18,7 +18,8 @@ from evalspec.apply.events import ApplyEvents
 from evalspec.apply.follow import PollSchedule, Tracked, wait_unless
 from evalspec.apply.ledger import UploadLedger
 from evalspec.apply.listing import RunLister
-from evalspec.apply.record import record_evidence, record_results, record_round
+from evalspec.apply.pages import DEFAULT_PAGES_IN_FLIGHT, RESUBMITS, PageScheduler, lock_fields
+from evalspec.apply.record import record_end, record_evidence, record_results, record_round
 from evalspec.apply.resolve import ResolvedIds, resolve_ids
 from evalspec.apply.submit import Submitter, lock_fields_of
 from evalspec.apply.watch import STALL_AFTER, Watch
@@ -55,6 +56,7 @@ class ApplyOptions:
     timeout: float | None = None  # seconds to wait for runs; None waits for them all
     score_scale: float = 1.0
     stall_after: float = STALL_AFTER
+    pages_in_flight: int = DEFAULT_PAGES_IN_FLIGHT  # pages of unfinished runs to stay under
     clock: Callable[[], float] = time.monotonic
 
 
@@ -107,6 +109,8 @@ class Executor:
         self._fetches: set[asyncio.Task[None]] = set()
         self._fetch_slots = asyncio.Semaphore(options.concurrency)
         self._checkpointed = options.clock()  # LockStore.open has just written the lock
+        self.pages = PageScheduler(options.pages_in_flight)
+        self._idle_wake = asyncio.Event()  # a run to follow, or no more submissions (see _follow)
 
     async def run(self, plan: Plan) -> ApplyOutcome:
         """Apply the plan; the lock is checkpointed whatever happens."""
@@ -126,6 +130,7 @@ class Executor:
         self.store.set_inputs(inputs_after_apply(self.store.lock, plan))
         self.store.set_score_scale(self.options.score_scale)
         to_submit = [c for c in plan.changes if c.submits]
+        self.pages = PageScheduler(self.options.pages_in_flight, plan.cost.cells if plan.cost else ())
         self._track_locked(plan)
         ledger = UploadLedger(self.client.base_url, self.options.state_dir)
         cells = [c.cell for c in to_submit if c.cell]
@@ -138,6 +143,7 @@ class Executor:
             await self._submit_all(to_submit, ids)
         finally:
             self.submissions_done = True
+            self._idle_wake.set()
             if follower is not None:
                 await follower
             await asyncio.gather(*self._fetches)
@@ -149,9 +155,11 @@ class Executor:
             locked = change.locked
             if change.follows_run and locked is not None and locked.run_id is not None:
                 self._track(Tracked.from_request(locked.run_id, change.key, locked.request))
+                self.pages.hold(change.key, locked.pages)
 
     def _track(self, tracked: Tracked) -> None:
         self.tracked[tracked.run_id] = tracked
+        self._idle_wake.set()
 
     async def _sends_sidecars(self, cells: list[Cell]) -> bool:
         """Whether managed collections carry their truth sidecars to this backend (probed only
@@ -164,15 +172,25 @@ class Executor:
 
     async def _submit_all(self, changes: list[Change], ids: ResolvedIds) -> None:
         async def one(change: Change) -> None:
-            if not self.stop.is_set():
-                await self._submit(change, ids)
+            for _ in range(1 + RESUBMITS):  # again while the page limit refuses its files
+                if self.stop.is_set():
+                    return
+                await self.pages.admit(change.key)
+                if not await self._submit(change, ids) or not self.options.wait:
+                    await self.pages.release(change.key)
+                    return
+                if not await self.pages.verdict(change.key, self.stop):
+                    return
+            self.outcome.cell_errors.append(
+                f"{change.key}: the service's page limit refused its files {1 + RESUBMITS} times; "
+                "lower settings.pages_in_flight (or --pages-in-flight) and apply again")
 
         # The submitter bounds concurrency itself, once a cell's signature is its turn.
         await asyncio.gather(*(one(change) for change in changes))
         if self.outcome.fatal is not None:
             raise self.outcome.fatal
 
-    async def _submit(self, change: Change, ids: ResolvedIds) -> None:
+    async def _submit(self, change: Change, ids: ResolvedIds) -> bool:
         cell = change.cell
         assert cell is not None  # removals are not submitted
         cell_ids = ids.for_cell(cell)
@@ -184,26 +202,31 @@ class Executor:
         except (AuthError, NetworkError) as exc:
             self.outcome.fatal = self.outcome.fatal or exc
             self.stop.set()  # the service is unreachable or refuses us: stop everything
-            return
+            return False
         except RemoteError as exc:
             self.outcome.cell_errors.append(f"{cell.key}: {exc}")
             self.events.note(f"error     {cell.key}: {exc}")
-            return
+            return False
         if submitted is None:
-            return
+            return False
         run, adopted = submitted
+        self.store.update_run(cell.key, lock_fields(self.pages.costs.get(cell.key)))
+        self.pages.sized(cell.key, run.total_files)
         self.outcome.submitted += 1
         self.outcome.adopted += adopted
         self.events.on_submitted(cell.key, run, adopted)
         self.watch.saw(run)
         self._track(Tracked.from_request(run.id, cell.key, body, run))
+        return True
 
     async def _follow(self) -> None:
         schedule = PollSchedule(self.options.poll_first_wait, self.options.poll_ceiling)
         while not self.stop.is_set() and (self.tracked or not self.submissions_done):
             remaining = self.watch.remaining()
             wait = schedule.current if remaining is None else max(0.0, min(schedule.current, remaining))
-            await wait_unless(self.stop, wait, self.backend.run_ended)
+            # With nothing to follow, what can change that is a new run or the submissions' end.
+            await wait_unless(self.stop, wait, self.backend.run_ended if self.tracked else self._idle_wake)
+            self._idle_wake.clear()
             if self.backend.run_ended is not None:
                 self.backend.run_ended.clear()  # before the round: an end after it wakes the next wait
             self._stop_at_timeout()
@@ -260,15 +283,18 @@ class Executor:
 
     async def _fetch(self, key: str, run: BatchRun) -> None:
         async with self._fetch_slots:
-            try:
-                error = await record_evidence(self.client, self.results_directory, self.store, key, run.id,
-                                              self.options.score_scale)
-            except RemoteError as exc:
-                self.events.note(f"warning: results of run {run.id} not fetched ({exc}); "
-                                   "`evalspec apply` fetches them again")
-            else:
-                self._score_error(key, error)
-        self.events.on_finished(key, self._as_read(run))
+            ended = await record_end(self.client, self.results_directory, self.store, key, run,
+                                     self.options.score_scale)
+            if ended.fetch_error is not None:
+                self.events.note(f"warning: results of run {run.id} not fetched ({ended.fetch_error}); "
+                                 "`evalspec apply` fetches them again")
+            if ended.refusal is not None and not self.pages.awaited(key):
+                # Followed from the lock, so no submission waits for it: the next apply submits it.
+                self.outcome.cell_errors.append(f"{key}: {ended.refusal}")
+            self._score_error(key, ended.score_error)
+        await self.pages.finished(key, ended.refusal is not None)
+        if ended.refusal is None:
+            self.events.on_finished(key, self._as_read(run))
 
     async def _record_missing_evidence(self) -> None:
         """Finished cells of this place whose lock entry lacks evidence (a crash between a run's

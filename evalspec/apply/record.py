@@ -13,9 +13,11 @@ from evalspec.api import BatchRun, DatalabClient
 from evalspec.api.shapes import RunResults
 from evalspec.apply.follow import Tracked, changed, poll_round
 from evalspec.apply.listing import RunLister
+from evalspec.apply.pages import refusal_fields, refused_files
 from evalspec.apply.submit import lock_fields_of
 from evalspec.backend.evidence import evidence_of
 from evalspec.backend.fetch import cached_results, fetch_results, file_score_error
+from evalspec.errors import RemoteError
 from evalspec.lock.store import LockStore
 from evalspec.plan.select import key_parts
 
@@ -42,13 +44,46 @@ async def record_round(
         followed = replace(tracked[run.id], last=run)
         if changed(tracked[run.id].last, run):
             any_change = True
-            store.update_run(followed.key, lock_fields_of(run, scale))
+            if not run.is_finished:  # an end is recorded with its results (record_end)
+                store.update_run(followed.key, lock_fields_of(run, scale))
         if run.is_finished:
             del tracked[run.id]
             finished.append(followed)
         else:
             tracked[run.id] = followed
     return Round(runs, any_change, finished)
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a finished run was recorded: why its score cannot be trusted, why it is no result at
+    all (a limit refused its files), and why its results could not be fetched (then its end is
+    recorded without evidence, which the next apply fetches)."""
+
+    score_error: str | None = None
+    refusal: str | None = None
+    fetch_error: RemoteError | None = None
+
+
+async def record_end(
+    client: DatalabClient, directory: Path, store: LockStore, key: str, run: BatchRun, scale: float,
+) -> Ended:
+    """Record a finished run: its end with its evidence, or, when a page, rate or concurrency
+    limit refused files of it, a refusal that is never completed nor scored."""
+    fetch_error = None
+    try:
+        await fetch_results(client, directory, [run.id])
+    except RemoteError as exc:
+        fetch_error = exc
+    results = cached_results(directory, run.id)
+    refused = refused_files(results) if results is not None else []
+    if refused:
+        fields = refusal_fields(refused)
+        store.update_run(key, fields)
+        return Ended(refusal=fields.get("error"), fetch_error=fetch_error)
+    store.update_run(key, lock_fields_of(run, scale))
+    error = record_results(store, key, results, scale) if results is not None else None
+    return Ended(score_error=error, fetch_error=fetch_error)
 
 
 async def record_evidence(

@@ -31,3 +31,10 @@ def parse_rate(text: str) -> Rate:
     if rate.requests < 1 or not rate.seconds > 0 or not math.isfinite(rate.seconds):
         raise ValueError(f"rate limit {shorten(text)}: N/SECONDS needs N >= 1 and a finite SECONDS > 0")
     return rate
+
+
+def rate_share(text: str, shares: int) -> str:
+    """One of `shares` equal parts of the budget `text` (at least one request per window): a
+    shard's part of a team's rate limit."""
+    rate = parse_rate(text)
+    return f"{max(1, rate.requests // max(1, shares))}/{rate.seconds:g}"

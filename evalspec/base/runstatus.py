@@ -27,6 +27,10 @@ RUNNING_STATUSES = frozenset({
 })
 KNOWN_STATUSES = TERMINAL_STATUSES | RUNNING_STATUSES
 
+# The lock's word for a run whose files the service's page or rate limit refused: never a
+# result, so the next plan submits the cell again.
+PAGE_LIMITED = "page_limited"
+
 FILE_COMPLETED = "completed"
 FILE_FAILED = "failed"
 FILE_UNKNOWN = "unknown"

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.apply.executor import DEFAULT_CONCURRENCY, ApplyOptions, ApplyOutcome, Executor
-from evalspec.backend.connect import open_backend, opened_target
+from evalspec.apply.pages import shard_share
+from evalspec.apply.pricing import what_the_service_tells
+from evalspec.backend.connect import Backend, open_backend, opened_target
 from evalspec.backend.local_kinds import unevaluated_rubric_warnings
 from evalspec.backend.which import backend_for_lock, planned_target
 from evalspec.base.durations import parse_duration
 from evalspec.base.gcpause import gc_freeze_if_console
 from evalspec.base.polling import LOCAL_POLL_CEILING, LOCAL_POLL_FIRST_WAIT, POLL_CEILING, POLL_FIRST_WAIT
+from evalspec.base.rates import DEFAULT_RATE, rate_share
 from evalspec.commands.guard import holding, refuse_collected_lock
 from evalspec.commands.progress import Progress
 from evalspec.console import err, out
@@ -24,9 +27,12 @@ from evalspec.local.engine.noise import ScoreNoise
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
+from evalspec.plan.budget import Limit, check_budget, parse_budget
 from evalspec.plan.diff import Target
 from evalspec.plan.display import summary_line
+from evalspec.plan.pages import default_cache
 from evalspec.plan.plan import Plan, make_plan
+from evalspec.plan.priced import priced
 from evalspec.plan.saved import check_not_stale, read_saved_plan
 from evalspec.plan.select import Selection, parse_selection
 from evalspec.spec.load import load_spec
@@ -54,6 +60,8 @@ class ApplyRequest:
     timeout: str | None = None
     replace: Sequence[str] = ()  # cells to evaluate again whatever the lock holds (`all`: every one)
     score_noise: ScoreNoise | None = None  # --backend local as a noisy judge (--score-noise)
+    budget: str | None = None  # --budget: pages=N,usd=X or none; None: settings.budget
+    pages_in_flight: int | None = None  # None: settings.pages_in_flight (a shard's share of it)
 
 
 def run(request: ApplyRequest) -> int:
@@ -66,6 +74,7 @@ def run(request: ApplyRequest) -> int:
     named_backend = (saved.backend if saved else None) or request.backend
     spec = load_spec(paths)
     timeout = timeout_seconds(request.timeout or spec.settings.timeout)  # refused before anything is touched
+    limit = parse_budget(request.budget) if request.budget is not None else Limit.of(spec.settings.budget)
     refuse_collected_lock(spec, request.lock_path)
     selection = parse_selection(selects, shard)
     with holding(request.lock_path):
@@ -76,6 +85,8 @@ def run(request: ApplyRequest) -> int:
         plan = planning.make(current)
         if saved is not None and request.plan_file is not None:
             check_not_stale(saved, plan, request.plan_file)
+        plan = priced(spec, plan, default_cache(request.state_dir))
+        check_budget(plan.cost, limit)  # before anything is submitted, uploaded or written
         store = LockStore.open(request.lock_path)
         try:
             _keep_only_shard(store, selection)
@@ -83,7 +94,7 @@ def run(request: ApplyRequest) -> int:
             if backend == "local":
                 for warning in unevaluated_rubric_warnings(spec):
                     err(warning)
-            outcome = asyncio.run(_apply(request, backend, planning, plan, store, timeout))
+            outcome = asyncio.run(_apply(request, backend, planning, plan, store, timeout, limit))
             if outcome.succeeded:
                 store.commit_settings()
         finally:
@@ -125,7 +136,7 @@ def _keep_only_shard(store: LockStore, selection: Selection) -> None:
 
 
 async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, plan: Plan,
-                 store: LockStore, timeout: float | None) -> ApplyOutcome:
+                 store: LockStore, timeout: float | None, limit: Limit | None) -> ApplyOutcome:
     spec = planning.spec
     counts = plan.action_counts
     progress = Progress(counts["create"] + counts["replace"], counts["poll"])
@@ -138,14 +149,19 @@ async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, p
         state_dir=request.state_dir,
         timeout=timeout,
         score_scale=spec.settings.score_scale,
+        pages_in_flight=pages_in_flight(request, spec, planning.selection),
     )
     async with open_backend(
-        backend_name, rate=request.rate_limit or spec.settings.rate_limit, state_dir=request.state_dir,
+        backend_name, rate=rate_limit(request, spec, planning.selection, backend_name),
+        state_dir=request.state_dir,
         score_noise=request.score_noise,
     ) as backend:
         gc_freeze_if_console()  # the imports and the local service's app live as long as this process
         here = await opened_target(backend)
-        plan = planning.again_at(plan, store.lock, here)  # a remote service: its state is known now
+        again = planning.again_at(plan, store.lock, here)  # a remote service: its state is known now
+        if again is not plan:
+            plan = priced(spec, again, default_cache(request.state_dir))
+        plan = await _priced_by_the_service(spec, plan, backend, request.state_dir, limit)
         assert here.place is not None
         store.set_backend(backend.identity)
         executor = Executor(backend, spec, store, options, progress, here.place)
@@ -154,6 +170,42 @@ async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, p
             return await executor.run(plan)
         finally:
             progress.close()
+
+
+def rate_limit(request: ApplyRequest, spec: Spec, selection: Selection, backend: str) -> str | None:
+    """The client-side request budget: --rate-limit as given, else the team's (settings.rate_limit,
+    400/60 for a remote service), of which a shard takes its 1/N share."""
+    if request.rate_limit is not None or selection.shard is None:
+        return request.rate_limit or spec.settings.rate_limit
+    team = spec.settings.rate_limit or (DEFAULT_RATE if backend != "local" else None)
+    return rate_share(team, selection.shard.count) if team is not None else None
+
+
+def pages_in_flight(request: ApplyRequest, spec: Spec, selection: Selection) -> int:
+    """The pages of unfinished runs this apply stays under: --pages-in-flight as given, else
+    settings.pages_in_flight, of which a shard takes its 1/N share (the team's limit is one)."""
+    if request.pages_in_flight is not None:
+        return request.pages_in_flight
+    shards = selection.shard.count if selection.shard is not None else 1
+    return shard_share(spec.settings.pages_in_flight, shards)
+
+
+async def _priced_by_the_service(
+    spec: Spec, plan: Plan, backend: Backend, state_dir: Path | None, limit: Limit | None,
+) -> Plan:
+    """The plan priced again with what only the service knows (custom pipelines' rates,
+    unmanaged collections' pages) when that could change it, and the budget checked again,
+    still before anything is submitted."""
+    cost = plan.cost
+    asks = cost is not None and (cost.unknown or cost.unpriced) and (limit is not None or any(
+        c.cell is not None and c.cell.request.body.get("pipeline_id") for c in plan.changes))
+    if not asks:
+        return plan
+    cells = [c.cell for c in plan.changes if c.cell is not None]
+    told = await what_the_service_tells(backend.client, spec, cells, {})
+    plan = priced(spec, plan, default_cache(state_dir), *told)
+    check_budget(plan.cost, limit)
+    return plan
 
 
 def _poll_schedule(request: ApplyRequest, backend: str) -> tuple[float, float]:

@@ -18,7 +18,9 @@ from evalspec.errors import EXIT_OK, EXIT_PENDING_CHANGES
 from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.display import render_plan
+from evalspec.plan.pages import default_cache
 from evalspec.plan.plan import Plan, make_plan
+from evalspec.plan.priced import Told, priced
 from evalspec.plan.saved import saved_plan_json
 from evalspec.plan.select import parse_selection
 from evalspec.report.sensitivity import sensitivity_warnings
@@ -71,9 +73,11 @@ def run(request: PlanRequest) -> int:
     if backend_name == "local":
         for warning in unevaluated_rubric_warnings(spec):
             err(warning)
+    told: Told = ({}, {})
     if request.refresh:
-        known = asyncio.run(_lookup(spec, plan, backend, lock, lock_path))
+        known, told = asyncio.run(_lookup(spec, plan, backend, lock, lock_path))
         plan = dataclasses.replace(plan, known_ids=known)
+    plan = priced(spec, plan, default_cache(request.state_dir), *told)
     if as_json:
         out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     else:
@@ -88,11 +92,15 @@ def run(request: PlanRequest) -> int:
 
 async def _lookup(
     spec: Spec, plan: Plan, backend: str | None, lock: Lockfile | None, lock_path: Path
-) -> dict[tuple[str, str], int]:
+) -> tuple[dict[tuple[str, str], int], Told]:
+    """Ids by (field, server name); unmanaged collections' pages and custom pipelines' rates."""
     # Imported here: an offline plan loads no network code at all.
+    from evalspec.apply.pricing import what_the_service_tells
     from evalspec.apply.resolve import lookup_ids
     from evalspec.backend.connect import open_backend
     from evalspec.backend.which import backend_for_lock
 
+    cells = [c.cell for c in plan.changes if c.cell]
     async with open_backend(backend_for_lock(lock, backend)) as opened:
-        return await lookup_ids(opened.client, spec, [c.cell for c in plan.changes if c.cell])
+        known = await lookup_ids(opened.client, spec, cells)
+        return known, await what_the_service_tells(opened.client, spec, cells, known)

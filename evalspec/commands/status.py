@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalspec.apply.follow import Tracked
-from evalspec.apply.record import record_evidence, record_round
+from evalspec.apply.record import record_end, record_round
 from evalspec.backend.connect import open_backend
 from evalspec.backend.results_cache import run_directory
 from evalspec.backend.which import backend_for_lock
@@ -22,6 +22,7 @@ from evalspec.lock.journal import read_current_lock
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.store import LockStore
 from evalspec.plan.cells import expand_spec
+from evalspec.plan.cost import spent_text
 from evalspec.plan.select import Selection, narrowed, parse_selection
 from evalspec.spec.load import load_spec
 
@@ -98,7 +99,10 @@ async def _refresh(store: LockStore, backend: str | None, state_dir: Path | None
         directory = run_directory(lock.lineage, here, state_dir)
         polled = await record_round(opened.client, store, tracked, scale) if tracked else None
         for followed in polled.finished if polled else []:
-            await record_evidence(opened.client, directory, store, followed.key, followed.run_id, scale)
+            assert followed.last is not None  # a finished run was just polled
+            ended = await record_end(opened.client, directory, store, followed.key, followed.last, scale)
+            if ended.fetch_error is not None:
+                raise ended.fetch_error  # as before: status --refresh reports a failed fetch
     store.checkpoint()
 
 
@@ -124,4 +128,6 @@ def render_status(lock: Lockfile) -> str:
         lines.append(f"{key:<{width}}  {status:<10} {cell.run_id or '-':>7} {files:>9}  {score}")
     finished = sum(cell.is_finished for cell in lock.cells.values())
     lines.append(f"{plural(len(lock.cells), 'cell')}, {finished} finished (lock serial {lock.serial}).")
+    spent = spent_text(((c.pages, c.usd) for c in lock.cells.values() if c.run_id is not None), change=False)
+    lines += [f"Spent: {spent.removeprefix('this lock evaluated ')}."] if spent else []
     return "\n".join(lines)

@@ -29,12 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score-noise", type=float, default=0.0, metavar="SD",
                         help="perturb file scores as a noisy judge would (sd on the 0..1 scale)")
     parser.add_argument("--score-noise-seed", type=int, default=DEFAULT_NOISE_SEED, metavar="N")
+    parser.add_argument("--pages-in-flight", type=int, default=None, metavar="N",
+                        help="the team's page limit: files past it fail inside their run")
     args = parser.parse_args(argv)
     options = ServerOptions(
         host=args.host, port=args.port, data_dir=args.data_dir,
         api_key=args.api_key or os.environ.get("DATALAB_API_KEY") or None,
         rate_limit=args.rate_limit, file_delay=args.file_delay, file_timeout=args.file_timeout,
         score_noise=args.score_noise, score_noise_seed=args.score_noise_seed,
+        pages_in_flight=args.pages_in_flight,
     )
     try:
         return serve(options, announce=lambda line: print(line, flush=True))

@@ -30,7 +30,8 @@ class LocalRuntime:
                  workers: int = 4,
                  uploads: UploadRules | None = None, limits: FileLimits | None = None,
                  durable: bool = True, parsers: ProcessPool | None = None,
-                 score_noise: ScoreNoise | None = None) -> None:
+                 score_noise: ScoreNoise | None = None, pages_in_flight: int | None = None) -> None:
+        self.pages_in_flight = pages_in_flight  # the team's page limit (None: none), see store/pages.py
         self.data_dir, self.api_key, self.rate_limit = data_dir, api_key, rate_limit
         self.score_noise = score_noise  # a noisy judge for rehearsals (--score-noise)
         self.uploads = uploads  # upload URL lifetime, size limit and clock; Datalab's by default

@@ -73,6 +73,12 @@ class LockCell(BaseModel):
         None, description="Per-file evidence of the finished run, by file name (a name repeated in "
         "the run gets ` (2)`).",
     )
+    pages: int | None = Field(
+        None, description="Pages the run was submitted with, as the plan counted them (absent: unknown).",
+    )
+    usd: float | None = Field(
+        None, description="What the run cost in dollars, by the price the plan had (absent: no price).",
+    )
     conflict: str | None = Field(
         None, description="Set by the lock merge driver when both sides of a merge changed this cell: "
         "the next plan replaces it.",
@@ -119,7 +125,7 @@ class Lockfile(BaseModel):
 
     # Written only when set, so that locks of services scoring 0..1 stay as they always were.
     OPTIONAL_KEYS: ClassVar[tuple[str, ...]] = ("score_scale",)
-    OPTIONAL_CELL_KEYS: ClassVar[tuple[str, ...]] = ("error", "state", "files", "conflict")
+    OPTIONAL_CELL_KEYS: ClassVar[tuple[str, ...]] = ("error", "state", "files", "pages", "usd", "conflict")
 
     @classmethod
     def new(cls) -> Lockfile:
@@ -146,3 +152,5 @@ class RunFields(TypedDict, total=False):
     error: str | None
     state: str | None
     files: dict[str, FileEvidence] | None
+    pages: int | None
+    usd: float | None

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from evalspec.base import runstatus
 from evalspec.lock import places
 from evalspec.lock.lockfile import LockCell
 from evalspec.lock.threeway import MERGE_CONFLICT
@@ -92,6 +93,8 @@ def _action(cell: Cell, previous: LockCell | None, rules: Rules) -> tuple[Action
         return "replace", MERGE_CONFLICT
     if previous.run_id is None:
         return "poll", "submitted, run id not recorded yet: apply adopts or resubmits it"
+    if previous.status == runstatus.PAGE_LIMITED:
+        return "replace", f"run {previous.run_id}'s files were refused by the page limit: submitted again"
     moved = _backend_move(previous, rules)
     if moved is not None:
         return "replace", moved

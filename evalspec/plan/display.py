@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from evalspec.base.text import plural
+from evalspec.plan.cost import CellCost, PlanCost, dollars, pages_text
 from evalspec.plan.diff import ACTIONS, Change
 from evalspec.plan.managed import SIDECAR_NOTE, ManagedObject
 from evalspec.plan.plan import Plan
@@ -19,6 +20,7 @@ HEADINGS = {
 def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
     """A readable table grouped by action, ending with the summary line."""
     lines: list[str] = managed_lines(plan.managed)
+    costs = {c.key: c for c in plan.cost.cells} if plan.cost is not None else {}
     width = max((len(c.key) for c in plan.changes), default=0)
     shown: dict[tuple[str, tuple[str, ...]], str] = {}  # a diff -> the cell it is printed under
     for obj in plan.managed:  # the managed objects section prints a rubric's diff already
@@ -29,19 +31,22 @@ def render_plan(plan: Plan, *, show_unchanged: bool = False) -> str:
         if not group or (action == "keep" and not show_unchanged):
             continue
         lines.append(f"{HEADINGS[action]} ({len(group)}):")
-        lines += [line for change in group for line in _row(change, width, plan.known_ids, shown)]
+        lines += [line for change in group for line in _row(change, width, plan.known_ids, shown, costs)]
         lines.append("")
+    lines += cost_lines(plan.cost)
     lines += _notes(plan)
     lines.append(summary_line(plan))
     return "\n".join(lines)
 
 
 def _row(change: Change, width: int, known: Mapping[tuple[str, str], int],
-         shown: dict[tuple[str, tuple[str, ...]], str]) -> list[str]:
+         shown: dict[tuple[str, tuple[str, ...]], str], costs: Mapping[str, CellCost]) -> list[str]:
     """A cell's line and its causes; a diff already printed (under another cell, or in the managed
     objects section) is named, not repeated: a rubric used by 40 cells has one diff, not 40."""
     lookups = change.cell.request.with_known(known)[1] if change.cell and change.submits else {}
     extra = f"  [lookup: {', '.join(sorted(lookups.values()))}]" if lookups else ""
+    if change.key in costs:
+        extra += f"  [{cell_pages_text(costs[change.key])}]"
     lines = [f"  {SYMBOLS[change.action]} {change.key:<{width}}  {change.reason}{extra}"]
     for cause in change.causes:
         where = shown.setdefault((cause.input, cause.detail), change.key) if cause.detail else change.key
@@ -94,3 +99,30 @@ def summary_line(plan: Plan) -> str:
         parts.append(f"{counts['poll']} to follow")
     parts += [f"{counts['keep']} unchanged", f"{counts['remove']} to remove"]
     return "Plan: " + ", ".join(parts)
+
+
+def cell_pages_text(cost: CellCost) -> str:
+    """`12 pages, $0.05`; `pages unknown`; `~3 pages` when estimated."""
+    if cost.pages is None:
+        return "pages unknown"
+    text = pages_text(cost.pages, cost.estimated)
+    return text + (f", {dollars(cost.cents)}" if cost.cents is not None else "")
+
+
+def cost_lines(cost: PlanCost | None) -> list[str]:
+    """What the submitted cells hold in pages and cost: known totals, and what is not known."""
+    if cost is None or not cost.cells:
+        return []
+    estimated = any(c.estimated for c in cost.cells)
+    line = f"Pages: apply would evaluate {pages_text(cost.pages, estimated)}"
+    if cost.cents is not None:
+        line += f", about {dollars(cost.cents)}"
+    lines = [line]
+    if cost.unknown:
+        lines.append(f"  pages unknown for {plural(len(cost.unknown), 'cell')} (unmanaged collections; "
+                     "`plan --refresh` asks the service): " + ", ".join(cost.unknown[:5])
+                     + (", ..." if len(cost.unknown) > 5 else ""))
+    if cost.unpriced and cost.cents is not None:
+        lines.append(f"  no price for {plural(len(cost.unpriced), 'cell')} (settings.prices): "
+                     + ", ".join(cost.unpriced[:5]) + (", ..." if len(cost.unpriced) > 5 else ""))
+    return [*lines, ""]

@@ -13,6 +13,7 @@ from evalspec.errors import UsageError
 from evalspec.lock.lockfile import Lockfile
 from evalspec.lock.threeway import MERGE_CONFLICT
 from evalspec.plan.cells import Cell, expand_spec
+from evalspec.plan.cost import PlanCost
 from evalspec.plan.diff import Change, Rules, Target, as_json, count_actions, diff_cells
 from evalspec.plan.explain import gate_moves, input_causes
 from evalspec.plan.inputs import Inputs, applied_inputs, gate_rules, merged_inputs
@@ -43,6 +44,8 @@ class Plan:
     # Managed collections and rubrics the submissions use, by their content-addressed names,
     # each with what changed in it since the lock.
     managed: tuple[ManagedObject, ...] = ()
+    # Pages and cost of the cells apply would submit (None: not counted).
+    cost: PlanCost | None = None
 
     @property
     def action_counts(self) -> dict[str, int]:
@@ -63,6 +66,7 @@ class Plan:
             "gate_moves": list(self.gate_moves),
             "cells": [as_json(change, self.known_ids) for change in self.changes],
             "managed": [obj.to_json() for obj in self.managed],
+            "pages": self.cost.to_json() if self.cost is not None else None,
         }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from evalspec.backend.evidence import unique_names
@@ -20,6 +20,7 @@ from evalspec.backend.results_rows import (
 from evalspec.base import runstatus
 from evalspec.base.scores import score_value
 from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.plan.cost import spent_text
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
 from evalspec.report.paired import SharedFiles, shared_files, standing_score
@@ -53,7 +54,19 @@ def build_report(current: Side, baseline: Side | None = None, extra_keys: Iterab
         input_changes=_input_changes(lock, baseline.lock if baseline is not None else None),
         without_evidence=tuple(sorted(key for key, cell in lock.cells.items()
                                       if cell.is_finished and cell.files is None)),
+        spent=spent_text(_new_runs(lock, base_cells), change=baseline is not None),
     )
+
+
+Spent = tuple[int | None, float | None]
+
+
+def _new_runs(lock: Lockfile, base_cells: Mapping[str, LockCell]) -> Iterator[Spent]:
+    """(pages, usd) of each run of the lock that the baseline does not hold."""
+    for key, cell in lock.cells.items():
+        then = base_cells.get(key)
+        if cell.run_id is not None and (then is None or then.run_id != cell.run_id):
+            yield cell.pages, cell.usd
 
 
 def _input_changes(lock: Lockfile, base: Lockfile | None) -> dict[str, tuple[Cause, ...]]:

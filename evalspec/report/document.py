@@ -57,6 +57,7 @@ def document_head(report: Report) -> Json:
         "repeats": [repeated_json(row, report.confidence) for row in report.repeated],
         "summary": headline_counts(report),
         "gates": [gate_json(gate) for gate in report.gates],
+        **({"spent": report.spent} if report.spent else {}),
     }
 
 

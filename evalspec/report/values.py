@@ -208,6 +208,7 @@ class Report:
     without_evidence: tuple[str, ...] = ()
     confidence: float = DEFAULT_CONFIDENCE  # of the paired deltas shown (settings.confidence)
     repeated: tuple[CellRow, ...] = ()  # one row per cell run more than once (`repeat: N`)
+    spent: str | None = None  # pages (and cost) of the lock's runs new since the baseline (plan/cost.py)
 
     @property
     def has_baseline(self) -> bool:

@@ -169,6 +169,7 @@ class _Loader:
                         for gate, where in zip(self.gates, self.gate_sites, strict=True)),
             settings=settings,
             gate_sites=tuple(self.gate_sites),
+            settings_site=self.settings[1] if self.settings else None,
             notes=tuple(self.notes),
         )
         self.problems.extend(check_references(spec, frozenset(self.broken)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from evalspec.base.suggest import unknown_name
 from evalspec.errors import Diagnostic
 from evalspec.spec import files as spec_files
-from evalspec.spec.schema_models import MatrixEntry
+from evalspec.spec.schema_models import PIPELINE_TYPES, MatrixEntry
 from evalspec.spec.spec import Located, Spec
 
 SCHEMA_AXES = {"page_schema": "page schema", "segmentation_schema": "segmentation schema"}
@@ -25,7 +25,19 @@ def check_references(spec: Spec, broken: frozenset[str] = frozenset()) -> list[D
     problems += list(_matrix_problems(names))
     problems += list(_gate_problems(names))
     problems += list(_schema_use_problems(spec))
+    problems += list(_price_problems(spec))
     return problems
+
+
+def _price_problems(spec: Spec) -> Iterator[Diagnostic]:
+    """A price is for a pipeline type or a custom pipeline id the spec uses: any other key is a
+    typo that would leave cells unpriced in silence."""
+    custom = (p.pipeline.pipeline_id for p in spec.pipelines.values() if p.pipeline.pipeline_id)
+    known = {*PIPELINE_TYPES, *custom}
+    for key in (spec.settings.prices or {}):
+        if key not in known and spec.settings_site is not None:
+            message = unknown_name("pipeline type or pipeline_id", key, known)
+            yield spec.settings_site.diagnostic(message, "prices", key)
 
 
 @dataclass(frozen=True)

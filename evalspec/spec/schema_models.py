@@ -247,6 +247,25 @@ class Gate(Model):
         return self
 
 
+PIPELINE_TYPES = ("convert", "extract", "segment")
+Money = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+
+
+class Budget(Model):
+    """The most one apply may submit; apply refuses (exit 2) before submitting anything above it."""
+
+    pages: Int | None = Field(None, ge=0, description="Pages the cells apply submits may hold in all.")
+    usd: Money | None = Field(
+        None, description="Dollars the cells apply submits may cost in all (needs `prices` for them).",
+    )
+
+    @model_validator(mode="after")
+    def _has_a_limit(self) -> Budget:
+        if self.pages is None and self.usd is None:
+            raise ValueError("a budget needs `pages`, `usd` or both")
+        return self
+
+
 class Settings(Model):
     """Knobs for planning and applying."""
 
@@ -271,6 +290,20 @@ class Settings(Model):
     confidence: Float | None = Field(
         None, gt=0, lt=1, description="The confidence of every gate that sets none (e.g. 0.95): see "
         "a gate's `confidence`. Absent: gates without their own use the raw rule.",
+    )
+
+    prices: dict[Annotated[str, Strict(), Field(min_length=1)], Money] | None = Field(
+        None, description="USD per 1,000 pages, by pipeline type (convert, extract, segment) or by "
+        "custom pipeline id; a custom pipeline's own rate is read from the service by "
+        "`plan --refresh` and apply. Without a price, the plan shows pages only.",
+    )
+    budget: Budget | None = Field(
+        None, description="`{pages: N, usd: X}`: apply refuses a plan above it before submitting "
+        "anything (`apply --budget` overrides it for one run).",
+    )
+    pages_in_flight: Int = Field(
+        5000, ge=1, description="Pages of unfinished runs apply keeps under, across the whole apply "
+        "(Datalab's team limit: 5,000). `apply --shard I/N` takes a 1/N share.",
     )
 
     @field_validator("timeout")

@@ -145,4 +145,5 @@ class Spec:
     gates: tuple[Gate, ...]
     settings: Settings
     gate_sites: tuple[Located, ...] = ()  # where each gate was written, parallel to `gates`
+    settings_site: Located | None = None  # where `settings` was written
     notes: tuple[str, ...] = ()  # warnings and notes found while loading (never fatal)

@@ -14,6 +14,9 @@ import pytest
 from evalspec.cli import cli, run_cli
 from evalspec.errors import Diagnostic, LockHeld, RunsFailed, SpecError, UsageError
 
+# plan counts pages through a cache in the state directory
+pytestmark = pytest.mark.usefixtures("state_dir")
+
 
 def _failing(error: BaseException) -> int:
     @click.command()

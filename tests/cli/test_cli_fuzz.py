@@ -21,6 +21,7 @@ from conftest import REPO_ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import evalspec.base.paths
 from evalspec.cli import cli, run_cli
 
 TARGETS = (
@@ -92,7 +93,10 @@ def test_a_mutated_spec_is_valid_or_exit_2_never_a_crash(
     path.write_bytes(data)
     stderr = io.StringIO()
     try:
-        with inside(sample), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        with inside(sample), contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()), \
+                pytest.MonkeyPatch.context() as patch:
+            # plan keeps its page counts in the state directory: the sample's own, not the user's
+            patch.setattr(evalspec.base.paths, "default_state_dir", lambda: sample / "state")
             code = run_cli(cli, [command, "--lock", "none.lock"] if command == "plan" else [command])
     finally:
         path.write_bytes(original)

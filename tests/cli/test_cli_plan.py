@@ -17,6 +17,9 @@ from evalspec.lock.lockfile import LockCell, Lockfile
 from evalspec.plan.cells import expand_spec
 from evalspec.spec.load import load_spec
 
+# plan counts pages through a cache in the state directory
+pytestmark = pytest.mark.usefixtures("state_dir")
+
 Run = Callable[..., tuple[int, str, str]]
 GOLDEN = FIXTURES / "golden" / "plan-basic.json"
 
@@ -51,7 +54,9 @@ def test_golden_plan_json_content() -> None:
     # What the golden file must say, independently of how it was produced.
     document = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert document["format_version"] == 1
-    assert set(document) == {"format_version", "summary", "managed", "gate_moves", "cells"}
+    assert set(document) == {"format_version", "summary", "managed", "gate_moves", "cells", "pages"}
+    # Nothing managed: every cell's pages are unknown, never 0.
+    assert document["pages"]["total"] == 0 and document["pages"]["unknown_cells"]
     assert document["managed"] == []  # every object is referenced by name or id: none managed
     assert document["summary"] == {"create": 8, "replace": 0, "keep": 0, "poll": 0, "remove": 0}
     by_key = {c["key"]: c for c in document["cells"]}

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO_ROOT
 
+# plan counts pages through a cache in the state directory
+pytestmark = pytest.mark.usefixtures("state_dir")
+
 Run = Callable[..., tuple[int, str, str]]
 
 

@@ -15,6 +15,9 @@ from conftest import FIXTURES
 from evalspec.lock.io import read_lock
 from evalspec.plan.explain import changed_paths, gate_moves
 
+# plan counts pages through a cache in the state directory
+pytestmark = pytest.mark.usefixtures("state_dir")
+
 Run = Callable[..., tuple[int, str, str]]
 
 

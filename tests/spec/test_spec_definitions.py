@@ -13,6 +13,9 @@ from conftest import FIXTURES, REPO_ROOT
 from evalspec.base.checkkinds import CHECK_KINDS, evaluation_problems, rubric_json_schema
 from evalspec.commands.schema import schema_text
 
+# plan counts pages through a cache in the state directory
+pytestmark = pytest.mark.usefixtures("state_dir")
+
 Run = Callable[..., tuple[int, str, str]]
 MISTAKES = FIXTURES / "rubric-mistakes"
 

@@ -24,6 +24,7 @@ from evalspec.local.http import (
     routes_extensions,
     routes_files,
     routes_outputs,
+    routes_pipelines,
     routes_rubrics,
     routes_runs,
 )
@@ -49,10 +50,10 @@ class LocalService(LocalRuntime):
                  workers: int = 4, manage_lifespan: bool = False,
                  uploads: UploadRules | None = None, limits: FileLimits | None = None,
                  durable: bool = True, parsers: ProcessPool | None = None,
-                 score_noise: ScoreNoise | None = None) -> None:
+                 score_noise: ScoreNoise | None = None, pages_in_flight: int | None = None) -> None:
         super().__init__(data_dir, api_key, rate_limit=rate_limit, file_delay=file_delay,
                          workers=workers, uploads=uploads, limits=limits, durable=durable,
-                         parsers=parsers, score_noise=score_noise)
+                         parsers=parsers, score_noise=score_noise, pages_in_flight=pages_in_flight)
         self.app: FastAPI = build_app(self, manage_lifespan=manage_lifespan)
 
 
@@ -85,7 +86,7 @@ def build_app(service: LocalRuntime, *, manage_lifespan: bool) -> FastAPI:
     keyed = [Depends(require_api_key)]
     limited = (429,) if service.rate_limit is not None else ()
     routers = (routes_runs, routes_outputs, routes_collections, routes_files, routes_direct,
-               routes_rubrics, routes_extensions)
+               routes_rubrics, routes_extensions, routes_pipelines)
     for module in routers:
         app.include_router(module.router, dependencies=keyed,
                            responses=errors.answers(401, *limited, 503))

@@ -56,6 +56,7 @@ class CollectionFileResponse(_Out):
     sha256: str | None = None
     last_eval_score: float | None = None
     last_score_breakdown: list[float] = []
+    page_count: int | None = None  # local extension: the pages Datalab would bill
 
 
 class CollectionResponse(_Out):

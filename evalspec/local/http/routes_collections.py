@@ -68,10 +68,12 @@ def list_files(collection_id: RowId, request: Request, limit: Limit = 50,
     """Cursor pagination: pass the previous page's `next_cursor` until it is null."""
     if cursor is not None and not CURSOR.fullmatch(cursor):
         raise bad_request(f"invalid cursor {cursor[:40]!r}: pass a next_cursor as it came")
-    repo = store_of(request).collections
-    rows, total = repo.page_files(collection_id, limit + 1, int(cursor or 0))
+    store = store_of(request)
+    rows, total = store.collections.page_files(collection_id, limit + 1, int(cursor or 0))
     more = len(rows) > limit
-    rows = rows[:limit]
+    # Pages as Datalab bills them: a local extension, read by `plan --refresh` where told.
+    rows = [{**row, "page_count": store.pages.pages(row["sha256"], row["original_filename"])}
+            for row in rows[:limit]]
     return {"files": rows, "total": total,
             "next_cursor": str(rows[-1]["sort_order"]) if more else None}
 

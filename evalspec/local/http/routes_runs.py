@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/eval_batch_runs")
 @router.post("", response_model=EvalBatchRunResponse, responses=answers(400, 404, 409))
 def start(body: StartBatchRunRequest, request: Request) -> dict[str, Any]:
     """Start a batch run (200, like Datalab)."""
-    run = start_run(store_of(request), body)
+    run = start_run(store_of(request), body, service_of(request).pages_in_flight)
     service_of(request).submit(run["id"])
     return run
 

@@ -39,6 +39,7 @@ class ServerOptions:
     file_timeout: float = DEFAULT_FILE_TIMEOUT
     score_noise: float = 0.0  # the sd of a noisy judge's scores (0: none)
     score_noise_seed: int = DEFAULT_NOISE_SEED
+    pages_in_flight: int | None = None  # the team's page limit: files past it fail in their run
 
 
 def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
@@ -57,6 +58,8 @@ def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
         raise UsageError("--file-timeout must be > 0 seconds")
     if not 0 <= options.score_noise <= 1:
         raise UsageError("--score-noise is a standard deviation of scores, in 0..1")
+    if options.pages_in_flight is not None and options.pages_in_flight < 1:
+        raise UsageError("--pages-in-flight must be at least 1")
     noise = ScoreNoise(options.score_noise, options.score_noise_seed) if options.score_noise else None
     api_key = options.api_key
     if api_key is None:
@@ -67,7 +70,7 @@ def serve(options: ServerOptions, announce: Callable[[str], None]) -> int:
     # evalspec is refused (LockHeld) before anything listens.
     service = LocalService(data_dir, api_key, rate_limit=limit, file_delay=options.file_delay,
                            limits=FileLimits(timeout=options.file_timeout),
-                           score_noise=noise).start()
+                           score_noise=noise, pages_in_flight=options.pages_in_flight).start()
     try:
         sock = _listen(options.host, options.port)
         shown_host = f"[{options.host}]" if ":" in options.host else options.host

@@ -8,11 +8,13 @@ from evalspec.local.engine.evaluate import TRUTH_SUFFIXES, is_sidecar
 from evalspec.local.engine.pipelines import lookup_pipeline, pipeline_eval_definition
 from evalspec.local.http.requests import StartBatchRunRequest
 from evalspec.local.problems import ApiProblem, bad_request, conflict
+from evalspec.local.store.pages import refusals
 from evalspec.local.store.state import Store
 
 
-def start_run(store: Store, body: StartBatchRunRequest) -> dict[str, Any]:
-    """Store the run as `queued` with everything it needs; the caller queues its id."""
+def start_run(store: Store, body: StartBatchRunRequest, pages_in_flight: int | None = None) -> dict[str, Any]:
+    """Store the run as `queued` with everything it needs; the caller queues its id. Files past
+    `pages_in_flight` fail inside the run, as Datalab's do (see store/pages.py)."""
     collection = store.collections.get(body.collection_id)
     if collection["archived"]:
         raise conflict(f"collection {body.collection_id} is archived")
@@ -24,7 +26,14 @@ def start_run(store: Store, body: StartBatchRunRequest) -> dict[str, Any]:
     page_schema, segmentation_schema = body.parsed_schemas()
     request = {**body.model_dump(), "page_schema_parsed": page_schema,
                "segmentation_schema_parsed": segmentation_schema}
-    return store.runs.create(request, definition, documents(collection["files"]))
+    with store.pages.lock:
+        docs = store.pages.admit(documents(collection["files"]), pages_in_flight)
+        run = store.runs.create(request, definition, docs)
+        refused = refusals(docs, pages_in_flight)
+        if refused:
+            store.runs.record_many(run["id"], refused)
+            run = store.runs.get(run["id"])
+    return run
 
 
 def _definition(store: Store, body: StartBatchRunRequest) -> dict[str, Any]:

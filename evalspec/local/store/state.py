@@ -9,6 +9,7 @@ from evalspec.local.store.collections import CollectionRepo
 from evalspec.local.store.db import Database, read_state_id
 from evalspec.local.store.files import FileRepo, UploadRules
 from evalspec.local.store.outputs import OutputRepo
+from evalspec.local.store.pages import PageBook
 from evalspec.local.store.rubrics import RubricRepo
 from evalspec.local.store.runs import RunRepo
 
@@ -33,6 +34,7 @@ class Store:
         self.rubrics = RubricRepo(self.db)
         self.runs = RunRepo(self.db)
         self.outputs = OutputRepo(self.db, self.blobs)
+        self.pages = PageBook(self.db, self.blobs)
         self.state_id = self.db.state_id()
 
     def close(self) -> None:

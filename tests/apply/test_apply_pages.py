@@ -1,0 +1,125 @@
+"""Budget, pages in flight and page-limit refusals, against the real local server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from apply_helpers import evalspec_env, lock_of, run_cli, server_runs
+from gated_proxy import gated_proxy
+from local_server import running_server
+from pdf_fixtures import pdf_bytes
+
+from evalspec.base.runstatus import PAGE_LIMITED
+
+SPEC = """\
+version: 1
+collections:
+  docs: {{name: {prefix}-docs, files: [data/*]}}
+rubrics:
+  r: {{name: {prefix}-r, definition: rubric.yaml}}
+pipelines:
+  md: {{type: convert, output_format: markdown}}
+  js: {{type: convert, output_format: json}}
+settings:
+  prices: {{convert: 6}}
+  pages_in_flight: {pages_in_flight}
+{budget}matrix:
+  collection: [docs]
+  pipeline: [md, js]
+  rubric: [r]
+"""
+
+
+def _project(root: Path, *, prefix: str = "p", budget: str = "", pages_in_flight: int = 5000) -> Path:
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "three.pdf").write_bytes(pdf_bytes(3, "three"))
+    (root / "data" / "ten.pdf").write_bytes(pdf_bytes(10, "ten"))
+    (root / "rubric.yaml").write_text("evaluations:\n  - {kind: text_contains, text: page}\n")
+    spec = SPEC.format(prefix=prefix, budget=budget, pages_in_flight=pages_in_flight)
+    (root / "spec.yaml").write_text(spec)
+    return root
+
+
+def test_over_budget_refuses_before_any_request(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p", budget="  budget: {pages: 20}\n")
+    with running_server(tmp_path / "data") as server, gated_proxy(server.url) as proxy:
+        proxy.open()  # everything passes, and is counted
+        env = evalspec_env(tmp_path / "state", proxy.url, server.api_key)
+        refused = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab")
+        assert refused.returncode == 2, refused.stderr
+        assert "over budget: 26 pages to evaluate, budget 20 pages" in refused.stderr
+        assert "Largest cells: docs/js/r (13 pages, $0.08), docs/md/r (13 pages, $0.08)" in refused.stderr
+        assert proxy.forwarded == []  # not a lookup, not an upload, not a run
+        assert not (root / "evalspec.lock").exists()
+
+        once = ("--budget", "pages=26,usd=0.16")  # this run only
+        done = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", *once)
+        assert done.returncode == 0, done.stderr
+        assert sum(path.startswith("POST /api/v1/eval_batch_runs") for path in proxy.forwarded) == 2
+        cells = lock_of(root / "evalspec.lock").cells
+        assert {k: (c.pages, c.usd) for k, c in cells.items()} == {
+            "docs/js/r": (13, 0.08), "docs/md/r": (13, 0.08)}
+        assert "Spent: 26 pages, about $0.16." in run_cli(root, env, "status").stdout
+        report = run_cli(root, env, "report", "spec.yaml")
+        assert "This lock evaluated 26 pages, about $0.16." in report.stdout, report.stderr
+        (root / "base.lock").write_text((root / "evalspec.lock").read_text())
+        # Against itself: no run is new, so nothing was spent.
+        against = run_cli(root, env, "report", "spec.yaml", "--baseline", "base.lock")
+        assert against.returncode == 0 and "pages" not in against.stdout, against.stderr
+
+
+def test_a_cell_the_limit_always_refuses_is_never_a_score(tmp_path: Path) -> None:
+    # 13 pages against a team limit of 12: the ten-page file is refused at every attempt.
+    root = _project(tmp_path / "p", prefix="q", pages_in_flight=12)
+    (root / "spec.yaml").write_text((root / "spec.yaml").read_text().replace("[md, js]", "[md]"))
+    with running_server(tmp_path / "data", args=("--pages-in-flight", "12")) as server:
+        env = evalspec_env(tmp_path / "state", server.url, server.api_key)
+        failed = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", "--poll-interval", "0.05")
+        assert failed.returncode == 3, failed.stderr
+        assert "docs/md/r: the service's page limit refused its files 4 times" in failed.stderr
+        cell = lock_of(root / "evalspec.lock").cells["docs/md/r"]
+        assert cell.status == PAGE_LIMITED and cell.completed_at is None and cell.avg_score is None
+        assert cell.files is None and "refused by the service's page or rate limit" in (cell.error or "")
+        with httpx.Client(base_url=server.url, headers=server.headers) as client:
+            assert len(server_runs(client)) == 4  # the first submission and three more, no further
+
+        plan = run_cli(root, env, "plan", "spec.yaml")
+        assert "~ docs/md/r" in plan.stdout and "refused by the page limit: submitted again" in plan.stdout
+
+
+def test_pages_in_flight_holds_the_second_cell_until_the_first_is_done(tmp_path: Path) -> None:
+    # Two cells of 13 pages each and a team limit of 13: at once, the second would be refused.
+    root = _project(tmp_path / "p", prefix="s", pages_in_flight=13)
+    with running_server(tmp_path / "data", args=("--pages-in-flight", "13")) as server:
+        env = evalspec_env(tmp_path / "state", server.url, server.api_key)
+        done = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", "--poll-interval", "0.05")
+        assert done.returncode == 0, done.stderr
+        with httpx.Client(base_url=server.url, headers=server.headers) as client:
+            runs = server_runs(client)
+            assert len(runs) == 2  # no refusal, so no resubmission
+            for run in runs:
+                results = client.get(f"/api/v1/eval_batch_runs/{run['id']}/results").json()["file_results"]
+                assert {r["status"] for r in results} == {"completed"}
+        assert {c.status for c in lock_of(root / "evalspec.lock").cells.values()} == {"completed"}
+
+
+def test_refused_files_are_resubmitted_and_never_scored(tmp_path: Path) -> None:
+    # The client believes in 1,000 pages, the server allows 13: the second run's files are
+    # refused while the first runs (slowed down); that run is submitted again once it ended.
+    root = _project(tmp_path / "p", prefix="r", pages_in_flight=1000)
+    with running_server(tmp_path / "data", file_delay=0.3, args=("--pages-in-flight", "13")) as server:
+        env = evalspec_env(tmp_path / "state", server.url, server.api_key)
+        done = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", "--poll-interval", "0.05")
+        assert done.returncode == 0, done.stderr
+        with httpx.Client(base_url=server.url, headers=server.headers) as client:
+            runs = server_runs(client)
+            refused = [run["id"] for run in runs if any(
+                r["eval_results"].get("success") is False
+                for r in client.get(f"/api/v1/eval_batch_runs/{run['id']}/results").json()["file_results"])]
+        assert len(runs) == 3 and len(refused) == 1
+        cells = lock_of(root / "evalspec.lock").cells
+        assert refused[0] not in {c.run_id for c in cells.values()}
+        for cell in cells.values():
+            assert cell.status == "completed" and cell.files is not None
+            assert {f.status for f in cell.files.values()} == {"completed"}
