@@ -19,11 +19,10 @@ from evalspec.backend.results_rows import (
 )
 from evalspec.base import runstatus
 from evalspec.base.scores import score_value
-from evalspec.lock.lockfile import LockCell, Lockfile
+from evalspec.lock.lockfile import FileEvidence, LockCell, Lockfile
 from evalspec.plan.cost import spent_text
 from evalspec.plan.explain import Cause, input_causes
 from evalspec.plan.select import key_parts
-from evalspec.report.paired import SharedFiles, shared_files, standing_score
 from evalspec.report.repeat_groups import repeat_rows
 from evalspec.report.values import CHANGED, NEW, REMOVED, UNCHANGED, CellRow, FileChecks, FileRow, Report
 
@@ -99,25 +98,13 @@ def _cell(key: str, lock: Lockfile, results_by_key: Mapping[str, RunRows], base:
         submitted_at=now.submitted_at if now else None, completed_at=now.completed_at if now else None,
         error=now.error if now else None,
         ok_files=_count(results, runstatus.FILE_COMPLETED),
-        file_scores=scored_files(now), paired=_paired(now, then), not_evaluated=_not_evaluated(now),
+        evidence=_evidence(now), baseline_evidence=_evidence(then), not_evaluated=_not_evaluated(now),
     )
 
 
-def scored_files(cell: LockCell | None) -> tuple[float, ...] | None:
-    """The scores of the files the cell's run scored, from its evidence (by file name)."""
-    if cell is None or cell.files is None or cell.error is not None:
-        return None
-    scores = (standing_score(item) for _, item in sorted(cell.files.items()))
-    return tuple(score for score in scores if score is not None)
-
-
-def _paired(now: LockCell | None, then: LockCell | None) -> SharedFiles | None:
-    """Both runs' files split into shared and apart, when both lock entries hold evidence."""
-    if now is None or then is None or now.files is None or then.files is None:
-        return None
-    if now.error is not None or then.error is not None:
-        return None
-    return shared_files(now.files, then.files)
+def _evidence(cell: LockCell | None) -> Mapping[str, FileEvidence] | None:
+    """The cell's per-file evidence, unless the lock says its numbers cannot be trusted."""
+    return cell.files if cell is not None and cell.error is None else None
 
 
 def _not_evaluated(cell: LockCell | None) -> tuple[str, ...]:

@@ -122,7 +122,7 @@ def _max_drop(bar: float, has_baseline: bool) -> Rule:
         passed = drop <= bar + EPSILON
         moved = f"{cell.baseline_score:.3f} -> {cell.score:.3f}"
         note = "; inputs changed" if cell.inputs_changed else ""
-        if cell.paired is not None and cell.paired.apart:
+        if drop > bar + EPSILON and cell.paired is not None and cell.paired.apart:
             note += f"; paired: {delta_text(cell.paired)}; {cell.paired.apart}"  # why the cell moved
         if drop <= EPSILON:
             return True, f"no drop ({moved}){note}"

@@ -134,13 +134,3 @@ def paired_json(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> 
 
 def _p_text(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def detectable_text(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> str | None:
-    """`3 shared files: can only detect drops above 0.31`, or None when there is nothing to say."""
-    compared = shared.compare(confidence)
-    if compared is None:
-        return None
-    if compared.detectable is None:
-        return f"{plural(compared.n, 'shared file')}: too few to detect any drop at {confidence * 100:g} %"
-    return f"{plural(compared.n, 'shared file')}: can only detect drops above {compared.detectable:.2f}"

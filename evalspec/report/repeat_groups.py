@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from evalspec.lock.lockfile import FileEvidence, LockCell, Lockfile
 from evalspec.plan.cells import repeat_of
-from evalspec.report.paired import shared_files, standing_score
+from evalspec.report.paired import standing_score
 from evalspec.report.stats import RepeatsSummary, file_means, summarize_repeats
 from evalspec.report.values import CellRow
 
@@ -69,9 +69,7 @@ def _row(first: str, members: Sequence[CellRow], now: Sequence[LockCell],
         completed_at=lead.completed_at, files=(),
         score=_mean([row.score for row in members]),
         baseline_score=_mean([cell.avg_score if cell.error is None else None for cell in then]),
-        file_scores=None if current is None else tuple(
-            item.score for item in current.values() if item.score is not None),
-        paired=shared_files(current, base) if current is not None and base is not None else None,
+        evidence=current, baseline_evidence=base,
         repeats=summary, repeat_keys=tuple(row.key for row in members),
     )
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.cells import Cell
 from evalspec.report.paired import can_show, standing_score
-from evalspec.report.stats import min_detectable_drop
+from evalspec.report.stats import DEFAULT_POWER, min_detectable_drop
 from evalspec.spec.schema_models import Gate
 from evalspec.spec.spec import Spec
 
@@ -58,4 +58,5 @@ def _too_fine(gate: Gate, confidence: float, cells: Sequence[Cell], spec: Spec,
         detectable = min_detectable_drop(len(scores), sd, confidence=confidence)
         if detectable is not None and detectable > gate.max_drop:
             yield (f"{cell.key}: {len(scores)} files with scores spread like its last run's (sd {sd:.2f}) "
-                   f"can only detect drops above {detectable:.2f} at {level}; the bar is {gate.max_drop:g}")
+                   f"the gate catches drops above {gate.max_drop + detectable:.2f} at {level} "
+                   f"({DEFAULT_POWER:.0%} of the time), not those just past its bar {gate.max_drop:g}")

@@ -5,6 +5,7 @@ Values only; building them is `build.py`, judging them is `gates.py`, drawing th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, overload
@@ -12,8 +13,9 @@ from typing import NamedTuple, overload
 from evalspec.backend.results_rows import CheckDocument as CheckDocument  # the report's check
 from evalspec.backend.results_rows import RunRows, failing_count
 from evalspec.base import runstatus
+from evalspec.lock.lockfile import FileEvidence
 from evalspec.plan.explain import Cause
-from evalspec.report.paired import DEFAULT_CONFIDENCE, SharedFiles
+from evalspec.report.paired import DEFAULT_CONFIDENCE, SharedFiles, shared_files, standing_score
 from evalspec.report.stats import RepeatsSummary
 
 # How a cell relates to the baseline. None on a cell means there was no baseline to compare with.
@@ -122,10 +124,10 @@ class CellRow:
     completed_at: str | None = None
     error: str | None = None  # why the cell's numbers cannot be trusted (the lock's `error`)
     ok_files: int | None = None  # files with a success status, when the per-file results are cached
-    # From the committed evidence (None for a lock entry without it): the scores of the files the
-    # run scored, and the split against the baseline's files that gates with `confidence` read.
-    file_scores: tuple[float, ...] | None = None
-    paired: SharedFiles | None = None
+    # The committed evidence of the run and of the baseline's (None: a lock entry without it, or
+    # one whose numbers cannot be trusted), read by `file_scores` and `paired` when first asked.
+    evidence: Mapping[str, FileEvidence] | None = None
+    baseline_evidence: Mapping[str, FileEvidence] | None = None
     # A repeated cell's row (repeat_groups.py): its repeats' keys and their summary.
     repeats: RepeatsSummary | None = None
     repeat_keys: tuple[str, ...] = ()
@@ -155,6 +157,24 @@ class CellRow:
     def delta(self) -> float | None:
         """Score minus baseline score, when both exist."""
         return difference(self.score, self.baseline_score)
+
+    # Made on first use (a report of 10,000 cells shows the paired delta of a few): functools'
+    # cached_property writes the instance's __dict__, which a frozen dataclass leaves open.
+    @functools.cached_property
+    def file_scores(self) -> tuple[float, ...] | None:
+        """The scores of the files the run scored, by file name (None without evidence)."""
+        if self.evidence is None:
+            return None
+        scores = (standing_score(item) for _, item in sorted(self.evidence.items()))
+        return tuple(score for score in scores if score is not None)
+
+    @functools.cached_property
+    def paired(self) -> SharedFiles | None:
+        """The files against the baseline's, split into shared and apart (gates with confidence
+        read it); None without evidence on both sides."""
+        if self.evidence is None or self.baseline_evidence is None:
+            return None
+        return shared_files(self.evidence, self.baseline_evidence)
 
     @property
     def inputs_changed(self) -> bool:

@@ -145,7 +145,7 @@ def test_max_drop_with_confidence_fails_only_on_a_drop_shown_larger_than_the_bar
     assert judged[KEY].passed and "a drop above 0.02 not shown" in judged[KEY].reason
     assert not judged["other/convert/quality"].passed
     assert "a drop above 0.02 shown" in judged["other/convert/quality"].reason
-    assert "can only detect drops above" in judged["other/convert/quality"].reason
+    assert "30 shared files: catches drops above 0.0" in judged["other/convert/quality"].reason
 
 
 def test_gates_with_and_without_confidence_side_by_side_on_the_same_data() -> None:

@@ -68,7 +68,7 @@ def test_plan_warns_when_the_last_runs_spread_hides_drops_of_the_bar(
     expected = min_detectable_drop(12, statistics.stdev(scores), confidence=0.95)
     assert expected is not None
     assert f"12 files with scores spread like its last run's (sd {statistics.stdev(scores):.2f})" in warning
-    assert f"can only detect drops above {expected:.2f} at 95 %; the bar is 0.02" in warning
+    assert f"the gate catches drops above {0.02 + expected:.2f} at 95 % (80% of the time)" in warning
     tight = {name: item.model_copy(update={"score": 0.9}) for name, item in files.items()}
     calm = lock.model_copy(update={"cells": {cells[0].key: lock.cells[cells[0].key].model_copy(
         update={"files": tight})}})

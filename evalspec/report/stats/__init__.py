@@ -3,7 +3,7 @@
     intervals.py  mean_interval(scores) -> MeanInterval; compare_paired(baseline, current)
                   -> PairedComparison: bounds, p-values, the method used (sign-flip | bootstrap)
     resample.py   the null distributions: exact sign flips (n <= 16), seeded paired bootstrap
-    power.py      min_detectable_drop(n, sd): "3 shared files: can only detect drops above ..."
+    power.py      min_detectable_drop(n, sd): the drop a gate catches past its bar
     holm.py       holm(p_values): Holm's family-wise correction across a gate's cells
     repeats.py    summarize_repeats(repeats) -> RepeatsSummary: mean, run-to-run spread, flaky files
 
