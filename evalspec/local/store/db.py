@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS file_results (
     eval_score REAL NOT NULL, eval_results TEXT NOT NULL, created TEXT NOT NULL,
     lookup_key TEXT NOT NULL, UNIQUE (run_id, file_id));
 CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
+-- A listed file's last score (collections.FILE_COLUMNS) is looked up by file: without this, every
+-- listing scanned every result the state holds, so each apply was slower than the one before.
+CREATE INDEX IF NOT EXISTS file_results_file ON file_results (file_id, request_id);
 CREATE TABLE IF NOT EXISTS inline_blobs (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
