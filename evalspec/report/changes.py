@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+
+from evalspec.report.jsontypes import Json, JsonView
 
 MAX_FILES_SHOWN = 20  # per cell: a collection that gained 500 files shows the first ones
 
 
-def what_changed(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+def what_changed(document: JsonView) -> list[Json]:
     """One item per distinct cause: `input`, `summary`, `detail` (a diff, maybe empty), `cells`
     (keys), and `files`: per cell, the `added` files with their scores and the `removed` ones
     with their baseline scores. In the order the causes first appear (cells by key)."""
-    groups: dict[tuple[str, str, tuple[str, ...]], dict[str, Any]] = {}
+    groups: dict[tuple[str, str, tuple[str, ...]], Json] = {}
     for cell in document["cells"]:
         for cause in cell["changed_inputs"]:
             key = (cause["input"], cause["summary"], tuple(cause["detail"]))
@@ -31,8 +32,8 @@ def what_changed(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     return list(groups.values())
 
 
-def _moved_files(files: Sequence[Mapping[str, Any]], added: Iterable[str], removed: Iterable[str],
-                 ) -> dict[str, list[dict[str, Any]]]:
+def _moved_files(files: Sequence[JsonView], added: Iterable[str], removed: Iterable[str],
+                 ) -> dict[str, list[Json]]:
     added, removed = list(added), list(removed)
     if not added and not removed:
         return {"added": [], "removed": []}
@@ -45,21 +46,21 @@ def _moved_files(files: Sequence[Mapping[str, Any]], added: Iterable[str], remov
     }
 
 
-def _by_name(files: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+def _by_name(files: Sequence[JsonView]) -> dict[str, JsonView]:
     """Each file by its name and, when that is a path, by its base name too (the inputs name
     a collection's files as the spec found them; the backend may keep the base name only)."""
-    found: dict[str, Mapping[str, Any]] = {}
+    found: dict[str, JsonView] = {}
     for f in files:
         found.setdefault(f["filename"], f)
         found.setdefault(posixpath.basename(f["filename"]), f)
     return found
 
 
-def _file(by_name: Mapping[str, Mapping[str, Any]], name: str) -> Mapping[str, Any]:
+def _file(by_name: Mapping[str, JsonView], name: str) -> JsonView:
     return by_name.get(name) or by_name.get(posixpath.basename(name)) or {}
 
 
-def not_evaluated_cells(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+def not_evaluated_cells(document: JsonView) -> list[Json]:
     """The cells whose backend skipped checks: `{"key", "checks", "kinds"}`, by key."""
     return [{"key": cell["key"], **cell["not_evaluated"]}
             for cell in document["cells"] if cell["not_evaluated"]]

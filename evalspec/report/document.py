@@ -6,13 +6,13 @@ user can start from a copy of a built-in template. Bump FORMAT_VERSION on any in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from evalspec import __version__
 from evalspec.base.clock import parse_timestamp
 from evalspec.plan.explain import Cause
-from evalspec.report.jsontypes import Json
+from evalspec.report.jsontypes import Json, JsonView
 from evalspec.report.paired import DEFAULT_CONFIDENCE, paired_json
 from evalspec.report.repeat_groups import summary_json
 from evalspec.report.values import (
@@ -128,7 +128,7 @@ def cell_json(
     changed against the baseline, which ones (as the plan names them); `paired`: the cell against
     its baseline on the files both share (None without evidence on both sides)."""
     shared = cell.paired
-    paired: Mapping[str, Any] | None = None
+    paired: JsonView | None = None
     if shared is not None:
         paired = _MadeOnFirstUse(lambda: paired_json(shared, confidence)) if lazy else paired_json(
             shared, confidence)
@@ -235,7 +235,7 @@ def _explained(item: tuple[str, FileRow]) -> Json:
     return {"cell": key, "file": file_json(row, lazy=True)}
 
 
-class _MadeOnFirstUse(Mapping[str, Any]):
+class _MadeOnFirstUse(JsonView):
     """A document made when first read (a cell's `paired` in a lazy document: resampling every
     cell's files costs more than the markdown that shows a few)."""
 

@@ -8,7 +8,11 @@ than TypedDicts that every new key would have to follow.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 Json = dict[str, Any]
 """A JSON object of the report: the document, or a cell's, a file's, a gate verdict's."""
+
+JsonView = Mapping[str, Any]
+"""One read, not changed: a document made on use (document.py) is a Mapping, not a dict."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from evalspec.base.text import plural
 from evalspec.lock.lockfile import FileEvidence
+from evalspec.report.jsontypes import Json
 from evalspec.report.stats import EXACT_MAX_N, PairedComparison, compare_paired
 
 DEFAULT_CONFIDENCE = 0.95
@@ -112,10 +112,10 @@ def can_show(n: int, confidence: float) -> bool:
     return n > EXACT_MAX_N or 2.0 ** -n <= 1 - confidence
 
 
-def paired_json(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
+def paired_json(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> Json:
     """The split and the comparison as report data (the json format's `paired` of a cell)."""
     compared = shared.compare(confidence)
-    figures: dict[str, Any] = {"delta": None}
+    figures: Json = {"delta": None}
     if compared is not None:
         d = compared.delta
         figures = {

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from evalspec.base.text import plural
 from evalspec.lock.lockfile import LockCell
 from evalspec.plan.request import SCHEMA_FIELDS
+from evalspec.report.jsontypes import Json, JsonView
 from evalspec.report.paired import DEFAULT_CONFIDENCE, paired_json
 from evalspec.report.values import CellRow, CheckDocument, FileRow
 
 MAX_OUTPUT_LINES = 60  # of a file's output, in the text view (--json has it all)
 
 
-def request_lines(cell: LockCell, schemas: Mapping[str, Any]) -> list[str]:
+def request_lines(cell: LockCell, schemas: JsonView) -> list[str]:
     """The request as sent, schemas by name and digest (names when the lock kept them)."""
     lines = []
     for field, value in sorted(cell.request.items()):
@@ -26,7 +26,7 @@ def request_lines(cell: LockCell, schemas: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def cell_lines(row: CellRow, cell: LockCell, schemas: Mapping[str, Any],
+def cell_lines(row: CellRow, cell: LockCell, schemas: JsonView,
                confidence: float = DEFAULT_CONFIDENCE) -> list[str]:
     """The cell view."""
     lines = [f"cell {row.key}", "request:", *request_lines(cell, schemas)]
@@ -63,7 +63,7 @@ def _file_summary(row: FileRow, width: int) -> str:
     return f"  {mark} {row.filename:<{width}}  {score}  {note}".rstrip()
 
 
-def file_lines(key: str, row: FileRow, run_id: int | None, output: dict[str, Any] | None,
+def file_lines(key: str, row: FileRow, run_id: int | None, output: Json | None,
                output_elsewhere: str | None = None) -> list[str]:
     """The file view: score, ids, every check, then the output when the backend kept it (or,
     `output_elsewhere`, where it is kept)."""
@@ -94,7 +94,7 @@ def _check_line(check: CheckDocument) -> str:
 RENDERINGS = ("markdown", "json", "html", "chunks")  # what convert renders; the rest is a product
 
 
-def output_lines(output: dict[str, Any] | None) -> list[str]:
+def output_lines(output: Json | None) -> list[str]:
     """The pipeline's output: what an extract or segment pipeline produced (its fields or
     sections, as JSON: what the checks read), else its markdown as written, else its JSON; cut
     after a screenful."""
