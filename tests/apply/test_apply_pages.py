@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
-from apply_helpers import evalspec_env, lock_of, run_cli, server_runs
+from apply_helpers import DEADLINE, evalspec_env, lock_is_valid, lock_of, run_cli, server_runs, start_cli
+from datalab_variants import serving
+from gated_parsers import GatedParsers
 from gated_proxy import gated_proxy
 from local_server import running_server
 from pdf_fixtures import pdf_bytes
 
 from evalspec.base.runstatus import PAGE_LIMITED
+from evalspec.local import LocalService
+from evalspec.local.store.pages import PAGE_LIMIT_MESSAGE
+
+KEY = "pages-key"
 
 SPEC = """\
 version: 1
@@ -105,21 +113,49 @@ def test_pages_in_flight_holds_the_second_cell_until_the_first_is_done(tmp_path:
 
 
 def test_refused_files_are_resubmitted_and_never_scored(tmp_path: Path) -> None:
-    # The client believes in 1,000 pages, the server allows 13: the second run's files are
-    # refused while the first runs (slowed down); that run is submitted again once it ended.
+    # The client believes in 1,000 pages, the service allows 13. The first run's files wait at
+    # the service's parser gate, so that run is in flight, however loaded the machine, when the
+    # second starts: the second's files are refused. Its cell is held back until the first run
+    # has ended, then submitted again. (The gate sits in the service's parser pool, a seam only
+    # in-process: the same app as `evalspec server`, served by uvicorn on loopback.)
     root = _project(tmp_path / "p", prefix="r", pages_in_flight=1000)
-    with running_server(tmp_path / "data", file_delay=0.3, args=("--pages-in-flight", "13")) as server:
-        env = evalspec_env(tmp_path / "state", server.url, server.api_key)
-        done = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", "--poll-interval", "0.05")
-        assert done.returncode == 0, done.stderr
-        with httpx.Client(base_url=server.url, headers=server.headers) as client:
-            runs = server_runs(client)
-            refused = [run["id"] for run in runs if any(
-                r["eval_results"].get("success") is False
-                for r in client.get(f"/api/v1/eval_batch_runs/{run['id']}/results").json()["file_results"])]
-        assert len(runs) == 3 and len(refused) == 1
-        cells = lock_of(root / "evalspec.lock").cells
-        assert refused[0] not in {c.run_id for c in cells.values()}
-        for cell in cells.values():
-            assert cell.status == "completed" and cell.files is not None
-            assert {f.status for f in cell.files.values()} == {"completed"}
+    parsers, ended = GatedParsers(), threading.Event()
+    with LocalService(tmp_path / "data", api_key=KEY, pages_in_flight=13, parsers=parsers) as service, \
+            serving(service.app) as url, \
+            httpx.Client(base_url=url, headers={"X-API-Key": KEY}, timeout=30) as client:
+        service.on_run_finished(lambda run_id: ended.set())
+        env = evalspec_env(tmp_path / "state", url, KEY)
+        apply = start_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", "--poll-interval", "0.05")
+        try:
+            parsers.wait_held()
+            assert ended.wait(DEADLINE), "the second run did not end"
+            held, refused = _held_and_refused(client)
+            assert held["status"] == "running" and held["completed_files"] == 0
+            assert refused["status"] == "completed"  # as the service sees it: the client must not
+            # Held back while the first run holds the pages: no third run, and no score recorded.
+            assert len(server_runs(client)) == 2
+            lock = lock_is_valid(root / "evalspec.lock")
+            assert lock is None or not any(c.status == "completed" for c in lock.cells.values())
+            parsers.open()
+            _, err = apply.communicate(timeout=60)
+        finally:
+            if apply.poll() is None:
+                apply.kill()
+                apply.communicate(timeout=10)
+        assert apply.returncode == 0, err
+        assert len(server_runs(client)) == 3  # the refused cell, again, once the gate let the first end
+    assert {task.filename for task in parsers.parked} == {"three.pdf", "ten.pdf"}  # the first run's
+    cells = lock_of(root / "evalspec.lock").cells
+    assert refused["id"] not in {c.run_id for c in cells.values()}
+    for cell in cells.values():
+        assert cell.status == "completed" and cell.files is not None
+        assert {f.status for f in cell.files.values()} == {"completed"}
+
+
+def _held_and_refused(client: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The run held at the gate and the run whose every file the page limit refused."""
+    held, refused = sorted(server_runs(client), key=lambda run: run["completed_at"] is not None)
+    results = client.get(f"/api/v1/eval_batch_runs/{refused['id']}/results").json()["file_results"]
+    refusal = {"success": False, "error": PAGE_LIMIT_MESSAGE.format(limit=13)}
+    assert len(results) == 2 and all(r["eval_results"] == refusal for r in results)
+    return held, refused
