@@ -159,3 +159,46 @@ def _held_and_refused(client: httpx.Client) -> tuple[dict[str, Any], dict[str, A
     refusal = {"success": False, "error": PAGE_LIMIT_MESSAGE.format(limit=13)}
     assert len(results) == 2 and all(r["eval_results"] == refusal for r in results)
     return held, refused
+
+
+def test_the_local_backend_plays_the_team_page_limit_when_told(tmp_path: Path) -> None:
+    # --local-pages-in-flight is the in-process service's limit, not apply's scheduling (5,000
+    # here): the 13-page cell is submitted at once, and the service refuses its ten-page file.
+    root = _project(tmp_path / "p")
+    (root / "spec.yaml").write_text((root / "spec.yaml").read_text().replace("[md, js]", "[md]"))
+    env = evalspec_env(tmp_path / "state")
+    failed = run_cli(root, env, "apply", "spec.yaml", "--backend", "local", "--local-pages-in-flight", "12")
+    assert failed.returncode == 3, failed.stderr
+    assert "docs/md/r: the service's page limit refused its files 4 times" in failed.stderr
+    cell = lock_of(root / "evalspec.lock").cells["docs/md/r"]
+    assert cell.status == PAGE_LIMITED and cell.avg_score is None and cell.run_id == 4
+    # Without it the local service has no page limit: the same cell is a result.
+    done = run_cli(root, env, "apply", "spec.yaml", "--backend", "local")
+    assert done.returncode == 0, done.stderr
+    assert lock_of(root / "evalspec.lock").cells["docs/md/r"].status == "completed"
+
+
+def test_the_local_page_limit_from_the_environment_and_apply_scheduling_under_it(tmp_path: Path) -> None:
+    # The service allows 13 pages (EVALSPEC_LOCAL_PAGES_IN_FLIGHT) and apply schedules for 13:
+    # the second cell waits for the first run's end, so the service never refuses a file.
+    root = _project(tmp_path / "p", pages_in_flight=13)
+    env = {**evalspec_env(tmp_path / "state"), "EVALSPEC_LOCAL_PAGES_IN_FLIGHT": "13"}
+    done = run_cli(root, env, "apply", "spec.yaml", "--backend", "local")
+    assert done.returncode == 0, done.stderr
+    cells = lock_of(root / "evalspec.lock").cells
+    assert sorted(c.run_id or 0 for c in cells.values()) == [1, 2]  # no run refused, none again
+    assert {c.status for c in cells.values()} == {"completed"}
+    # A limit that is not a number of pages is refused before anything runs.
+    once = run_cli(root, {**env, "EVALSPEC_LOCAL_PAGES_IN_FLIGHT": "nine"}, "apply", "spec.yaml",
+                   "--backend", "local", "--replace", "all")
+    assert once.returncode == 2 and "EVALSPEC_LOCAL_PAGES_IN_FLIGHT='nine'" in once.stderr
+
+
+def test_the_local_page_limit_is_refused_for_datalab(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    env = evalspec_env(tmp_path / "state", "http://127.0.0.1:9", "key")  # nothing listens there
+    refused = run_cli(root, env, "apply", "spec.yaml", "--backend", "datalab", "--local-pages-in-flight", "5")
+    assert refused.returncode == 2, refused.stderr
+    assert "--local-pages-in-flight sets the local service's team page limit" in refused.stderr
+    assert "`evalspec server --pages-in-flight N`" in refused.stderr
+    assert not (root / "evalspec.lock").exists()
