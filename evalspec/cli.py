@@ -229,16 +229,20 @@ def schema(rubric: bool) -> int:
               help="Refuse (exit 2, nothing submitted) a plan above this, for this run "
               "(default settings.budget; `none` lifts it).")
 @click.option("--pages-in-flight", type=click.IntRange(1), metavar="N",
-              help="Pages of unfinished runs to keep under (default settings.pages_in_flight, 5000; "
-              "a --shard takes 1/N of it).")
+              help="Client side: apply schedules its submissions so that the pages of unfinished runs "
+              "stay under N (default settings.pages_in_flight, 5000; a --shard takes 1/N of it).")
+@click.option("--local-pages-in-flight", type=click.IntRange(1), metavar="N",
+              help="Service side, --backend local only: the in-process service plays Datalab's team "
+              "page limit, failing files past N pages in flight inside their run (also "
+              "EVALSPEC_LOCAL_PAGES_IN_FLIGHT). Rehearses the limit that --pages-in-flight schedules for.")
 @score_noise_option
 @score_noise_seed_option
 def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace: tuple[str, ...],
           plan_file: Path | None, wait: bool, retry_failed: bool, selects: tuple[str, ...],
           shard: str | None, rate_limit: str | None,
           concurrency: int | None, poll_interval: float | None, timeout: str | None,
-          budget: str | None, pages_in_flight: int | None, score_noise: float | None,
-          score_noise_seed: int) -> int:
+          budget: str | None, pages_in_flight: int | None, local_pages_in_flight: int | None,
+          score_noise: float | None, score_noise_seed: int) -> int:
     """Submit the planned runs, follow them to the end and write the lock as it goes.
 
     Safe to interrupt (Ctrl-C) or kill: run it again to resume; no cell is submitted twice.
@@ -262,7 +266,7 @@ def apply(paths: tuple[Path, ...], lock_path: Path, backend: str | None, replace
         paths=_paths(paths), lock_path=lock_path, backend=backend, plan_file=plan_file, wait=wait,
         retry_failed=retry_failed, selects=selects, shard=shard, rate_limit=rate_limit,
         concurrency=concurrency, poll_interval=poll_interval, timeout=timeout, replace=replace,
-        budget=budget, pages_in_flight=pages_in_flight,
+        budget=budget, pages_in_flight=pages_in_flight, local_pages_in_flight=local_pages_in_flight,
         score_noise=ScoreNoise(score_noise, score_noise_seed) if score_noise else None,
     ))
 

@@ -12,6 +12,8 @@ service answers one way. `Variant` answers another way, in front of the real loc
     Variant(app, garbled_start=True)                  POST /eval_batch_runs acts, answers nonsense
     Variant(app, forbidden="plan does not include evals")   403 on every API call
     Variant(app, no_extensions=True)                  no local extensions (no rubric create)
+    Variant(app, page_refusal={"status": "rate_limited", "eval_results": {}})
+                                                      page-limit refusals in another shape
 
 `serving(app)` runs any ASGI app under uvicorn on a loopback port in a thread, so the real CLI
 reaches it as it would reach Datalab (DATALAB_BASE_URL).
@@ -30,12 +32,15 @@ from typing import Any
 
 import uvicorn
 
+from evalspec.local.store.pages import PAGE_LIMIT_MESSAGE
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 App = Callable[..., Any]
 
 RUNS = "/api/v1/eval_batch_runs"
 SCORE_KEYS = ("avg_score", "eval_score", "last_eval_score")
+PAGE_LIMIT_PREFIX = PAGE_LIMIT_MESSAGE.split(":")[0]
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Variant:
     no_extensions: bool = False  # Datalab as documented: no rubric create, no evalspec endpoints
     unadvertised: bool = False  # our endpoints answer, but the capability probe does not (a Datalab
     # that creates rubrics would say so in its OpenAPI document only)
+    page_refusal: Mapping[str, Any] | None = None  # the fields of a file result the page limit refused
+    # (`--pages-in-flight`), in place of ours: the docs show only "Page rate limit exceeded ..."
 
     async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
@@ -95,6 +102,8 @@ class Variant:
 
     def _rewrite_object(self, item: dict[str, Any]) -> dict[str, Any]:
         item = dict(item)
+        if self.page_refusal is not None and _page_refused(item):
+            item.update(self.page_refusal)
         for key in self.scaled:
             if isinstance(item.get(key), (int, float)):
                 item[key] = item[key] * self.score_scale
@@ -111,6 +120,12 @@ class Variant:
             run["total_files"] = run["completed_files"] = None
         if self.text_ids:
             run["id"] = f"run_{run['id']}"
+
+
+def _page_refused(item: dict[str, Any]) -> bool:
+    """Whether `item` is a file result the local service's page limit refused."""
+    results = item.get("eval_results")
+    return isinstance(results, dict) and str(results.get("error", "")).startswith(PAGE_LIMIT_PREFIX)
 
 
 def _walk(data: Any, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:

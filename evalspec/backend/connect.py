@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from evalspec.api.client import DatalabClient
 from evalspec.api.extensions import TRUTH_SIDECARS
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 FILE_TIMEOUT_ENV = "EVALSPEC_FILE_TIMEOUT"
 SCORE_NOISE_ENV, SCORE_NOISE_SEED_ENV = "EVALSPEC_SCORE_NOISE", "EVALSPEC_SCORE_NOISE_SEED"
+LOCAL_PAGES_ENV = "EVALSPEC_LOCAL_PAGES_IN_FLIGHT"
+_N = TypeVar("_N", int, float)
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,8 @@ def rate_limiter(rate: str | None) -> RateLimiter:
 
 def file_timeout_from_env(env: Mapping[str, str] | None = None) -> float | None:
     """The in-process service's per-file time limit: `EVALSPEC_FILE_TIMEOUT` seconds, if set."""
-    text = (os.environ if env is None else env).get(FILE_TIMEOUT_ENV, "").strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds < float("inf"):
-        raise UsageError(f"{FILE_TIMEOUT_ENV}={text!r}: give the seconds a file may take, > 0")
-    return seconds
+    return _from_env(FILE_TIMEOUT_ENV, env, float, lambda seconds: 0 < seconds < float("inf"),
+                     "give the seconds a file may take, > 0")
 
 
 def score_noise_from_env(env: Mapping[str, str] | None = None) -> ScoreNoise | None:
@@ -109,19 +103,40 @@ def score_noise_from_env(env: Mapping[str, str] | None = None) -> ScoreNoise | N
                          "standard deviation of scores in 0..1 and an integer seed") from None
 
 
+def local_pages_from_env(env: Mapping[str, str] | None = None) -> int | None:
+    """The in-process service's team page limit: `EVALSPEC_LOCAL_PAGES_IN_FLIGHT` pages, if set."""
+    return _from_env(LOCAL_PAGES_ENV, env, int, lambda pages: pages >= 1,
+                     "give the pages a team may have in flight on the local service, at least 1")
+
+
+def _from_env(name: str, env: Mapping[str, str] | None, parse: Callable[[str], _N],
+              valid: Callable[[_N], bool], advice: str) -> _N | None:
+    """The number in environment variable `name` (None when unset); UsageError with `advice`
+    when it does not parse or is not `valid`."""
+    text = (os.environ if env is None else env).get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = parse(text)
+    except ValueError:
+        raise UsageError(f"{name}={text!r}: {advice}") from None
+    if not valid(value):
+        raise UsageError(f"{name}={text!r}: {advice}")
+    return value
+
+
 @asynccontextmanager
 async def open_backend(
     name: str, *, rate: str | None = None, state_dir: Path | None = None,
-    score_noise: ScoreNoise | None = None,
+    score_noise: ScoreNoise | None = None, local_pages_in_flight: int | None = None,
 ) -> AsyncIterator[Backend]:
     """An open backend for the duration of the block; `score_noise` (else the environment's)
-    makes the in-process service a noisy judge."""
+    makes the in-process service a noisy judge, and `local_pages_in_flight` (else the
+    environment's) gives it Datalab's team page limit."""
     if name not in BACKENDS:
         raise UsageError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    if name == "datalab" and score_noise is not None:
-        raise UsageError("--score-noise rehearses on the local service: use --backend local, or "
-                         "`evalspec server --score-noise SD` behind DATALAB_BASE_URL")
     if name == "datalab":
+        _refuse_local_settings(score_noise, local_pages_in_flight)
         async with DatalabClient.from_env(rate_limiter=rate_limiter(rate)) as client:
             yield Backend(name, client)
         return
@@ -132,27 +147,49 @@ async def open_backend(
     limiter = rate_limiter(rate) if rate else NoBudget()
     timeout = file_timeout_from_env()
     limits = FileLimits() if timeout is None else FileLimits(timeout=timeout)
+    settings = _LocalSettings(limits, score_noise or score_noise_from_env(),
+                              local_pages_in_flight or local_pages_from_env())
     # The parser workers start first: they import pypdf on the other core while FastAPI loads here.
     parsers = ProcessPool(limits)
     parsers.start()
     try:
-        noise = score_noise or score_noise_from_env()
-        async with _local_service(state_dir, limits, parsers, limiter, noise) as backend:
+        async with _local_service(state_dir, parsers, limiter, settings) as backend:
             yield backend
     finally:
         parsers.stop()  # the service stops them; this covers a service that never started
 
 
+def _refuse_local_settings(score_noise: ScoreNoise | None, local_pages_in_flight: int | None) -> None:
+    """Settings of the in-process service have nothing to set on Datalab: say where they belong."""
+    if score_noise is not None:
+        raise UsageError("--score-noise rehearses on the local service: use --backend local, or "
+                         "`evalspec server --score-noise SD` behind DATALAB_BASE_URL")
+    if local_pages_in_flight is not None:
+        raise UsageError("--local-pages-in-flight sets the local service's team page limit: use "
+                         "--backend local, or `evalspec server --pages-in-flight N` behind "
+                         "DATALAB_BASE_URL (apply's own scheduling is --pages-in-flight)")
+
+
+@dataclass(frozen=True)
+class _LocalSettings:
+    """What the in-process service is started with besides its state."""
+
+    limits: FileLimits
+    noise: ScoreNoise | None  # a noisy judge (--score-noise)
+    pages_in_flight: int | None  # Datalab's team page limit (--local-pages-in-flight)
+
+
 @asynccontextmanager
-async def _local_service(state_dir: Path | None, limits: FileLimits, parsers: ProcessPool,
-                         limiter: RateLimiter, noise: ScoreNoise | None) -> AsyncIterator[Backend]:
+async def _local_service(state_dir: Path | None, parsers: ProcessPool, limiter: RateLimiter,
+                         settings: _LocalSettings) -> AsyncIterator[Backend]:
     from evalspec.api.inprocess import in_process_client
     from evalspec.local import LocalService
 
     # Not durable against a machine crash (no fsync per file): it lives and dies with this
     # process, and a crash of the process (kill -9) still loses nothing it committed.
-    with LocalService(paths.local_data_dir(state_dir), api_key=None, limits=limits,
-                      durable=False, parsers=parsers, score_noise=noise) as service:
+    with LocalService(paths.local_data_dir(state_dir), api_key=None, limits=settings.limits,
+                      durable=False, parsers=parsers, score_noise=settings.noise,
+                      pages_in_flight=settings.pages_in_flight) as service:
         run_ended = asyncio.Event()
         service.on_run_finished(setter_from_any_thread(run_ended))
         async with in_process_client(service.app, rate_limiter=limiter) as client:

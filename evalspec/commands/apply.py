@@ -62,6 +62,7 @@ class ApplyRequest:
     score_noise: ScoreNoise | None = None  # --backend local as a noisy judge (--score-noise)
     budget: str | None = None  # --budget: pages=N,usd=X or none; None: settings.budget
     pages_in_flight: int | None = None  # None: settings.pages_in_flight (a shard's share of it)
+    local_pages_in_flight: int | None = None  # --backend local's team page limit (service side)
 
 
 def run(request: ApplyRequest) -> int:
@@ -154,7 +155,7 @@ async def _apply(request: ApplyRequest, backend_name: str, planning: Planning, p
     async with open_backend(
         backend_name, rate=rate_limit(request, spec, planning.selection, backend_name),
         state_dir=request.state_dir,
-        score_noise=request.score_noise,
+        score_noise=request.score_noise, local_pages_in_flight=request.local_pages_in_flight,
     ) as backend:
         gc_freeze_if_console()  # the imports and the local service's app live as long as this process
         here = await opened_target(backend)

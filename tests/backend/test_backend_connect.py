@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 from evalspec.api.ratelimit import NoBudget, RateLimiter
-from evalspec.backend.connect import file_timeout_from_env, open_backend
+from evalspec.backend.connect import file_timeout_from_env, local_pages_from_env, open_backend
 from evalspec.errors import LockHeld, UsageError
 from evalspec.local.engine.procpool import ProcessPool
 
@@ -33,6 +33,23 @@ def test_the_file_time_limit_setting_of_the_in_process_backend() -> None:
     for bad in ("0", "-1", "soon", "inf", "nan"):
         with pytest.raises(UsageError, match="EVALSPEC_FILE_TIMEOUT"):
             file_timeout_from_env({"EVALSPEC_FILE_TIMEOUT": bad})
+
+
+def test_the_team_page_limit_setting_of_the_in_process_backend() -> None:
+    assert local_pages_from_env({}) is None
+    assert local_pages_from_env({"EVALSPEC_LOCAL_PAGES_IN_FLIGHT": " 5000 "}) == 5000
+    for bad in ("0", "-1", "many", "2.5"):
+        with pytest.raises(UsageError, match="EVALSPEC_LOCAL_PAGES_IN_FLIGHT"):
+            local_pages_from_env({"EVALSPEC_LOCAL_PAGES_IN_FLIGHT": bad})
+
+
+def test_the_local_page_limit_is_refused_for_datalab_before_any_request() -> None:
+    async def open_datalab() -> None:
+        async with open_backend("datalab", local_pages_in_flight=5):
+            raise AssertionError("opened")
+
+    with pytest.raises(UsageError, match="--local-pages-in-flight sets the local service's team page limit"):
+        anyio.run(open_datalab)
 
 
 def test_parser_workers_started_early_stop_when_the_service_cannot_start(

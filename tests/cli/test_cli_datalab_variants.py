@@ -8,6 +8,7 @@ a lock that parses, and no gate that passes on a wrong number.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ from apply_helpers import lock_of, write_spec
 from datalab_variants import Variant, serving
 
 import evalspec.base.paths
+from evalspec.apply.pages import RESUBMITS
+from evalspec.base.runstatus import PAGE_LIMITED
 from evalspec.local import LocalService
 
 KEY = "variant-key"
@@ -55,9 +58,11 @@ def settings(project: Path, *lines: str) -> None:
 
 
 @contextmanager
-def datalab_like(project: Path, monkeypatch: pytest.MonkeyPatch, **variant: Any) -> Iterator[LocalService]:
-    """The local service behind a Variant on a loopback port, as DATALAB_BASE_URL."""
-    with LocalService(project / "server", api_key=KEY) as service, \
+def datalab_like(project: Path, monkeypatch: pytest.MonkeyPatch, *, pages_in_flight: int | None = None,
+                 **variant: Any) -> Iterator[LocalService]:
+    """The local service (with the team page limit `pages_in_flight`) behind a Variant on a
+    loopback port, as DATALAB_BASE_URL."""
+    with LocalService(project / "server", api_key=KEY, pages_in_flight=pages_in_flight) as service, \
             serving(Variant(service.app, **variant)) as url:
         monkeypatch.setenv("DATALAB_BASE_URL", url)
         yield service
@@ -218,6 +223,61 @@ def test_no_local_extensions_is_a_clear_error(project: Path, monkeypatch: pytest
     with datalab_like(project, monkeypatch, no_extensions=True):
         code, _, err = apply(run_evalspec, project)
     assert code == 3 and "has no call that creates a rubric" in err
+
+
+# Page-limit refusals in shapes Datalab's docs leave open (ours: status failed, "Page rate limit
+# exceeded ..."). A team limit of 1 page and two one-page documents: every run of the cell scores
+# one file and the limit refuses the other, which the variant reports without our message.
+OTHER_REFUSALS = {
+    "a status word, no message": {"status": "rate_limited", "eval_results": {}},
+    "a flag": {"status": "failed", "eval_results": {"throttled": True}},
+    "a nested message": {"status": "failed",
+                         "eval_results": {"detail": {"message": "Too many pages in flight"}}},
+}
+
+
+@pytest.mark.parametrize("shape", OTHER_REFUSALS.values(), ids=OTHER_REFUSALS.keys())
+def test_a_refusal_in_another_shape_is_resubmitted_never_scored(
+        project: Path, monkeypatch: pytest.MonkeyPatch, run_evalspec: Cli, shape: dict[str, Any]) -> None:
+    with datalab_like(project, monkeypatch, pages_in_flight=1, page_refusal=shape) as service:
+        code, _, err = apply(run_evalspec, project)
+        runs = server_runs(service)
+    assert code == 3, err
+    assert f"c0/p0/checks: the service's page limit refused its files {RESUBMITS + 1} times" in err
+    assert len(runs) == RESUBMITS + 1  # the first submission and the bounded resubmits
+    # To the service each run completed with a score (of the file it admitted).
+    assert all(run["status"] == "completed" and run["avg_score"] is not None for run in runs)
+    (cell,) = lock_of(project / "evalspec.lock").cells.values()
+    assert cell.status == PAGE_LIMITED and cell.completed_at is None
+    assert cell.avg_score is None and cell.files is None and cell.run_id == max(r["id"] for r in runs)
+    assert "1 file(s) refused by the service's page or rate limit" in (cell.error or "")
+    code, out, _ = check(run_evalspec, project)
+    assert code == 1 and "FAIL c0/p0/checks: min_score >= 0.5" in out
+
+
+def test_status_refresh_records_a_refusal_in_another_shape_as_page_limited(
+        project: Path, monkeypatch: pytest.MonkeyPatch, run_evalspec: Cli) -> None:
+    lock = str(project / "evalspec.lock")
+    ended = threading.Event()
+    shape = OTHER_REFUSALS["a status word, no message"]
+    with datalab_like(project, monkeypatch, pages_in_flight=1, page_refusal=shape) as service:
+        service.on_run_finished(lambda run_id: ended.set())
+        code, _, err = apply(run_evalspec, project, "--no-wait")
+        assert code == 0, err
+        assert ended.wait(30), "the run did not end"  # on the service; the lock does not know yet
+        (cell,) = lock_of(project / "evalspec.lock").cells.values()
+        assert not cell.is_finished
+        code, out, err = run_evalspec("status", "--lock", lock, "--refresh")
+        assert code == 0, err
+        (run,) = server_runs(service)
+    assert run["status"] == "completed"  # to the service, which scored the other file
+    (cell,) = lock_of(project / "evalspec.lock").cells.values()
+    assert cell.run_id == run["id"] and cell.status == PAGE_LIMITED and cell.completed_at is None
+    assert cell.avg_score is None and cell.files is None
+    assert "refused by the service's page or rate limit" in (cell.error or "")
+    assert "page_limited" in out and "completed" not in out
+    plan = run_evalspec("plan", str(project / "specs"), "--lock", lock)[1]
+    assert "refused by the page limit: submitted again" in plan
 
 
 def test_doctor_on_our_service_after_a_run(project: Path, monkeypatch: pytest.MonkeyPatch,
