@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from evalspec.base.text import plural
-from evalspec.report.paired import SharedFiles, can_show, delta_text
-from evalspec.report.stats import DEFAULT_POWER, MeanInterval, holm, mean_interval
+from evalspec.report.paired import SharedFiles, can_show, comparison_text
+from evalspec.report.stats import DEFAULT_POWER, MeanInterval, PairedComparison, holm, mean_interval
 from evalspec.report.values import NEW, CellRow
 
 Rule = Callable[[CellRow], tuple[bool, str]]
@@ -72,9 +72,10 @@ def max_drop_rule(bar: float, confidence: Confidence, cells: Sequence[CellRow], 
         relation = "<" if shown else ">="
         bound = f"bound {test.interval.upper:+.3f} {relation} {floor}{_holm_p(test, confidence)}"
         verdict = f"a drop above {bar:g} {'shown' if shown else 'not shown'} ({bound})"
-        detectable = _catches(shared, bar, confidence.level)
-        return not shown, (f"{delta_text(shared, confidence.level)}: {verdict}; {moved}; {detectable}; "
-                           f"{test.interval.method_text}")
+        compared = shared.compare(confidence.level, threshold=-bar)  # the test's own, kept
+        text = comparison_text(compared, confidence.level)
+        catches = _catches(compared, shared.n, bar, confidence.level)
+        return not shown, f"{text}: {verdict}; {moved}; {catches}; {test.interval.method_text}"
     return rule
 
 
@@ -127,12 +128,11 @@ def _score_interval(cell: CellRow, bar: float, confidence: float) -> MeanInterva
     return mean_interval(cell.file_scores, confidence=confidence, threshold=bar)
 
 
-def _catches(shared: SharedFiles, bar: float, confidence: float) -> str:
-    """`48 shared files: catches drops above 0.05 (4 times in 5)`: the gate fails when the drop
+def _catches(compared: PairedComparison | None, shared: int, bar: float, confidence: float) -> str:
+    """`48 shared files: catches drops above 0.05 (80% of the time)`: the gate fails when the drop
     is shown past its bar, so what it catches with the power of stats.power is bar + detectable."""
-    compared = shared.compare(confidence)
     detectable = compared.detectable if compared is not None else None
-    n = plural(shared.n, "shared file")
+    n = plural(shared, "shared file")
     if detectable is None:
         return f"{n}: too few to catch any drop at {confidence * 100:g} %"
     return f"{n}: catches drops above {bar + detectable:.2f} ({DEFAULT_POWER:.0%} of the time)"

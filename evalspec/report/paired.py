@@ -62,7 +62,7 @@ class SharedFiles:
 
 @functools.lru_cache(maxsize=4096)
 def compare_paired_cached(baseline: tuple[float, ...], current: tuple[float, ...], confidence: float,
-             threshold: float | None) -> PairedComparison | None:
+                          threshold: float | None) -> PairedComparison | None:
     """compare_paired, kept by its inputs: a report and its gates ask for the same pairs."""
     return compare_paired(baseline, current, confidence=confidence, threshold=threshold)
 
@@ -97,7 +97,12 @@ def standing_score(item: FileEvidence) -> float | None:
 
 def delta_text(shared: SharedFiles, confidence: float = DEFAULT_CONFIDENCE) -> str:
     """`Δ -0.031 on 48 shared files [95 % CI -0.052, -0.011], p 0.004`, or why there is none."""
-    compared = shared.compare(confidence)
+    return comparison_text(shared.compare(confidence), confidence)
+
+
+def comparison_text(compared: PairedComparison | None, confidence: float) -> str:
+    """delta_text of a comparison made already (a gate's, whose threshold changes only its
+    one-sided p-value: the figures shown are the same)."""
     if compared is None:
         return "no shared files to compare"
     d = compared.delta
