@@ -20,9 +20,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 # Bump when a counting rule changes: cached counts of an older version are counted again.
 COUNTING_VERSION = 1
 TEXT_CHARS_PER_PAGE = 3000  # the estimate for kinds Datalab does not say how it pages
@@ -59,6 +56,11 @@ def _pdf(data: bytes) -> PageCount:
     fast = _pdf_fast(data)
     if fast is not None:
         return PageCount(fast)
+    # Imported here: most PDFs are counted by the byte search, and an offline `plan` should not
+    # wait for pypdf to load (it is about a sixth of the plan command's imports).
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         return PageCount(len(PdfReader(io.BytesIO(data)).pages))
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):

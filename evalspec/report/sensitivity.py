@@ -15,8 +15,6 @@ from collections.abc import Iterator, Sequence
 
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.cells import Cell
-from evalspec.report.paired import can_show, standing_score
-from evalspec.report.stats import DEFAULT_POWER, min_detectable_drop
 from evalspec.spec.schema_models import Gate
 from evalspec.spec.spec import Spec
 
@@ -39,6 +37,11 @@ def _covered(gate: Gate, cells: Sequence[Cell]) -> list[Cell]:
 
 def _too_fine(gate: Gate, confidence: float, cells: Sequence[Cell], spec: Spec,
               lock: Lockfile | None) -> Iterator[str]:
+    # Imported here: the statistics load numpy, which `validate` and `plan` of a spec without
+    # gates with confidence (most specs) need not wait for.
+    from evalspec.report.paired import can_show, standing_score
+    from evalspec.report.stats import DEFAULT_POWER, min_detectable_drop
+
     level = f"{confidence * 100:g} %"
     told: set[str] = set()
     for cell in cells:
