@@ -11,7 +11,7 @@ run-to-run spread and flaky files.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from evalspec.lock.lockfile import FileEvidence, LockCell, Lockfile
 from evalspec.plan.cells import repeat_of
@@ -23,36 +23,28 @@ from evalspec.report.values import CellRow
 def repeat_members(keys: Sequence[str]) -> dict[str, list[str]]:
     """The keys of each repeated cell's repeats, in repeat order, by the first repeat's key
     (cells with one repeat left out)."""
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for key in keys:
-        first, number = repeat_of(key)
-        groups.setdefault(first, []).append((number, key))
-    return {first: [key for _, key in sorted(members)] for first, members in sorted(groups.items())
-            if len(members) > 1}
+    return {first: members for first, members in sorted(_by_first_repeat(keys).items()) if len(members) > 1}
 
 
 def repeat_rows(rows: Sequence[CellRow], lock: Lockfile, baseline: Lockfile | None) -> tuple[CellRow, ...]:
     """One row per repeated cell of `lock` (see the module)."""
     by_key = {row.key: row for row in rows}
-    base_groups = _groups_of(baseline)
+    base_groups = _by_first_repeat(baseline.cells) if baseline is not None else {}
     found = []
     for first, keys in repeat_members([key for key in lock.cells if key in by_key]).items():
         members = [by_key[key] for key in keys]
-        then = base_groups.get(first, [])
+        then = [baseline.cells[key] for key in base_groups.get(first, [])] if baseline is not None else []
         found.append(_row(first, members, [lock.cells[key] for key in keys], then))
     return tuple(found)
 
 
-def _groups_of(lock: Lockfile | None) -> dict[str, list[LockCell]]:
-    """Every cell of `lock` under its first repeat's key, in repeat order (one for most)."""
-    if lock is None:
-        return {}
-    groups: dict[str, list[tuple[int, LockCell]]] = {}
-    for key, cell in lock.cells.items():
+def _by_first_repeat(keys: Iterable[str]) -> dict[str, list[str]]:
+    """Every key under its first repeat's key, in repeat order (a group of one for most)."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for key in keys:
         first, number = repeat_of(key)
-        groups.setdefault(first, []).append((number, cell))
-    return {first: [cell for _, cell in sorted(members, key=lambda member: member[0])]
-            for first, members in groups.items()}
+        groups.setdefault(first, []).append((number, key))
+    return {first: [key for _, key in sorted(members)] for first, members in groups.items()}
 
 
 def _row(first: str, members: Sequence[CellRow], now: Sequence[LockCell],
