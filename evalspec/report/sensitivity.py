@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 
 from evalspec.lock.lockfile import Lockfile
 from evalspec.plan.cells import Cell
+from evalspec.plan.unused import covers
 from evalspec.spec.schema_models import Gate
 from evalspec.spec.spec import Spec
 
@@ -26,13 +27,9 @@ def sensitivity_warnings(spec: Spec, cells: Sequence[Cell], lock: Lockfile | Non
         if gate.confidence is None or (gate.max_drop is None and gate.min_score is None):
             continue
         warnings += [f"{where}: warning: gate {gate.name!r}: {text}"
-                     for text in _too_fine(gate, gate.confidence, _covered(gate, cells), spec, lock)]
+                     for text in _too_fine(gate, gate.confidence, [c for c in cells if covers(gate, c)],
+                                           spec, lock)]
     return warnings
-
-
-def _covered(gate: Gate, cells: Sequence[Cell]) -> list[Cell]:
-    wanted = {k: v for k, v in gate.where.model_dump().items() if v is not None}
-    return [cell for cell in cells if all(getattr(cell, axis) == value for axis, value in wanted.items())]
 
 
 def _too_fine(gate: Gate, confidence: float, cells: Sequence[Cell], spec: Spec,
